@@ -1,0 +1,2 @@
+cidr_block   = "10.10.0.0/16"
+repositories = ["api", "worker"]

@@ -1,0 +1,31 @@
+import type { Argv, CommandModule } from "yargs";
+import { printResult } from "../shell.js";
+
+interface ReviewArgs {
+  dir: string;
+  json: boolean;
+}
+
+export const reviewCommand: CommandModule<object, ReviewArgs> = {
+  command: "review <dir>",
+  describe: "Print a plan bundle's summary, and whether it is still exactly what was planned",
+  builder: (yargs: Argv) =>
+    yargs
+      .positional("dir", { type: "string", demandOption: true, describe: "Plan bundle directory" })
+      .option("json", { type: "boolean", default: false, describe: "Print the summary, integrity and receipt as JSON" })
+      .example("$0 review artifacts/dev", "show what applying artifacts/dev would change"),
+  handler: async (args) => {
+    const [{ review }, { describeIntegrity }] = await Promise.all([
+      import("../../workflow/review.js"),
+      import("../../gates/integrity.js"),
+    ]);
+    const result = await review(args.dir);
+    const { text, ...machine } = result;
+    printResult(args.json, machine, () => {
+      const integrity = result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`;
+      const receipt = result.receipt ? `${result.receipt.outcome} at ${result.receipt.finishedAt}` : "not applied";
+      return `${text}\nbundle: ${integrity}\napply: ${receipt}\n`;
+    });
+    if (!result.integrity.ok) process.exitCode = 1;
+  },
+};

@@ -1,0 +1,44 @@
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
+import { applyCommand } from "./commands/apply.js";
+import { checkCommand } from "./commands/check.js";
+import { demoCommand } from "./commands/demo.js";
+import { planCommand } from "./commands/plan.js";
+import { reviewCommand } from "./commands/review.js";
+
+export const commands = [checkCommand, planCommand, applyCommand, reviewCommand, demoCommand];
+
+export async function main(argv: string[]): Promise<void> {
+  const wantsJson = argv.includes("--json");
+  try {
+    await yargs(argv)
+      .scriptName("infra")
+      .usage("$0 <command> [options]\n\nCheck, plan, review and apply the terraform tree under ./terraform.")
+      // yargs' types want one argv shape for every command; each module narrows its own.
+      .command(commands as never)
+      .demandCommand(1, "name a command: check, plan, apply, review or demo")
+      .strict()
+      .help()
+      .alias("h", "help")
+      .version(false)
+      .wrap(Math.min(100, process.stdout.columns || 100))
+      .fail((message, error) => {
+        if (error) throw error;
+        throw new UsageError(message, "run `infra --help` or `infra <command> --help`");
+      })
+      .parseAsync();
+  } catch (error) {
+    if (!(error instanceof InfraError)) throw error;
+    process.stderr.write(`${describeError(error)}\n`);
+    if (wantsJson) {
+      process.stdout.write(`${JSON.stringify({ error: { type: error.name, message: error.message, hint: error.hint } }, null, 2)}\n`);
+    }
+    process.exitCode = error.exitCode;
+  }
+}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  process.stderr.write(`internal error (a bug in infra, please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = ExitCode.failed;
+});

@@ -1,0 +1,117 @@
+import type { Environment } from "../config/environment.js";
+import { BundleError, RefusedError, type InfraError } from "../errors.js";
+import type { Manifest, Receipt } from "../workflow/bundle.js";
+import { compareDigests, describeIntegrity, type FileDigests } from "./integrity.js";
+
+/** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
+export interface ApplyGateInput {
+  environment: Environment;
+  manifest: Manifest;
+  /** sha256 of the bundle's files as they are on disk now. */
+  digestsOnDisk: FileDigests;
+  previousReceipt: Receipt | null;
+  terraformVersion: string;
+}
+
+export interface GateDecision {
+  gate: string;
+  allowed: boolean;
+  reason: string;
+  /** The error to raise when refused: its class decides the wording and the exit code. */
+  refusal?: InfraError;
+}
+
+export interface ApplyGate {
+  name: string;
+  /** Identity and approval gates ask the outside world, so a decision may be async. */
+  decide(input: ApplyGateInput): GateDecision | Promise<GateDecision>;
+}
+
+export const environmentGate: ApplyGate = {
+  name: "environment",
+  decide({ environment, manifest }) {
+    const mismatch = [
+      manifest.env !== environment.name ? `environment ${manifest.env}` : "",
+      manifest.region !== environment.region ? `region ${manifest.region}` : "",
+      manifest.accountId !== environment.accountId ? `account ${manifest.accountId}` : "",
+    ].filter(Boolean);
+    if (mismatch.length === 0) {
+      return allow(this.name, `bundle was made for ${environment.name} (${environment.region}, ${environment.accountId})`);
+    }
+    return refuse(
+      this.name,
+      new RefusedError(
+        `this bundle was made for ${mismatch.join(", ")}, not for ${environment.name} (${environment.region}, account ${environment.accountId})`,
+        `apply it with --env ${manifest.env}, or make a plan for ${environment.name} with \`infra plan --env ${environment.name}\``,
+      ),
+    );
+  },
+};
+
+export const integrityGate: ApplyGate = {
+  name: "integrity",
+  decide({ manifest, digestsOnDisk }) {
+    const report = compareDigests(manifest.files, digestsOnDisk);
+    if (report.ok) return allow(this.name, `all ${Object.keys(manifest.files).length} files match their sha256`);
+    return refuse(
+      this.name,
+      new BundleError(
+        `the plan bundle was altered: ${describeIntegrity(report)}`,
+        "never edit a bundle; make a new plan with `infra plan` and review that one",
+      ),
+    );
+  },
+};
+
+export const terraformVersionGate: ApplyGate = {
+  name: "terraform-version",
+  decide({ manifest, terraformVersion }) {
+    if (manifest.terraformVersion === terraformVersion) return allow(this.name, `planned and applied with terraform ${terraformVersion}`);
+    return refuse(
+      this.name,
+      new RefusedError(
+        `the plan was made with terraform ${manifest.terraformVersion}, but this is terraform ${terraformVersion}`,
+        "plan again with the terraform that will apply it",
+      ),
+    );
+  },
+};
+
+export const notYetAppliedGate: ApplyGate = {
+  name: "not-yet-applied",
+  decide({ previousReceipt }) {
+    if (previousReceipt?.outcome !== "applied") return allow(this.name, "no earlier successful apply of this bundle");
+    return refuse(
+      this.name,
+      new RefusedError(
+        `this bundle was already applied at ${previousReceipt.finishedAt}`,
+        "make a new plan for further changes",
+      ),
+    );
+  },
+};
+
+/**
+ * The gates every apply passes, in order. Identity (STS), promotion and approval gates
+ * join this list; apply itself does not change.
+ */
+export const defaultApplyGates: readonly ApplyGate[] = [environmentGate, integrityGate, terraformVersionGate, notYetAppliedGate];
+
+/** Runs every gate; stops at the first refusal so its error is the one the user sees. */
+export async function evaluateGates(gates: readonly ApplyGate[], input: ApplyGateInput): Promise<GateDecision[]> {
+  const decisions: GateDecision[] = [];
+  for (const gate of gates) {
+    const decision = await gate.decide(input);
+    decisions.push(decision);
+    if (!decision.allowed) break;
+  }
+  return decisions;
+}
+
+function allow(gate: string, reason: string): GateDecision {
+  return { gate, allowed: true, reason };
+}
+
+function refuse(gate: string, refusal: InfraError): GateDecision {
+  return { gate, allowed: false, reason: refusal.message, refusal };
+}

@@ -1,0 +1,57 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+
+export type FileDigests = Record<string, string>;
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export function sha256Text(text: string | Buffer): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** sha256 of every regular file directly in `dir`, except the names given. */
+export async function digestDirectory(dir: string, except: readonly string[]): Promise<FileDigests> {
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() && !except.includes(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  const digests = await Promise.all(names.map((name) => sha256File(path.join(dir, name))));
+  return Object.fromEntries(names.map((name, index) => [name, digests[index] as string]));
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  /** Files the manifest lists whose content changed. */
+  changed: string[];
+  /** Files the manifest lists that are gone. */
+  missing: string[];
+  /** Files present that the manifest does not list. */
+  unexpected: string[];
+}
+
+/** Pure comparison of the digests a manifest recorded with the ones on disk now. */
+export function compareDigests(recorded: FileDigests, actual: FileDigests): IntegrityReport {
+  const changed: string[] = [];
+  const missing: string[] = [];
+  for (const [name, digest] of Object.entries(recorded)) {
+    if (!(name in actual)) missing.push(name);
+    else if (actual[name] !== digest) changed.push(name);
+  }
+  const unexpected = Object.keys(actual).filter((name) => !(name in recorded));
+  return { ok: changed.length + missing.length + unexpected.length === 0, changed, missing, unexpected };
+}
+
+export function describeIntegrity(report: IntegrityReport): string {
+  const parts = [
+    report.changed.length > 0 ? `changed since the plan was made: ${report.changed.join(", ")}` : "",
+    report.missing.length > 0 ? `missing: ${report.missing.join(", ")}` : "",
+    report.unexpected.length > 0 ? `not part of the plan: ${report.unexpected.join(", ")}` : "",
+  ];
+  return parts.filter(Boolean).join("; ");
+}

@@ -1,0 +1,218 @@
+import { $, type ProcessOutput } from "zx";
+import {
+  InterruptedError,
+  StalePlanError,
+  StateLockedError,
+  TerraformError,
+  ToolError,
+} from "../errors.js";
+
+/** The one terraform version this project is tested with; plans made by another are refused. */
+export const REQUIRED_TERRAFORM_VERSION = "1.11.4";
+
+export interface TerraformOptions {
+  /** Binary name or path; resolved on PATH when it has no slash. */
+  binary: string;
+  /** Directory holding the configuration terraform runs in. */
+  cwd: string;
+  /** TF_DATA_DIR: one per environment (and per check), so runs never share `.terraform/`. */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Aborting sends terraform one SIGINT so it can stop cleanly, save state and release the lock. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const STDERR_TAIL_LINES = 25;
+
+/** Flags that terraform rejects on some subcommands; added only where they apply. */
+const NO_INPUT = "-input=false";
+const NO_COLOR = "-no-color";
+
+export class Terraform {
+  constructor(private readonly options: TerraformOptions) {}
+
+  get cwd(): string {
+    return this.options.cwd;
+  }
+
+  async version(): Promise<string> {
+    const out = await this.run(["version", "-json"]);
+    const parsed = JSON.parse(out.stdout) as { terraform_version?: unknown };
+    if (typeof parsed.terraform_version !== "string") {
+      throw new ToolError(`\`${this.options.binary} version -json\` did not report a version`);
+    }
+    return parsed.terraform_version;
+  }
+
+  /** Refuses any terraform other than the pinned one: plans are only comparable across one version. */
+  async requirePinnedVersion(): Promise<string> {
+    const found = await this.version();
+    if (found !== REQUIRED_TERRAFORM_VERSION) {
+      throw new ToolError(
+        `terraform ${found} found at ${this.options.binary}, but this project pins terraform ${REQUIRED_TERRAFORM_VERSION}`,
+        `install terraform ${REQUIRED_TERRAFORM_VERSION} and put it first on PATH, or point INFRA_TERRAFORM at it`,
+      );
+    }
+    return found;
+  }
+
+  init(options: { backend: boolean }): Promise<RunResult> {
+    return this.run(["init", NO_INPUT, NO_COLOR, ...(options.backend ? [] : ["-backend=false"])]);
+  }
+
+  /** `fmt -check`: returns the files that need formatting; syntax errors throw. */
+  async fmtCheck(target: string): Promise<string[]> {
+    const out = await this.run(["fmt", "-check", "-recursive", "-list=true", NO_COLOR, target], {
+      okExitCodes: [0, 3],
+    });
+    return out.stdout.split("\n").filter((line) => line.trim() !== "");
+  }
+
+  async validate(): Promise<ValidateResult> {
+    const out = await this.run(["validate", "-json", NO_COLOR], { okExitCodes: [0, 1] });
+    return JSON.parse(out.stdout) as ValidateResult;
+  }
+
+  /** `plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error. */
+  async plan(planFile: string, extraArgs: readonly string[] = []): Promise<{ hasChanges: boolean }> {
+    const out = await this.run(
+      ["plan", NO_INPUT, NO_COLOR, "-detailed-exitcode", `-out=${planFile}`, ...extraArgs],
+      { okExitCodes: [0, 2] },
+    );
+    return { hasChanges: out.exitCode === 2 };
+  }
+
+  async showJson(planFile: string): Promise<string> {
+    return (await this.run(["show", "-json", NO_COLOR, planFile])).stdout;
+  }
+
+  async showText(planFile: string): Promise<string> {
+    return (await this.run(["show", NO_COLOR, planFile])).stdout;
+  }
+
+  /** Applies a saved plan exactly; terraform never prompts for a saved plan. */
+  apply(planFile: string): Promise<RunResult> {
+    return this.run(["apply", NO_INPUT, NO_COLOR, planFile]);
+  }
+
+  test(): Promise<RunResult> {
+    return this.run(["test", NO_COLOR]);
+  }
+
+  async run(args: readonly string[], { okExitCodes = [0] }: { okExitCodes?: readonly number[] } = {}): Promise<RunResult> {
+    const { binary, cwd, dataDir, env, signal } = this.options;
+    if (signal?.aborted) throw new InterruptedError("interrupted before terraform started");
+    // Own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one SIGINT.
+    // Two would make terraform abandon the run without saving state.
+    const child = $({
+      cwd,
+      env: { ...env, TF_DATA_DIR: dataDir, TF_IN_AUTOMATION: "1" },
+      quiet: true,
+      nothrow: true,
+      detached: true,
+    })`${binary} ${args}`;
+    let interrupted = false;
+    const forwardInterrupt = () => {
+      interrupted = true;
+      child.child?.kill("SIGINT");
+    };
+    signal?.addEventListener("abort", forwardInterrupt, { once: true });
+    let output: ProcessOutput;
+    try {
+      output = await child;
+    } finally {
+      signal?.removeEventListener("abort", forwardInterrupt);
+    }
+    const result = { exitCode: output.exitCode ?? -1, stdout: output.stdout, stderr: output.stderr };
+    if (interrupted) {
+      throw new InterruptedError(
+        `terraform ${args[0]} was interrupted; terraform stopped cleanly and released the state lock`,
+        "check the state with `terraform show` before planning again",
+      );
+    }
+    if (result.exitCode === 127) throw terraformMissing(binary);
+    if (!okExitCodes.includes(result.exitCode)) throw classifyFailure(args, result);
+    return result;
+  }
+}
+
+export interface ValidateDiagnostic {
+  severity: "error" | "warning";
+  summary: string;
+  detail?: string;
+  range?: { filename: string; start: { line: number } };
+}
+
+export interface ValidateResult {
+  valid: boolean;
+  error_count: number;
+  warning_count: number;
+  diagnostics: ValidateDiagnostic[];
+}
+
+export function terraformMissing(binary: string): ToolError {
+  return new ToolError(
+    `terraform not found: \`${binary}\` is not on PATH`,
+    `install terraform ${REQUIRED_TERRAFORM_VERSION} and put it on PATH, or set INFRA_TERRAFORM to its full path`,
+  );
+}
+
+/** Turns terraform's stderr into an error a person can act on; the raw tail is kept beside it. */
+export function classifyFailure(args: readonly string[], result: RunResult): TerraformError {
+  const stderrTail = errorTail(result.stderr);
+  const command = `terraform ${args[0] ?? ""}`.trim();
+  const text = result.stderr;
+  if (text.includes("Saved plan is stale")) {
+    return new StalePlanError(
+      "the plan is stale: the state changed after this plan was made, so terraform refused to apply it",
+      "make a new plan (`infra plan --env <env>`), review it, and apply that one",
+      result.exitCode,
+      stderrTail,
+    );
+  }
+  if (text.includes("Error acquiring the state lock")) {
+    return new StateLockedError(
+      "the state is locked: another terraform run on this environment is in progress",
+      "wait for the other run to finish and try again; if it died, `terraform force-unlock <ID>` with the lock ID below",
+      result.exitCode,
+      stderrTail,
+    );
+  }
+  if (isRegistryUnreachable(text)) {
+    return new TerraformError(
+      `${command} could not download providers or modules: the registry is unreachable`,
+      "run where the registry is reachable, or provide a filesystem mirror in the terraform CLI configuration",
+      result.exitCode,
+      stderrTail,
+    );
+  }
+  return new TerraformError(
+    `${command} failed (exit ${result.exitCode})`,
+    "read terraform's message below; fix the configuration it names and run again",
+    result.exitCode,
+    stderrTail,
+  );
+}
+
+export function isRegistryUnreachable(stderr: string): boolean {
+  return /Failed to query available provider packages|could not connect to registry|Failed to download module|Failed to install provider/.test(
+    stderr,
+  );
+}
+
+/**
+ * The part of stderr worth showing: from the first `Error:` on, without the CLI-config warning
+ * box terraform prints before every command on some hosts.
+ */
+export function errorTail(stderr: string): string {
+  const lines = stderr.split("\n");
+  const firstError = lines.findIndex((line) => /^(│ )?Error: /.test(line));
+  const relevant = firstError >= 0 ? lines.slice(firstError) : lines;
+  return relevant.slice(-STDERR_TAIL_LINES).join("\n").trim();
+}

@@ -1,0 +1,106 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { BundleError } from "../errors.js";
+import type { FileDigests } from "../gates/integrity.js";
+import type { Finding } from "../policy/index.js";
+import type { ChangeCounts } from "../review/summary.js";
+
+/** The files of a plan bundle (see README "The plan bundle"). */
+export const BundleFile = {
+  manifest: "manifest.json",
+  plan: "tfplan",
+  redactedJson: "plan.redacted.json",
+  text: "plan.txt",
+  summaryMarkdown: "summary.md",
+  summaryJson: "summary.json",
+  receipt: "receipt.json",
+} as const;
+
+/** Files written after the manifest, so not covered by its digests. */
+export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleFile.receipt];
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export interface Manifest {
+  schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
+  env: string;
+  region: string;
+  accountId: string;
+  commit: string | null;
+  dirty: boolean | null;
+  createdAt: string;
+  terraformVersion: string;
+  toolchain: { infra: string; node: string };
+  /** sha256 of tfplan: the identity of what apply will execute. */
+  planDigest: string;
+  hasChanges: boolean;
+  counts: ChangeCounts;
+  findings: Finding[];
+  files: FileDigests;
+}
+
+export type Outcome = "applied" | "failed" | "interrupted";
+
+export interface Receipt {
+  env: string;
+  region: string;
+  accountId: string;
+  commit: string | null;
+  planDigest: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: Outcome;
+  /** Why it failed, in the same words the CLI printed. */
+  error?: string;
+  gates: Array<{ gate: string; allowed: boolean; reason: string }>;
+  terraformVersion: string;
+}
+
+/** Reads and checks the shape of `<dir>/manifest.json`; the bundle must also hold tfplan. */
+export async function readBundleManifest(dir: string): Promise<Manifest> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new BundleError(`plan bundle ${dir} does not exist`, "pass the directory `infra plan` wrote (default artifacts/<env>/)");
+  }
+  for (const name of [BundleFile.plan, BundleFile.manifest]) {
+    const file = await stat(path.join(dir, name)).catch(() => undefined);
+    if (!file?.isFile()) {
+      throw new BundleError(`plan bundle ${dir} has no ${name}`, "make a complete bundle with `infra plan --env <env> --out DIR`");
+    }
+  }
+  const manifestFile = path.join(dir, BundleFile.manifest);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(manifestFile, "utf8"));
+  } catch (error) {
+    throw new BundleError(`${manifestFile} is not valid JSON: ${(error as Error).message}`, "make a new plan; never edit a bundle by hand");
+  }
+  return checkManifestShape(parsed, manifestFile);
+}
+
+export async function readReceipt(dir: string): Promise<Receipt | null> {
+  const text = await readFile(path.join(dir, BundleFile.receipt), "utf8").catch(() => null);
+  return text === null ? null : (JSON.parse(text) as Receipt);
+}
+
+function checkManifestShape(value: unknown, file: string): Manifest {
+  const record = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  const required: Record<string, string> = {
+    env: "string",
+    region: "string",
+    accountId: "string",
+    planDigest: "string",
+    terraformVersion: "string",
+    files: "object",
+    counts: "object",
+  };
+  const wrong = Object.entries(required).filter(([key, type]) => typeof record[key] !== type || record[key] === null);
+  if (record["schemaVersion"] !== MANIFEST_SCHEMA_VERSION || wrong.length > 0) {
+    const fields = wrong.map(([key]) => key);
+    throw new BundleError(
+      `${file} is not a plan manifest${fields.length > 0 ? ` (missing or wrong: ${fields.join(", ")})` : ` (schemaVersion must be ${MANIFEST_SCHEMA_VERSION})`}`,
+      "make a new plan with this version of infra",
+    );
+  }
+  return record as unknown as Manifest;
+}

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { which } from "zx";
+import type { Logger } from "../log.js";
+import { Terraform, terraformMissing } from "../terraform/runner.js";
+
+/** What every workflow step needs from the outside world, passed in so tests control it. */
+export interface WorkflowContext {
+  /** The terraform tree: `envs/<env>/` and `modules/` live under it. */
+  root: string;
+  /** `terraform` or a path to it (INFRA_TERRAFORM). */
+  terraformBinary: string;
+  /** Environment for terraform processes (credentials, TF_VAR_*). Never logged. */
+  processEnv: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Aborted on Ctrl-C: running terraform gets one SIGINT and stops cleanly. */
+  signal?: AbortSignal;
+  now: () => Date;
+}
+
+/** Per-run working files (terraform data dirs) live here, outside the configuration. */
+export function workDir(root: string): string {
+  return path.join(root, ".infra");
+}
+
+/**
+ * A terraform runner for `cwd`, with a data dir of its own. Plan and apply of one
+ * environment share `env/<name>`; checks get their own, so `init -backend=false` never
+ * clobbers a backend initialisation.
+ */
+export function terraformFor(context: WorkflowContext, cwd: string, dataDirName: string): Terraform {
+  return new Terraform({
+    binary: context.terraformBinary,
+    cwd,
+    dataDir: path.join(workDir(context.root), dataDirName),
+    env: context.processEnv,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+}
+
+/** Finds terraform and checks its version once; every later command trusts the answer. */
+export async function requireTerraform(context: WorkflowContext): Promise<string> {
+  const found = await which(context.terraformBinary, { nothrow: true, path: context.processEnv["PATH"] ?? "" });
+  if (!found) throw terraformMissing(context.terraformBinary);
+  return terraformFor(context, context.root, "version").requirePinnedVersion();
+}

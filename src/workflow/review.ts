@@ -1,0 +1,32 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { BundleError } from "../errors.js";
+import { compareDigests, digestDirectory, type IntegrityReport } from "../gates/integrity.js";
+import { renderText } from "../review/render.js";
+import type { Summary } from "../review/summary.js";
+import { BundleFile, readBundleManifest, readReceipt, UNDIGESTED_FILES, type Manifest, type Receipt } from "./bundle.js";
+
+export interface ReviewResult {
+  bundle: string;
+  manifest: Manifest;
+  summary: Summary;
+  /** Whether the bundle is still exactly what `infra plan` wrote. */
+  integrity: IntegrityReport;
+  receipt: Receipt | null;
+  text: string;
+}
+
+export async function review(bundleDir: string): Promise<ReviewResult> {
+  const bundle = path.resolve(bundleDir);
+  const manifest = await readBundleManifest(bundle);
+  const summaryFile = path.join(bundle, BundleFile.summaryJson);
+  const summaryText = await readFile(summaryFile, "utf8").catch(() => {
+    throw new BundleError(`plan bundle ${bundle} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
+  });
+  const summary = JSON.parse(summaryText) as Summary;
+  const [integrity, receipt] = await Promise.all([
+    digestDirectory(bundle, UNDIGESTED_FILES).then((onDisk) => compareDigests(manifest.files, onDisk)),
+    readReceipt(bundle),
+  ]);
+  return { bundle, manifest, summary, integrity, receipt, text: renderText(summary, manifest) };
+}

@@ -1,0 +1,260 @@
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  log_group_name = "/aws/eks/${var.name}/cluster"
+  log_types      = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+}
+
+################################################################################
+# KMS key (Kubernetes secrets and control-plane logs)
+################################################################################
+
+resource "aws_kms_key" "this" {
+  description             = "Encrypts Kubernetes secrets and control-plane logs of EKS cluster ${var.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+
+  # No account-root statement: the administrators are exactly those passed in, the cluster
+  # role may only use the key, and CloudWatch Logs only for this cluster's log group.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "KeyAdministrators"
+        Effect    = "Allow"
+        Principal = { AWS = var.kms_key_administrators }
+        Action = [
+          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid       = "ClusterRoleEncryptsSecrets"
+        Effect    = "Allow"
+        Principal = { AWS = aws_iam_role.cluster.arn }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsForThisLogGroup"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Resource  = "*"
+        Condition = {
+          ArnEquals = {
+            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+          }
+        }
+      },
+    ]
+  })
+
+  tags = merge(var.tags, { Name = "${var.name}-eks" })
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/eks/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+################################################################################
+# Control-plane logs
+################################################################################
+
+# Created before the cluster, so EKS does not create it with unlimited retention and no key.
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+
+  tags = var.tags
+}
+
+################################################################################
+# Cluster
+################################################################################
+
+resource "aws_iam_role" "cluster" {
+  name = "${var.name}-cluster"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "cluster" {
+  role       = aws_iam_role.cluster.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
+}
+
+resource "aws_eks_cluster" "this" {
+  name                      = var.name
+  version                   = var.kubernetes_version
+  role_arn                  = aws_iam_role.cluster.arn
+  enabled_cluster_log_types = local.log_types
+
+  vpc_config {
+    subnet_ids              = var.control_plane_subnet_ids
+    endpoint_private_access = true
+    endpoint_public_access  = false
+  }
+
+  access_config {
+    authentication_mode                         = "API"
+    bootstrap_cluster_creator_admin_permissions = false
+  }
+
+  encryption_config {
+    resources = ["secrets"]
+
+    provider {
+      key_arn = aws_kms_key.this.arn
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [
+    aws_iam_role_policy_attachment.cluster,
+    aws_cloudwatch_log_group.this,
+  ]
+}
+
+################################################################################
+# Access entries
+################################################################################
+
+resource "aws_eks_access_entry" "this" {
+  for_each = var.access_entries
+
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.value.principal_arn
+  type          = "STANDARD"
+
+  tags = var.tags
+}
+
+resource "aws_eks_access_policy_association" "this" {
+  for_each = var.access_entries
+
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = aws_eks_access_entry.this[each.key].principal_arn
+  policy_arn    = "arn:${local.partition}:eks::aws:cluster-access-policy/${each.value.policy}"
+
+  access_scope {
+    type       = length(each.value.namespaces) > 0 ? "namespace" : "cluster"
+    namespaces = length(each.value.namespaces) > 0 ? each.value.namespaces : null
+  }
+}
+
+################################################################################
+# Managed node groups
+################################################################################
+
+resource "aws_iam_role" "node" {
+  name = "${var.name}-node"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "node" {
+  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"])
+
+  role       = aws_iam_role.node.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.key}"
+}
+
+# IMDSv2 only, with a hop limit of 1 so pods cannot reach the node's instance credentials.
+resource "aws_launch_template" "node" {
+  for_each = var.node_groups
+
+  name_prefix            = "${var.name}-${each.key}-"
+  update_default_version = true
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_size           = each.value.disk_size_gib
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(var.tags, { Name = "${var.name}-${each.key}" })
+  }
+
+  tags = var.tags
+}
+
+# No remote_access block: nodes accept no SSH; use SSM Session Manager if a shell is needed.
+resource "aws_eks_node_group" "this" {
+  for_each = var.node_groups
+
+  cluster_name    = aws_eks_cluster.this.name
+  node_group_name = each.key
+  node_role_arn   = aws_iam_role.node.arn
+  subnet_ids      = var.node_subnet_ids
+  instance_types  = each.value.instance_types
+  capacity_type   = each.value.capacity_type
+  ami_type        = each.value.ami_type
+  labels          = each.value.labels
+
+  scaling_config {
+    min_size     = each.value.min_size
+    max_size     = each.value.max_size
+    desired_size = each.value.desired_size
+  }
+
+  update_config {
+    max_unavailable = 1
+  }
+
+  launch_template {
+    id      = aws_launch_template.node[each.key].id
+    version = aws_launch_template.node[each.key].latest_version
+  }
+
+  tags = var.tags
+
+  # A cluster autoscaler owns the desired size once the group exists.
+  lifecycle {
+    ignore_changes = [scaling_config[0].desired_size]
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.node]
+}

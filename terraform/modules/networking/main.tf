@@ -1,0 +1,320 @@
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  # Address plan (for a /16): private subnets take quarters 0-2 (/18 each, pods use VPC IPs),
+  # quarter 3 holds intra subnets (/20 each) and, in its last sixteenth, public subnets (/22 each).
+  last_quarter = cidrsubnet(var.cidr, 2, 3)
+  subnets = {
+    for i, az in var.azs : az => {
+      index   = i
+      private = cidrsubnet(var.cidr, 2, i)
+      intra   = cidrsubnet(local.last_quarter, 2, i)
+      public  = cidrsubnet(cidrsubnet(local.last_quarter, 2, 3), 2, i)
+    }
+  }
+  nat_azs = var.nat_mode == "per_az" ? var.azs : [var.azs[0]]
+
+  # Interface endpoints a private EKS cluster needs to run without internet egress.
+  interface_endpoints = toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth"])
+
+  flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
+}
+
+################################################################################
+# VPC
+################################################################################
+
+resource "aws_vpc" "this" {
+  cidr_block           = var.cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for az in var.azs : startswith(az, local.region)])
+      error_message = "Every entry of azs must be a zone of the provider's region (${local.region}); this module never spans regions."
+    }
+  }
+}
+
+# Adopts the VPC's default security group and removes all its rules: nothing may use it.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-default-deny" })
+}
+
+################################################################################
+# Subnets
+################################################################################
+
+resource "aws_subnet" "private" {
+  for_each = local.subnets
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = each.value.private
+  map_public_ip_on_launch = false
+
+  tags = merge(var.tags, {
+    Name                              = "${var.name}-private-${each.key}"
+    Tier                              = "private"
+    "kubernetes.io/role/internal-elb" = "1"
+  })
+}
+
+resource "aws_subnet" "intra" {
+  for_each = local.subnets
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = each.value.intra
+  map_public_ip_on_launch = false
+
+  tags = merge(var.tags, { Name = "${var.name}-intra-${each.key}", Tier = "intra" })
+}
+
+# Public subnets exist only to hold NAT gateways; nothing else is placed in them.
+resource "aws_subnet" "public" {
+  for_each = local.subnets
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = each.value.public
+  map_public_ip_on_launch = false
+
+  tags = merge(var.tags, { Name = "${var.name}-public-${each.key}", Tier = "public" })
+}
+
+################################################################################
+# Internet egress (NAT)
+################################################################################
+
+resource "aws_internet_gateway" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_eip" "nat" {
+  for_each = toset(local.nat_azs)
+
+  domain = "vpc"
+
+  tags = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+resource "aws_nat_gateway" "this" {
+  for_each = toset(local.nat_azs)
+
+  allocation_id = aws_eip.nat[each.key].id
+  subnet_id     = aws_subnet.public[each.key].id
+
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}
+
+################################################################################
+# Routing
+################################################################################
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-public" })
+}
+
+resource "aws_route" "public_internet" {
+  route_table_id         = aws_route_table.public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.this.id
+}
+
+resource "aws_route_table_association" "public" {
+  for_each = aws_subnet.public
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table" "private" {
+  for_each = local.subnets
+
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-private-${each.key}" })
+}
+
+resource "aws_route" "private_nat" {
+  for_each = local.subnets
+
+  route_table_id         = aws_route_table.private[each.key].id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.this[var.nat_mode == "per_az" ? each.key : var.azs[0]].id
+}
+
+resource "aws_route_table_association" "private" {
+  for_each = aws_subnet.private
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.private[each.key].id
+}
+
+# Intra subnets have no route out of the VPC.
+resource "aws_route_table" "intra" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-intra" })
+}
+
+resource "aws_route_table_association" "intra" {
+  for_each = aws_subnet.intra
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.intra.id
+}
+
+################################################################################
+# VPC endpoints
+################################################################################
+
+resource "aws_security_group" "endpoints" {
+  name        = "${var.name}-vpc-endpoints"
+  description = "HTTPS from inside the VPC to the interface endpoints"
+  vpc_id      = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-vpc-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  security_group_id = aws_security_group.endpoints.id
+  description       = "HTTPS from the VPC"
+  cidr_ipv4         = var.cidr
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+# Endpoint interfaces sit in the intra subnets so the private subnets keep their addresses for pods.
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface_endpoints
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${local.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [for s in aws_subnet.intra : s.id]
+  security_group_ids  = [aws_security_group.endpoints.id]
+  private_dns_enabled = true
+
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${local.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = concat([for rt in aws_route_table.private : rt.id], [aws_route_table.intra.id])
+
+  tags = merge(var.tags, { Name = "${var.name}-s3" })
+}
+
+################################################################################
+# Flow logs
+################################################################################
+
+resource "aws_kms_key" "flow_logs" {
+  description             = "Encrypts the VPC flow logs of ${var.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+
+  # No account-root statement: only the named administrators manage the key, and only
+  # CloudWatch Logs may use it, for this one log group.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "KeyAdministrators"
+        Effect    = "Allow"
+        Principal = { AWS = var.kms_key_administrators }
+        Action = [
+          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsForThisLogGroup"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Resource  = "*"
+        Condition = {
+          ArnEquals = {
+            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
+          }
+        }
+      },
+    ]
+  })
+
+  tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
+}
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = local.flow_log_group_name
+  retention_in_days = var.flow_log_retention_days
+  kms_key_id        = aws_kms_key.flow_logs.arn
+
+  tags = var.tags
+}
+
+resource "aws_iam_role" "flow_logs" {
+  name = "${var.name}-flow-logs"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  name = "write-flow-logs"
+  role = aws_iam_role.flow_logs.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"]
+      Resource = ["${aws_cloudwatch_log_group.flow_logs.arn}:*", aws_cloudwatch_log_group.flow_logs.arn]
+    }]
+  })
+}
+
+resource "aws_flow_log" "this" {
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn             = aws_iam_role.flow_logs.arn
+  max_aggregation_interval = 60
+
+  tags = merge(var.tags, { Name = var.name })
+}

@@ -1,0 +1,60 @@
+################################################################################
+# VPC
+################################################################################
+
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+################################################################################
+# Subnets
+################################################################################
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets (worker nodes), in the order of `azs`."
+  value       = [for az in var.azs : aws_subnet.private[az].id]
+}
+
+output "intra_subnet_ids" {
+  description = "IDs of the intra subnets (control-plane interfaces and VPC endpoints; no route out of the VPC), in the order of `azs`."
+  value       = [for az in var.azs : aws_subnet.intra[az].id]
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets, which hold only the NAT gateways, in the order of `azs`."
+  value       = [for az in var.azs : aws_subnet.public[az].id]
+}
+
+################################################################################
+# Egress and endpoints
+################################################################################
+
+output "nat_public_ips" {
+  description = "Public IPs of the NAT gateways (what the internet sees for egress)."
+  value       = [for eip in aws_eip.nat : eip.public_ip]
+}
+
+output "vpc_endpoint_ids" {
+  description = "IDs of the VPC endpoints, by service name (`s3` is the gateway endpoint)."
+  value       = merge({ for k, e in aws_vpc_endpoint.interface : k => e.id }, { s3 = aws_vpc_endpoint.s3.id })
+}
+
+################################################################################
+# Flow logs
+################################################################################
+
+output "flow_log_group_name" {
+  description = "Name of the KMS-encrypted CloudWatch log group receiving the VPC flow logs."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}
+
+output "flow_log_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the flow-log group."
+  value       = aws_kms_key.flow_logs.arn
+}

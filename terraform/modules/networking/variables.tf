@@ -1,0 +1,84 @@
+################################################################################
+# Network
+################################################################################
+
+variable "name" {
+  description = "Name of the VPC; also the prefix of every resource name in this module."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 characters of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "cidr" {
+  description = "IPv4 CIDR of the VPC, /16 to /22. Private subnets take three quarters of it; intra and public subnets share the last quarter."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.cidr, 0)) && try(tonumber(split("/", var.cidr)[1]) >= 16 && tonumber(split("/", var.cidr)[1]) <= 22, false)
+    error_message = "cidr must be an IPv4 CIDR with a prefix length from /16 to /22, e.g. \"10.20.0.0/16\"."
+  }
+}
+
+variable "azs" {
+  description = "Availability zones of the provider's region to spread subnets over (2 or 3), e.g. [\"eu-central-1a\", \"eu-central-1b\", \"eu-central-1c\"]."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.azs) >= 2 && length(var.azs) <= 3 && length(distinct(var.azs)) == length(var.azs)
+    error_message = "azs must list 2 or 3 distinct availability zones."
+  }
+
+  validation {
+    condition     = alltrue([for az in var.azs : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", az))]) && length(distinct([for az in var.azs : substr(az, 0, length(az) - 1)])) == 1
+    error_message = "azs must be availability zone names of one single region, e.g. \"eu-central-1a\"."
+  }
+}
+
+variable "nat_mode" {
+  description = "NAT gateways for egress from private subnets: `single` (one, in the first AZ) or `per_az` (one per AZ, survives an AZ outage)."
+  type        = string
+  default     = "single"
+
+  validation {
+    condition     = contains(["single", "per_az"], var.nat_mode)
+    error_message = "Allowed values for nat_mode: \"single\", \"per_az\"."
+  }
+}
+
+################################################################################
+# Flow logs
+################################################################################
+
+variable "flow_log_retention_days" {
+  description = "Days to keep VPC flow logs; at least 365."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be a CloudWatch Logs retention of at least 365: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "kms_key_administrators" {
+  description = "IAM role or user ARNs that administer the flow-log KMS key. Must include the role terraform runs as, or terraform cannot manage the key afterwards."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_key_administrators) > 0 && alltrue([for arn in var.kms_key_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "kms_key_administrators must list at least one IAM role or user ARN, e.g. \"arn:aws:iam::111111111111:role/infra-deploy\"."
+  }
+}
+
+################################################################################
+# Tags
+################################################################################
+
+variable "tags" {
+  description = "Tags added to every resource, on top of the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,12 @@
+# The management account's own state bucket, created by hand or with modules/account-baseline
+# before this stack's first apply.
+terraform {
+  backend "s3" {
+    bucket       = "infra-state-000000000000-us-east-1"
+    key          = "org/terraform.tfstate"
+    region       = "us-east-1"
+    use_lockfile = true
+    encrypt      = true
+    kms_key_id   = "alias/infra-state"
+  }
+}

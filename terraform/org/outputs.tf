@@ -1,0 +1,9 @@
+output "account_ids" {
+  description = "Account id of each environment: copy each into terraform/envs/<env>/environment.tf (local.account_id) and the bucket name in backend.tf."
+  value       = { for env, account in aws_organizations_account.this : env => account.id }
+}
+
+output "region_lock_policy_ids" {
+  description = "ID of each environment's region-lock service control policy."
+  value       = { for env, policy in aws_organizations_policy.region_lock : env => policy.id }
+}

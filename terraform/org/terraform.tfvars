@@ -1,0 +1,5 @@
+# Placeholders: set real, unique root addresses before the first apply.
+account_emails = {
+  dev  = "aws+infra-dev@example.com"
+  prod = "aws+infra-prod@example.com"
+}
