@@ -1,0 +1,102 @@
+import { readdir, readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Manifest, Receipt } from "../../src/workflow/bundle.js";
+import { copyFixture, readJson, runInfra, stateAddresses, type RunResult } from "../helpers.js";
+
+// Made up for this test; it must appear in tfplan (terraform needs it) and nowhere else.
+const SECRET = "correct-horse-battery-staple-41";
+const env = { ...process.env, TF_VAR_db_password: SECRET };
+
+describe("infra plan and apply on the sensitive fixture", () => {
+  let root: string;
+  let bundle: string;
+  let planRun: RunResult;
+
+  beforeAll(async () => {
+    root = await copyFixture("sensitive");
+    bundle = path.join(root, "..", "artifacts", "dev");
+    planRun = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle], { env });
+  });
+
+  it("writes every file of the bundle and exits 0", async () => {
+    expect(planRun.code, planRun.stderr).toBe(0);
+    expect((await readdir(bundle)).sort()).toEqual(
+      ["manifest.json", "plan.redacted.json", "plan.txt", "summary.json", "summary.md", "tfplan"].sort(),
+    );
+    expect(planRun.stdout).toContain("Plan for dev (eu-central-1, account 111122223333)");
+    expect(planRun.stdout).toContain("1 to add, 0 to change, 0 to destroy, 0 to replace");
+  });
+
+  it("prints progress with durations on stderr", () => {
+    expect(planRun.stderr).toMatch(/▶ terraform plan \(dev\)/);
+    expect(planRun.stderr).toMatch(/✔ terraform plan \(dev\) \(\d+(\.\d)?m?s\)/);
+  });
+
+  it("records the sha256 of every file and the plan digest in the manifest", async () => {
+    const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
+    expect(manifest).toMatchObject({ env: "dev", region: "eu-central-1", accountId: "111122223333", terraformVersion: "1.11.4" });
+    expect(Object.keys(manifest.files).sort()).toEqual(["plan.redacted.json", "plan.txt", "summary.json", "summary.md", "tfplan"]);
+    for (const [name, digest] of Object.entries(manifest.files)) {
+      const actual = createHash("sha256").update(await readFile(path.join(bundle, name))).digest("hex");
+      expect(actual, name).toBe(digest);
+    }
+    expect(manifest.planDigest).toBe(manifest.files["tfplan"]);
+    expect(manifest.counts).toEqual({ add: 1, change: 0, destroy: 0, replace: 0 });
+    // A temp dir is no git checkout: the manifest says so rather than inventing a commit.
+    expect(manifest.commit).toBeNull();
+  });
+
+  it("keeps the secret out of every artifact but the binary plan", async () => {
+    for (const name of await readdir(bundle)) {
+      if (name === "tfplan") continue;
+      expect(await readFile(path.join(bundle, name), "utf8"), name).not.toContain(SECRET);
+    }
+    expect(planRun.stdout + planRun.stderr).not.toContain(SECRET);
+    const redacted = await readFile(path.join(bundle, "plan.redacted.json"), "utf8");
+    expect(redacted).toContain("(sensitive value)");
+    expect(redacted).toContain("orders-dev");
+  });
+
+  it("reviews the bundle as text and as JSON", async () => {
+    const text = await runInfra(["review", bundle]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("+   module.database.terraform_data.this");
+    expect(text.stdout).toContain("bundle: intact");
+    expect(text.stdout).toContain("apply: not applied");
+    const json = await runInfra(["review", bundle, "--json"]);
+    const parsed = JSON.parse(json.stdout) as { integrity: { ok: boolean }; summary: { counts: unknown } };
+    expect(parsed.integrity.ok).toBe(true);
+    expect(parsed.summary.counts).toEqual({ add: 1, change: 0, destroy: 0, replace: 0 });
+  });
+
+  it("applies exactly that plan and writes a receipt", async () => {
+    expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual([]);
+    const run = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root, "--json"], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual(["module.database.terraform_data.this"]);
+    const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
+    const receipt = await readJson<Receipt>(path.join(bundle, "receipt.json"));
+    expect(receipt).toMatchObject({ env: "dev", outcome: "applied", planDigest: manifest.planDigest, commit: null });
+    expect(receipt.gates.map((gate) => gate.gate)).toEqual(["environment", "integrity", "terraform-version", "not-yet-applied"]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ receipt: { outcome: "applied" } });
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
+  it("refuses to apply the same bundle twice", async () => {
+    const run = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("this bundle was already applied");
+  });
+
+  it("plans prod into the default artifacts/<env> directory with --json", async () => {
+    const cwd = path.join(root, "..");
+    const run = await runInfra(["plan", "--env", "prod", "--root", "terraform", "--json", "--quiet"], { env, cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    const result = JSON.parse(run.stdout) as { bundle: string; manifest: Manifest };
+    expect(result.bundle).toBe(path.join(cwd, "artifacts", "prod"));
+    expect(result.manifest).toMatchObject({ env: "prod", region: "us-east-2", accountId: "444455556666" });
+  });
+});

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const INFRA_BIN = path.join(REPO_ROOT, "bin", "infra.js");
+export const FIXTURES = path.join(REPO_ROOT, "test", "fixtures");
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs the built CLI as a user would: a separate process, real terraform on PATH. */
+export function startInfra(args: readonly string[], options: RunOptions = {}): { child: ChildProcess; done: Promise<RunResult> } {
+  const child = spawn(process.execPath, [INFRA_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function runInfra(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return startInfra(args, options).done;
+}
+
+/** Resolves once `text` has appeared on the child's stderr. */
+export function waitForStderr(child: ChildProcess, text: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}" on stderr; saw:\n${seen}`)), timeoutMs);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+const workspaces: string[] = [];
+afterAll(async () => {
+  await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A private copy of a fixture tree: terraform writes state and data dirs into it. */
+export async function copyFixture(name: string): Promise<string> {
+  const workspace = await mkdtemp(path.join(tmpdir(), `infra-${name}-`));
+  workspaces.push(workspace);
+  const root = path.join(workspace, "terraform");
+  await cp(path.join(FIXTURES, name), root, { recursive: true });
+  return root;
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `infra-${prefix}-`));
+  workspaces.push(dir);
+  return dir;
+}
+
+/** Resource addresses in an environment's local state; [] when nothing was ever applied. */
+export async function stateAddresses(envDir: string): Promise<string[]> {
+  const text = await readFile(path.join(envDir, "terraform.tfstate"), "utf8").catch(() => null);
+  if (text === null) return [];
+  const state = JSON.parse(text) as { resources?: Array<{ module?: string; type: string; name: string }> };
+  return (state.resources ?? []).map((r) => [r.module, r.type, r.name].filter(Boolean).join("."));
+}
+
+export async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, "utf8")) as T;
+}
