@@ -31,6 +31,20 @@ export interface ModuleValues {
   child_modules?: ModuleValues[];
 }
 
+export interface ModuleConfiguration {
+  variables?: Record<string, { default?: unknown; sensitive?: boolean }>;
+  module_calls?: Record<string, ModuleCall>;
+  [key: string]: unknown;
+}
+
+export interface ModuleCall {
+  source?: string;
+  /** Arguments of the call; a literal argument shows up as `constant_value`. */
+  expressions?: Record<string, { constant_value?: unknown; references?: string[] }>;
+  module?: ModuleConfiguration;
+  [key: string]: unknown;
+}
+
 export interface PlanJson {
   format_version: string;
   terraform_version: string;
@@ -40,7 +54,7 @@ export interface PlanJson {
   resource_drift?: ResourceChange[];
   output_changes?: Record<string, Change>;
   prior_state?: { values?: { outputs?: Record<string, { sensitive: boolean; value?: unknown }>; root_module?: ModuleValues } };
-  configuration?: { root_module?: { variables?: Record<string, { default?: unknown; sensitive?: boolean }> } };
+  configuration?: { root_module?: ModuleConfiguration };
   errored?: boolean;
   [key: string]: unknown;
 }

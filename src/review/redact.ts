@@ -1,4 +1,4 @@
-import type { Change, ModuleValues, PlanJson } from "./plan-json.js";
+import type { Change, ModuleConfiguration, ModuleValues, PlanJson } from "./plan-json.js";
 
 export const REDACTED = "(sensitive value)";
 
@@ -13,17 +13,11 @@ const MIN_SWEPT_SECRET_LENGTH = 6;
 export function redactPlan(plan: PlanJson): PlanJson {
   const secrets = new Set<string>();
   const copy = structuredClone(plan);
-  const sensitiveVariables = new Set(
-    Object.entries(copy.configuration?.root_module?.variables ?? {})
-      .filter(([, variable]) => variable.sensitive === true)
-      .map(([name]) => name),
-  );
+  const rootVariables = sensitiveVariableNames(copy.configuration?.root_module);
   for (const [name, variable] of Object.entries(copy.variables ?? {})) {
-    if (sensitiveVariables.has(name)) variable.value = mask(variable.value, true, secrets);
+    if (rootVariables.has(name)) variable.value = mask(variable.value, true, secrets);
   }
-  for (const [name, variable] of Object.entries(copy.configuration?.root_module?.variables ?? {})) {
-    if (sensitiveVariables.has(name) && "default" in variable) variable.default = mask(variable.default, true, secrets);
-  }
+  maskConfiguration(copy.configuration?.root_module, secrets);
   for (const resource of [...(copy.resource_changes ?? []), ...(copy.resource_drift ?? [])]) {
     maskChange(resource.change, secrets);
   }
@@ -35,6 +29,32 @@ export function redactPlan(plan: PlanJson): PlanJson {
     maskModule(values?.root_module, secrets);
   }
   return sweep(copy, secrets) as PlanJson;
+}
+
+function sensitiveVariableNames(module: ModuleConfiguration | undefined): Set<string> {
+  return new Set(
+    Object.entries(module?.variables ?? {})
+      .filter(([, variable]) => variable.sensitive === true)
+      .map(([name]) => name),
+  );
+}
+
+/** Defaults of sensitive variables, and literal arguments passed to them, at every depth. */
+function maskConfiguration(module: ModuleConfiguration | undefined, secrets: Set<string>): void {
+  if (!module) return;
+  const sensitive = sensitiveVariableNames(module);
+  for (const [name, variable] of Object.entries(module.variables ?? {})) {
+    if (sensitive.has(name) && "default" in variable) variable.default = mask(variable.default, true, secrets);
+  }
+  for (const call of Object.values(module.module_calls ?? {})) {
+    const childSensitive = sensitiveVariableNames(call.module);
+    for (const [name, expression] of Object.entries(call.expressions ?? {})) {
+      if (childSensitive.has(name) && "constant_value" in expression) {
+        expression.constant_value = mask(expression.constant_value, true, secrets);
+      }
+    }
+    maskConfiguration(call.module, secrets);
+  }
 }
 
 function maskChange(change: Change, secrets: Set<string>): void {
@@ -67,6 +87,7 @@ function mask(value: unknown, sensitivity: unknown, secrets: Set<string>): unkno
 
 function collectSecrets(value: unknown, secrets: Set<string>): void {
   if (typeof value === "string" && value !== "") secrets.add(value);
+  else if (typeof value === "number") secrets.add(String(value));
   else if (Array.isArray(value)) value.forEach((item) => collectSecrets(item, secrets));
   else if (isRecord(value)) Object.values(value).forEach((item) => collectSecrets(item, secrets));
 }

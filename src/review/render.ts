@@ -53,8 +53,8 @@ export function renderMarkdown(summary: Summary, header: PlanHeader): string {
     "",
   ];
   const rows = [
-    ...summary.resources.map((resource) => `| ${resource.action} | \`${resource.address}\` | ${resource.reason ?? ""} |`),
-    ...summary.outputs.map((output) => `| ${output.action} | output \`${output.name}\` | |`),
+    ...summary.resources.map((resource) => `| ${resource.action} | \`${cell(resource.address)}\` | ${cell(resource.reason ?? "")} |`),
+    ...summary.outputs.map((output) => `| ${output.action} | output \`${cell(output.name)}\` | |`),
   ];
   if (rows.length === 0) return `${head.join("\n")}`;
   const table = ["| action | address | reason |", "| --- | --- | --- |"];
@@ -65,4 +65,9 @@ export function renderMarkdown(summary: Summary, header: PlanHeader): string {
     text += `\n${row}`;
   }
   return `${text}\n`;
+}
+
+/** GitHub ends a table cell at any `|`, even inside backticks (a for_each key may hold one). */
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
 }

@@ -133,7 +133,7 @@ export class Terraform {
     if (interrupted) {
       throw new InterruptedError(
         `terraform ${args[0]} was interrupted; terraform stopped cleanly and released the state lock`,
-        "check the state with `terraform show` before planning again",
+        "plan again (`infra plan --env <env>`) to see what is left to do; nothing half-done is hidden from the next plan",
       );
     }
     if (result.exitCode === 127) throw terraformMissing(binary);
@@ -201,17 +201,20 @@ export function classifyFailure(args: readonly string[], result: RunResult): Ter
 }
 
 export function isRegistryUnreachable(stderr: string): boolean {
-  return /Failed to query available provider packages|could not connect to registry|Failed to download module|Failed to install provider/.test(
+  return /Failed to query available provider packages|could not connect to registry|Failed to download module|Failed to install provider|Error accessing remote module registry|failed to request discovery document/.test(
     stderr,
   );
 }
+
+/** The box terraform prints when TF_CLI_CONFIG_FILE names a missing file: noise in every error. */
+const CLI_CONFIG_WARNING = /There are some problems with the CLI configuration:\n(?:[╷│╵].*\n?)*/;
 
 /**
  * The part of stderr worth showing: from the first `Error:` on, without the CLI-config warning
  * box terraform prints before every command on some hosts.
  */
 export function errorTail(stderr: string): string {
-  const lines = stderr.split("\n");
+  const lines = stderr.replace(CLI_CONFIG_WARNING, "").split("\n");
   const firstError = lines.findIndex((line) => /^(│ )?Error: /.test(line));
   const relevant = firstError >= 0 ? lines.slice(firstError) : lines;
   return relevant.slice(-STDERR_TAIL_LINES).join("\n").trim();
