@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Runs the compiled CLI; `npm ci` builds it (the `prepare` script).
-import "../dist/cli/main.js";
+// Runs the bundled CLI; `npm ci` builds it (the `prepare` script).
+import "../dist/main.js";

@@ -1,4 +1,4 @@
-import { $ } from "zx";
+import { exec } from "./process.js";
 
 export interface SourceRevision {
   /** HEAD commit of the repository holding the terraform tree, or null outside a repository. */
@@ -9,9 +9,8 @@ export interface SourceRevision {
 
 /** Where the plan's source came from, so a reviewer can tell whether it matches a commit. */
 export async function readRevision(dir: string): Promise<SourceRevision> {
-  const git = $({ cwd: dir, quiet: true, nothrow: true });
-  const head = await git`git rev-parse HEAD`;
+  const head = await exec("git", ["rev-parse", "HEAD"], { cwd: dir });
   if (head.exitCode !== 0) return { commit: null, dirty: null };
-  const status = await git`git status --porcelain --untracked-files=normal -- .`;
+  const status = await exec("git", ["status", "--porcelain", "--untracked-files=normal", "--", "."], { cwd: dir });
   return { commit: head.stdout.trim(), dirty: status.stdout.trim() !== "" };
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, RefusedError } from "../errors.js";
-import { asBodies, blocksOf, parseHclFile, type HclBody, type ParsedFile } from "./hcl.js";
+import { asBodies, blocksOf, parseHclFile, type HclBody, type ParsedFile, type ParseOptions } from "./hcl.js";
 
 /**
  * An environment's facts, read from `<root>/envs/<name>/`. They are written once, as literals
@@ -31,9 +31,7 @@ export interface Backend {
   config: HclBody;
 }
 
-export interface ReadOptions {
-  terraformBinary: string;
-}
+export type ReadOptions = ParseOptions;
 
 const FACT_KEYS = ["environment", "region", "account_id", "promoted_from"] as const;
 const FACTS_FILE = "environment.tf";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { $ } from "zx";
 import { ConfigError } from "../errors.js";
+import { exec } from "../process.js";
 
 /** hcl2-parser's JSON shape: blocks become arrays of bodies, labels become nested keys. */
 export type HclBody = { readonly [key: string]: unknown };
@@ -21,21 +21,54 @@ function loadParser(): Hcl2Parser {
 
 const parsedByContent = new Map<string, HclBody>();
 
+/** Part of every cache key, so a parser upgrade never reads an older parser's output. */
+const PARSER_ID = "hcl2-parser@1.0.3";
+
 export interface ParseOptions {
   /** terraform binary used to locate a syntax error, since hcl2-parser reports none. */
   terraformBinary: string;
+  /**
+   * Where parsed files are kept by content hash across runs. Loading the parser costs more
+   * than a whole plan of a small root, so a file is parsed once, not once per command.
+   */
+  cacheDir?: string;
 }
 
-/** Parses one file; the same content is parsed once per process however often it is asked for. */
+/** Parses one file; the same content is parsed once however often and by however many runs. */
 export async function parseHclFile(file: string, options: ParseOptions): Promise<HclBody> {
   const text = await readFile(file, "utf8");
-  const key = createHash("sha256").update(text).digest("hex");
-  const cached = parsedByContent.get(key);
-  if (cached) return cached;
+  const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
+  const inMemory = parsedByContent.get(key);
+  if (inMemory) return inMemory;
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${key}.json`) : undefined;
+  const onDisk = cacheFile ? await readCached(cacheFile) : undefined;
+  if (onDisk) {
+    parsedByContent.set(key, onDisk);
+    return onDisk;
+  }
   const [body] = loadParser().parseToObject(text);
   if (!body) throw await invalidHclError(file, options.terraformBinary);
   parsedByContent.set(key, body);
+  if (cacheFile) await writeCached(cacheFile, body);
   return body;
+}
+
+async function readCached(cacheFile: string): Promise<HclBody | undefined> {
+  const text = await readFile(cacheFile, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as HclBody;
+  } catch {
+    return undefined; // a torn write: parse the file again
+  }
+}
+
+/** Written then renamed, so a concurrent reader sees a whole entry or none. */
+async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
+  await mkdir(path.dirname(cacheFile), { recursive: true });
+  const partial = `${cacheFile}.${process.pid}.partial`;
+  await writeFile(partial, JSON.stringify(body));
+  await rename(partial, cacheFile);
 }
 
 async function invalidHclError(file: string, terraformBinary: string): Promise<ConfigError> {
@@ -48,7 +81,7 @@ async function invalidHclError(file: string, terraformBinary: string): Promise<C
 
 /** Asks `terraform fmt` where the error is: "file line N: summary", or undefined if it cannot say. */
 export async function locateSyntaxError(file: string, terraformBinary: string): Promise<string | undefined> {
-  const out = await $({ quiet: true, nothrow: true, cwd: path.dirname(file) })`${terraformBinary} fmt -check -no-color ${path.basename(file)}`;
+  const out = await exec(terraformBinary, ["fmt", "-check", "-no-color", path.basename(file)], { cwd: path.dirname(file) });
   const summary = /^Error: (.+)$/m.exec(out.stderr)?.[1];
   const line = /on .+ line (\d+)/.exec(out.stderr)?.[1];
   if (!line) return undefined;

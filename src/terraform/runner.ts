@@ -1,4 +1,4 @@
-import { $, type ProcessOutput } from "zx";
+import type { ChildProcess } from "node:child_process";
 import {
   InterruptedError,
   StalePlanError,
@@ -6,6 +6,7 @@ import {
   TerraformError,
   ToolError,
 } from "../errors.js";
+import { exec, type ExecResult } from "../process.js";
 
 /** The one terraform version this project is tested with; plans made by another are refused. */
 export const REQUIRED_TERRAFORM_VERSION = "1.11.4";
@@ -108,27 +109,30 @@ export class Terraform {
   async run(args: readonly string[], { okExitCodes = [0] }: { okExitCodes?: readonly number[] } = {}): Promise<RunResult> {
     const { binary, cwd, dataDir, env, signal } = this.options;
     if (signal?.aborted) throw new InterruptedError("interrupted before terraform started");
-    // Own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one SIGINT.
-    // Two would make terraform abandon the run without saving state.
-    const child = $({
-      cwd,
-      env: { ...env, TF_DATA_DIR: dataDir, TF_IN_AUTOMATION: "1" },
-      quiet: true,
-      nothrow: true,
-      detached: true,
-    })`${binary} ${args}`;
     let interrupted = false;
+    let running: ChildProcess | undefined;
     const forwardInterrupt = () => {
       interrupted = true;
-      child.child?.kill("SIGINT");
+      running?.kill("SIGINT");
     };
     signal?.addEventListener("abort", forwardInterrupt, { once: true });
-    let output: ProcessOutput;
+    let output: ExecResult;
     try {
-      output = await child;
+      // Own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one
+      // SIGINT. Two would make terraform abandon the run without saving state.
+      output = await exec(binary, args, {
+        cwd,
+        env: { ...env, TF_DATA_DIR: dataDir, TF_IN_AUTOMATION: "1" },
+        detached: true,
+        onSpawn: (child) => {
+          running = child;
+          if (interrupted) child.kill("SIGINT");
+        },
+      });
     } finally {
       signal?.removeEventListener("abort", forwardInterrupt);
     }
+    if (output.spawnError?.code === "ENOENT") throw terraformMissing(binary);
     const result = { exitCode: output.exitCode ?? -1, stdout: output.stdout, stderr: output.stderr };
     if (interrupted) {
       throw new InterruptedError(
@@ -136,7 +140,6 @@ export class Terraform {
         "plan again (`infra plan --env <env>`) to see what is left to do; nothing half-done is hidden from the next plan",
       );
     }
-    if (result.exitCode === 127) throw terraformMissing(binary);
     if (!okExitCodes.includes(result.exitCode)) throw classifyFailure(args, result);
     return result;
   }

@@ -1,11 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readEnvironment, requireRealAccount } from "../config/environment.js";
 import { InfraError, InterruptedError } from "../errors.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
 import { digestDirectory } from "../gates/integrity.js";
 import { BundleFile, readBundleManifest, readReceipt, UNDIGESTED_FILES, type Manifest, type Outcome, type Receipt } from "./bundle.js";
-import { requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface ApplyInput {
   env: string;
@@ -26,9 +25,7 @@ export interface ApplyResult {
 export async function apply(context: WorkflowContext, input: ApplyInput): Promise<ApplyResult> {
   const bundle = path.resolve(input.bundle);
   const manifest = await readBundleManifest(bundle);
-  const terraformVersion = await requireTerraform(context);
-  const environment = await readEnvironment(context.root, input.env, { terraformBinary: context.terraformBinary });
-  requireRealAccount(environment);
+  const { terraformVersion, environment } = await openEnvironment(context, input.env);
 
   const decisions = await context.logger.step("gates", async () =>
     evaluateGates(input.gates ?? defaultApplyGates, {

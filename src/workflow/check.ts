@@ -1,12 +1,12 @@
 import { readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { $, which } from "zx";
 import { envsDir, listEnvironments, parseDirectory, readEnvironment } from "../config/environment.js";
 import { InfraError, TerraformError } from "../errors.js";
+import { exec, findExecutable } from "../process.js";
 import { describeFinding, evaluateStaticRules, staticRules } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
-import { requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { readOptions, requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -37,9 +37,9 @@ export interface CheckResult {
 export async function check(context: WorkflowContext, input: CheckInput): Promise<CheckResult> {
   await requireTerraform(context);
   const environments = await listEnvironments(context.root);
-  if (input.env !== undefined) await readEnvironment(context.root, input.env, { terraformBinary: context.terraformBinary });
+  if (input.env !== undefined) await readEnvironment(context.root, input.env, readOptions(context));
   const checkedEnvs = input.env === undefined ? environments : [input.env];
-  const tflint = await which("tflint", { nothrow: true, path: context.processEnv["PATH"] ?? "" });
+  const tflint = await findExecutable("tflint", context.processEnv["PATH"] ?? "");
 
   const steps: CheckStep[] = [];
   const record = (step: CheckStep) => {
@@ -79,7 +79,7 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
   const target = path.join("envs", env);
   let findings: string[] = [];
   const config = await timed("config", target, async () => {
-    const environment = await readEnvironment(context.root, env, { terraformBinary: context.terraformBinary });
+    const environment = await readEnvironment(context.root, env, readOptions(context));
     findings = evaluateStaticRules(staticRules, environment)
       .filter((finding) => finding.severity === "error")
       .map(describeFinding);
@@ -106,7 +106,7 @@ async function checkRoot(context: WorkflowContext, dir: string, tflint: string |
   // cannot read fails here with its line, before terraform's noisier error.
   if (!isEnvironmentRoot(context.root, dir)) {
     const parsed = await timed("config", target, async () => {
-      await parseDirectory(dir, { terraformBinary: context.terraformBinary });
+      await parseDirectory(dir, readOptions(context));
       return { status: "passed" };
     });
     if (parsed.status === "failed") return [parsed];
@@ -163,10 +163,10 @@ async function lint(context: WorkflowContext, dir: string, target: string, tflin
   if (!tflint) return skipped("tflint", target, "tflint is not installed");
   return timed("tflint", target, async () => {
     const config = path.join(context.root, ".tflint.hcl");
-    const run = $({ cwd: dir, quiet: true, nothrow: true, env: context.processEnv });
-    const init = await run`${tflint} --init --config=${config}`;
+    const options = { cwd: dir, env: context.processEnv };
+    const init = await exec(tflint, ["--init", `--config=${config}`], options);
     if (init.exitCode !== 0) return { status: "skipped", reason: "tflint plugins could not be installed (tflint --init failed)" };
-    const out = await run`${tflint} --config=${config} --format=compact --no-color`;
+    const out = await exec(tflint, [`--config=${config}`, "--format=compact", "--no-color"], options);
     if (out.exitCode === 0) return { status: "passed" };
     return { status: "failed", reason: "tflint reported issues", details: out.stdout.split("\n").filter(Boolean) };
   });

@@ -1,6 +1,7 @@
 import path from "node:path";
-import { which } from "zx";
+import { readEnvironment, requireRealAccount, type Environment, type ReadOptions } from "../config/environment.js";
 import type { Logger } from "../log.js";
+import { findExecutable } from "../process.js";
 import { Terraform, terraformMissing } from "../terraform/runner.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
@@ -39,7 +40,25 @@ export function terraformFor(context: WorkflowContext, cwd: string, dataDirName:
 
 /** Finds terraform and checks its version once; every later command trusts the answer. */
 export async function requireTerraform(context: WorkflowContext): Promise<string> {
-  const found = await which(context.terraformBinary, { nothrow: true, path: context.processEnv["PATH"] ?? "" });
+  const found = await findExecutable(context.terraformBinary, context.processEnv["PATH"] ?? "");
   if (!found) throw terraformMissing(context.terraformBinary);
   return terraformFor(context, context.root, "version").requirePinnedVersion();
+}
+
+/** How workflows read HCL: parsed files are cached by content under the work dir. */
+export function readOptions(context: WorkflowContext): ReadOptions {
+  return { terraformBinary: context.terraformBinary, cacheDir: path.join(workDir(context.root), "hcl") };
+}
+
+/**
+ * Checks terraform and reads an environment that is about to be planned or applied. Both at
+ * once: the `terraform version` child runs while the HCL parses. A missing or wrong terraform
+ * is reported first, since nothing else can be trusted without it.
+ */
+export async function openEnvironment(context: WorkflowContext, name: string): Promise<{ terraformVersion: string; environment: Environment }> {
+  const [version, environment] = await Promise.allSettled([requireTerraform(context), readEnvironment(context.root, name, readOptions(context))]);
+  if (version.status === "rejected") throw version.reason;
+  if (environment.status === "rejected") throw environment.reason;
+  requireRealAccount(environment.value);
+  return { terraformVersion: version.value, environment: environment.value };
 }

@@ -1,15 +1,15 @@
 import { cp, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { InfraError } from "../errors.js";
+import { PACKAGE_ROOT } from "../package-root.js";
 import { apply, type ApplyResult } from "./apply.js";
 import { check, type CheckResult } from "./check.js";
 import type { WorkflowContext } from "./context.js";
 import { plan, type PlanResult } from "./plan.js";
 
 /** The bundled example: a terraform/-shaped tree of terraform_data resources, local backend. */
-export const DEMO_SOURCE = fileURLToPath(new URL("../../examples/demo", import.meta.url));
+export const DEMO_SOURCE = path.join(PACKAGE_ROOT, "examples", "demo");
 
 export interface DemoResult {
   workspace: string;

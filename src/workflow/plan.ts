@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readEnvironment, requireRealAccount, type Environment } from "../config/environment.js";
+import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
 import { digestDirectory, sha256File } from "../gates/integrity.js";
 import { readRevision } from "../git.js";
@@ -11,7 +11,7 @@ import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { BundleFile, MANIFEST_SCHEMA_VERSION, UNDIGESTED_FILES, type Manifest } from "./bundle.js";
-import { requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface PlanInput {
   env: string;
@@ -31,9 +31,7 @@ export function defaultBundleDir(env: string): string {
 
 export async function plan(context: WorkflowContext, input: PlanInput): Promise<PlanResult> {
   const { logger } = context;
-  const terraformVersion = await requireTerraform(context);
-  const environment = await readEnvironment(context.root, input.env, { terraformBinary: context.terraformBinary });
-  requireRealAccount(environment);
+  const { terraformVersion, environment } = await openEnvironment(context, input.env);
   const findings = refuseOnPolicy(environment);
 
   const out = path.resolve(input.out);
