@@ -12,7 +12,6 @@ locals {
   last_quarter = cidrsubnet(var.cidr, 2, 3)
   subnets = {
     for i, az in var.azs : az => {
-      index   = i
       private = cidrsubnet(var.cidr, 2, i)
       intra   = cidrsubnet(local.last_quarter, 2, i)
       public  = cidrsubnet(cidrsubnet(local.last_quarter, 2, 3), 2, i)

@@ -1,0 +1,154 @@
+# Plans the module with its defaults against a mocked AWS provider and checks the promises.
+
+mock_provider "aws" {
+  override_data {
+    target = data.aws_region.current
+    values = { region = "eu-central-1" }
+  }
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "111111111111" }
+  }
+
+  override_data {
+    target = data.aws_partition.current
+    values = { partition = "aws" }
+  }
+
+  # Known during plan, so the key policy and the log group's key can be asserted.
+  override_resource {
+    target          = aws_iam_role.cluster
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111111111111:role/infra-test-cluster" }
+  }
+
+  override_resource {
+    target          = aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000" }
+  }
+}
+
+variables {
+  name                     = "infra-test"
+  kubernetes_version       = "1.33"
+  control_plane_subnet_ids = ["subnet-0a", "subnet-0b", "subnet-0c"]
+  node_subnet_ids          = ["subnet-1a", "subnet-1b", "subnet-1c"]
+  kms_key_administrators   = ["arn:aws:iam::111111111111:role/infra-deploy"]
+
+  access_entries = {
+    admin = {
+      principal_arn = "arn:aws:iam::111111111111:role/infra-platform-admin"
+      policy        = "AmazonEKSClusterAdminPolicy"
+    }
+  }
+
+  node_groups = {
+    general = {
+      instance_types = ["m7i.large"]
+      min_size       = 1
+      max_size       = 3
+      desired_size   = 2
+    }
+  }
+}
+
+run "secure_defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_eks_cluster.this.vpc_config[0].endpoint_public_access == false && aws_eks_cluster.this.vpc_config[0].endpoint_private_access == true
+    error_message = "The Kubernetes API must be private only."
+  }
+
+  assert {
+    condition     = aws_eks_cluster.this.access_config[0].authentication_mode == "API" && aws_eks_cluster.this.access_config[0].bootstrap_cluster_creator_admin_permissions == false
+    error_message = "Access must be by explicit access entries only; the creator gets no implicit admin."
+  }
+
+  assert {
+    condition     = aws_eks_cluster.this.encryption_config[0].resources == toset(["secrets"])
+    error_message = "Kubernetes secrets must be envelope-encrypted with the module's KMS key."
+  }
+
+  assert {
+    condition     = aws_kms_key.this.enable_key_rotation && aws_cloudwatch_log_group.this.kms_key_id == aws_kms_key.this.arn
+    error_message = "The cluster key must rotate and also encrypt the control-plane log group."
+  }
+
+  assert {
+    condition     = jsondecode(aws_kms_key.this.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
+    error_message = "The cluster key's administrators must be exactly those passed in, never the caller."
+  }
+
+  assert {
+    condition     = toset(aws_eks_cluster.this.enabled_cluster_log_types) == toset(["api", "audit", "authenticator", "controllerManager", "scheduler"])
+    error_message = "All five control-plane log types must be enabled."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.name == "/aws/eks/infra-test/cluster" && aws_cloudwatch_log_group.this.retention_in_days >= 365
+    error_message = "Control-plane logs must go to the cluster's log group, kept at least 365 days."
+  }
+
+  assert {
+    condition     = aws_launch_template.node["general"].metadata_options[0].http_tokens == "required" && aws_launch_template.node["general"].metadata_options[0].http_put_response_hop_limit == 1
+    error_message = "Nodes must require IMDSv2 with a hop limit of 1."
+  }
+
+  assert {
+    condition     = aws_launch_template.node["general"].block_device_mappings[0].ebs[0].encrypted == "true"
+    error_message = "Node root volumes must be encrypted."
+  }
+
+  assert {
+    condition     = length(aws_eks_node_group.this["general"].remote_access) == 0
+    error_message = "Nodes must not accept SSH (no remote_access)."
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this["general"].subnet_ids == toset(["subnet-1a", "subnet-1b", "subnet-1c"])
+    error_message = "Nodes must run in the private subnets passed in."
+  }
+
+  assert {
+    condition     = aws_eks_access_policy_association.this["admin"].access_scope[0].type == "cluster"
+    error_message = "An access entry without namespaces is scoped to the cluster."
+  }
+}
+
+run "rejects_short_log_retention" {
+  command = plan
+
+  variables {
+    log_retention_days = 30
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_unknown_access_policy" {
+  command = plan
+
+  variables {
+    access_entries = {
+      admin = {
+        principal_arn = "arn:aws:iam::111111111111:role/infra-platform-admin"
+        policy        = "AdministratorAccess"
+      }
+    }
+  }
+
+  expect_failures = [var.access_entries]
+}
+
+run "rejects_missing_key_administrators" {
+  command = plan
+
+  variables {
+    kms_key_administrators = []
+  }
+
+  expect_failures = [var.kms_key_administrators]
+}

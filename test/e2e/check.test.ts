@@ -1,0 +1,116 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CheckResult } from "../../src/workflow/check.js";
+import { copyFixture, runInfra } from "../helpers.js";
+
+function parse(stdout: string): CheckResult {
+  return JSON.parse(stdout) as CheckResult;
+}
+
+function statusOf(result: CheckResult, step: string, target: string): string | undefined {
+  return result.steps.find((s) => s.step === step && s.target === target)?.status;
+}
+
+describe("infra check", () => {
+  it("passes fmt, config, policy, init and validate on a clean tree, and skips tflint with the reason", async () => {
+    const root = await copyFixture("sensitive");
+    const run = await runInfra(["check", "--root", root, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = parse(run.stdout);
+    expect(result.ok).toBe(true);
+    expect(statusOf(result, "fmt", ".")).toBe("passed");
+    for (const target of ["envs/dev", "envs/prod", "modules/database"]) {
+      expect(statusOf(result, "init", target), target).toBe("passed");
+      expect(statusOf(result, "validate", target), target).toBe("passed");
+    }
+    expect(statusOf(result, "policy", "envs/prod")).toBe("passed");
+    const tflint = result.steps.find((s) => s.step === "tflint");
+    // CI images that ship tflint run it for real; this one reports why it could not.
+    if (tflint?.status === "skipped") expect(tflint.reason).toBe("tflint is not installed");
+  });
+
+  it("fails under --strict when a step was skipped", async (context) => {
+    const root = await copyFixture("sensitive");
+    const run = await runInfra(["check", "--root", root, "--strict", "--json", "--quiet"]);
+    const result = parse(run.stdout);
+    if (!result.steps.some((s) => s.status === "skipped")) {
+      context.skip("every step could run on this machine (tflint installed), so --strict has nothing to turn into a failure");
+    }
+    expect(run.code).toBe(1);
+    expect(result.ok).toBe(false);
+  });
+
+  it("checks only the named environment's root with --env", async () => {
+    const root = await copyFixture("sensitive");
+    const run = await runInfra(["check", "--root", root, "--env", "dev", "--json", "--quiet"]);
+    expect(run.code, run.stderr).toBe(0);
+    const targets = new Set(parse(run.stdout).steps.map((s) => s.target));
+    expect(targets.has("envs/dev")).toBe(true);
+    expect(targets.has("envs/prod")).toBe(false);
+    expect(targets.has("modules/database")).toBe(true);
+  });
+
+  it("lists unformatted files and exits 1", async () => {
+    const root = await copyFixture("sensitive");
+    await appendFile(path.join(root, "modules", "database", "main.tf"), '\nlocals {\nx=1\n}\n');
+    const run = await runInfra(["check", "--root", root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("failed fmt .: 1 file(s) need formatting");
+    expect(run.stdout).toContain("modules/database/main.tf");
+    expect(run.stdout).toMatch(/check FAILED: \d+ steps passed, \d+ skipped, 1 failed/);
+  });
+
+  it("reports invalid HCL with its file and line", async () => {
+    const root = await copyFixture("sensitive");
+    const file = path.join(root, "modules", "database", "broken.tf");
+    await writeFile(file, 'locals {\n  a = "ok"\n  b = \n}\n');
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
+    expect(run.code).toBe(1);
+    const config = parse(run.stdout).steps.find((s) => s.step === "config" && s.target === "modules/database");
+    expect(config?.status).toBe("failed");
+    expect(config?.reason).toContain(`invalid HCL in ${file} line 3`);
+  });
+
+  it("fails validate with the file and line terraform names", async () => {
+    const root = await copyFixture("sensitive");
+    await writeFile(path.join(root, "modules", "database", "outputs.tf"), 'output "x" {\n  value = terraform_data.missing.id\n}\n');
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
+    expect(run.code).toBe(1);
+    const validate = parse(run.stdout).steps.find((s) => s.step === "validate" && s.target === "modules/database");
+    expect(validate?.status).toBe("failed");
+    expect(validate?.details?.join("\n")).toContain("modules/database/outputs.tf line 2: Reference to undeclared resource");
+  });
+
+  it("fails the policy step for an environment outside its promised region", async () => {
+    const root = await copyFixture("sensitive");
+    const facts = path.join(root, "envs", "prod", "environment.tf");
+    const { readFile } = await import("node:fs/promises");
+    await writeFile(facts, (await readFile(facts, "utf8")).replace("us-east-2", "eu-west-1"));
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
+    expect(run.code).toBe(1);
+    const policy = parse(run.stdout).steps.find((s) => s.step === "policy" && s.target === "envs/prod");
+    expect(policy?.status).toBe("failed");
+    expect(policy?.details?.[0]).toContain('environment "prod" is in eu-west-1, but the compliance page promises us-east-2');
+    const plan = await runInfra(["plan", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("policy refused to plan prod");
+  });
+
+  it("reports a root whose providers cannot be downloaded as skipped, with the reason", async (context) => {
+    const root = await copyFixture("sensitive");
+    const dir = path.join(root, "modules", "needs-aws");
+    await mkdir(dir);
+    await writeFile(
+      path.join(dir, "versions.tf"),
+      'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n      version = ">= 6.28, < 7.0"\n    }\n  }\n}\n',
+    );
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
+    const init = parse(run.stdout).steps.find((s) => s.step === "init" && s.target === "modules/needs-aws");
+    if (init?.status === "passed") context.skip("this machine reaches the provider registry, so nothing is skipped");
+    expect(init?.status).toBe("skipped");
+    expect(init?.reason).toContain("registry unreachable");
+    expect(statusOf(parse(run.stdout), "validate", "modules/needs-aws")).toBe("skipped");
+    expect(run.code).toBe(0);
+  });
+});

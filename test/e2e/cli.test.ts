@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { runInfra } from "../helpers.js";
+
+describe("infra --help", () => {
+  it("lists every command", async () => {
+    const run = await runInfra(["--help"]);
+    expect(run.code).toBe(0);
+    for (const command of ["check", "plan", "apply", "review <dir>", "demo"]) expect(run.stdout).toContain(`infra ${command}`);
+  });
+
+  it.each([
+    ["check", ["--env", "--strict", "--root", "--json", "--quiet"]],
+    ["plan", ["--env", "--out", "--root", "--json", "--quiet"]],
+    ["apply", ["--env", "--plan", "--root", "--json", "--quiet"]],
+    ["review", ["--json"]],
+    ["demo", ["--json", "--quiet"]],
+  ])("documents the options of %s", async (command, options) => {
+    const run = await runInfra([command, "--help"]);
+    expect(run.code).toBe(0);
+    for (const option of options) expect(run.stdout).toContain(option);
+  });
+});
+
+describe("infra demo", () => {
+  it("runs check, plan and apply for dev then prod offline", async () => {
+    const run = await runInfra(["demo", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as {
+      check: { ok: boolean };
+      stages: Array<{ env: string; plan: { bundle: string; manifest: { region: string } }; apply: { receipt: { outcome: string } } }>;
+    };
+    expect(result.check.ok).toBe(true);
+    expect(result.stages.map((stage) => [stage.env, stage.plan.manifest.region, stage.apply.receipt.outcome])).toEqual([
+      ["dev", "eu-central-1", "applied"],
+      ["prod", "us-east-2", "applied"],
+    ]);
+    expect(run.stderr).toContain("▶ infra plan --env dev");
+    expect(run.stderr).toContain("✔ infra apply --env prod");
+  });
+});

@@ -1,0 +1,343 @@
+/**
+ * Static checks over the HCL under terraform/: every file parses, module READMEs match their
+ * variables and outputs, the secure settings the modules promise are written in the code, the
+ * environment roots hold their facts the way `infra` reads them, and `terraform fmt` is clean.
+ * The `terraform test` files under terraform/modules/<name>/tests need the AWS provider and run
+ * in CI; these tests need only node and the terraform binary.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+// hcl2-parser output is untyped JSON: blocks are arrays of bodies, expressions are "${...}" strings.
+type Hcl = any;
+
+const require = createRequire(import.meta.url);
+const hcl = require("hcl2-parser") as { parseToObject(text: string): [Hcl | null, unknown] };
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const TF_ROOT = path.join(REPO_ROOT, "terraform");
+const MODULES = ["account-baseline", "ecr", "eks", "networking"];
+const ENVIRONMENTS: Record<string, { region: string; placeholderAccount: string; promotedFrom: string | null }> = {
+  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null },
+  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev" },
+};
+const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
+
+/** Every HCL file under terraform/, relative to it, following links and skipping .terraform. */
+function hclFiles(): string[] {
+  const found = readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" });
+  return found
+    .filter((rel) => HCL_FILE.test(rel) && !rel.split(path.sep).includes(".terraform"))
+    .filter((rel) => statSync(path.join(TF_ROOT, rel)).isFile())
+    .sort();
+}
+
+function parse(rel: string): Hcl {
+  const [body] = hcl.parseToObject(readFileSync(path.join(TF_ROOT, rel), "utf8"));
+  if (body === null) throw new Error(`terraform/${rel} is not valid HCL`);
+  return body;
+}
+
+/** The first body of a block such as resource.aws_vpc.this or a nested vpc_config. */
+function first(value: Hcl, what: string): Hcl {
+  const body = Array.isArray(value) ? value[0] : value;
+  if (body === undefined || body === null) throw new Error(`missing ${what}`);
+  return body;
+}
+
+function resource(rel: string, type: string, name: string): Hcl {
+  return first(parse(rel).resource?.[type]?.[name], `resource ${type}.${name} in terraform/${rel}`);
+}
+
+function variable(rel: string, name: string): Hcl {
+  return first(parse(rel).variable?.[name], `variable ${name} in terraform/${rel}`);
+}
+
+/** Names in the first column of the markdown table under `heading`, within the terraform-docs markers. */
+function readmeTableNames(readme: string, heading: "Inputs" | "Outputs"): string[] {
+  const begin = readme.indexOf("<!-- BEGIN_TF_DOCS -->");
+  const end = readme.indexOf("<!-- END_TF_DOCS -->");
+  if (begin < 0 || end < begin) throw new Error("README has no <!-- BEGIN_TF_DOCS --> ... <!-- END_TF_DOCS --> block");
+  const docs = readme.slice(begin, end);
+  const start = docs.indexOf(`## ${heading}`);
+  if (start < 0) throw new Error(`README's terraform-docs block has no "## ${heading}" section`);
+  const section = docs.slice(start + heading.length + 3).split(/^## /m)[0] ?? "";
+  return [...section.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((match) => match[1] ?? "").sort();
+}
+
+describe("terraform tree", () => {
+  const files = hclFiles();
+
+  it("holds the modules, environments, bootstrap stacks and org", () => {
+    for (const dir of [...MODULES.map((m) => `modules/${m}`), "envs/dev", "envs/prod", "bootstrap/dev", "bootstrap/prod", "org"]) {
+      expect(files.some((rel) => rel.startsWith(`${dir}/`)), `terraform/${dir} has no HCL files`).toBe(true);
+    }
+  });
+
+  it.each(files)("parses terraform/%s", (rel) => {
+    const [body] = hcl.parseToObject(readFileSync(path.join(TF_ROOT, rel), "utf8"));
+    expect(body, `terraform/${rel} does not parse with hcl2-parser`).toBeTypeOf("object");
+    expect(body, `terraform/${rel} does not parse with hcl2-parser`).not.toBeNull();
+  });
+
+  it("names no AWS account id but the placeholders", () => {
+    const allowed = new Set(["000000000000", "111111111111", "222222222222"]);
+    const all = readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" })
+      .filter((rel) => !rel.split(path.sep).includes(".terraform"))
+      .filter((rel) => statSync(path.join(TF_ROOT, rel)).isFile());
+    for (const rel of all) {
+      const ids = readFileSync(path.join(TF_ROOT, rel), "utf8").match(/(?<![0-9])[0-9]{12}(?![0-9])/g) ?? [];
+      expect(ids.filter((id) => !allowed.has(id)), `terraform/${rel} names a real-looking account id`).toEqual([]);
+    }
+  });
+});
+
+describe("module README", () => {
+  it.each(MODULES)("lists exactly the inputs and outputs of modules/%s", (mod) => {
+    const readme = readFileSync(path.join(TF_ROOT, "modules", mod, "README.md"), "utf8");
+    const variables = Object.keys(parse(`modules/${mod}/variables.tf`).variable ?? {}).sort();
+    const outputs = Object.keys(parse(`modules/${mod}/outputs.tf`).output ?? {}).sort();
+    expect(readmeTableNames(readme, "Inputs"), `modules/${mod}/README.md Inputs vs variables.tf`).toEqual(variables);
+    expect(readmeTableNames(readme, "Outputs"), `modules/${mod}/README.md Outputs vs outputs.tf`).toEqual(outputs);
+  });
+});
+
+describe("module structure", () => {
+  it.each(MODULES)("modules/%s has the four files, a test and described, typed variables", (mod) => {
+    for (const name of ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"]) {
+      expect(existsSync(path.join(TF_ROOT, "modules", mod, name)), `modules/${mod}/${name} is missing`).toBe(true);
+    }
+    const tests = readdirSync(path.join(TF_ROOT, "modules", mod, "tests")).filter((name) => name.endsWith(".tftest.hcl"));
+    expect(tests.length, `modules/${mod}/tests has no .tftest.hcl`).toBeGreaterThan(0);
+    for (const name of tests) {
+      const body = parse(`modules/${mod}/tests/${name}`);
+      expect(Object.keys(body.mock_provider ?? {}), `modules/${mod}/tests/${name} must mock the aws provider`).toContain("aws");
+      for (const [run, blocks] of Object.entries<Hcl>(body.run ?? {})) {
+        expect(first(blocks, run).command, `run "${run}" in modules/${mod}/tests/${name} must plan only`).toBe("${plan}");
+      }
+    }
+    for (const [name, blocks] of Object.entries<Hcl>(parse(`modules/${mod}/variables.tf`).variable ?? {})) {
+      const v = first(blocks, name);
+      expect(typeof v.description === "string" && v.description.length > 0, `variable ${name} in modules/${mod} has no description`).toBe(true);
+      expect(v.type, `variable ${name} in modules/${mod} has no type`).toBeDefined();
+    }
+    for (const [name, blocks] of Object.entries<Hcl>(parse(`modules/${mod}/outputs.tf`).output ?? {})) {
+      expect(first(blocks, name).description, `output ${name} in modules/${mod} has no description`).toBeTruthy();
+    }
+  });
+
+  it.each(MODULES)("modules/%s accepts hashicorp/aws >= 6.28, < 7.0 on terraform >= 1.11", (mod) => {
+    const terraform = first(parse(`modules/${mod}/versions.tf`).terraform, "terraform block");
+    expect(terraform.required_version).toBe(">= 1.11");
+    expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: ">= 6.28, < 7.0" });
+  });
+
+  it("gives every KMS key rotation and a policy naming its administrators", () => {
+    const keys = MODULES.flatMap((mod) =>
+      Object.entries<Hcl>(parse(`modules/${mod}/main.tf`).resource?.aws_kms_key ?? {}).map(([name, blocks]) => ({ at: `modules/${mod} aws_kms_key.${name}`, key: first(blocks, name) })),
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    for (const { at, key } of keys) {
+      expect(key.enable_key_rotation, `${at} must rotate`).toBe(true);
+      expect(String(key.policy), `${at} must take its administrators from var.kms_key_administrators`).toContain("var.kms_key_administrators");
+      expect(String(key.policy), `${at} must not trust the account root`).not.toContain(":root");
+    }
+  });
+});
+
+describe("secure defaults", () => {
+  it("eks: private endpoint, API auth without creator admin, encrypted secrets, all logs kept a year", () => {
+    const cluster = resource("modules/eks/main.tf", "aws_eks_cluster", "this");
+    const vpc = first(cluster.vpc_config, "vpc_config");
+    expect(vpc.endpoint_public_access).toBe(false);
+    expect(vpc.endpoint_private_access).toBe(true);
+    const access = first(cluster.access_config, "access_config");
+    expect(access.authentication_mode).toBe("API");
+    expect(access.bootstrap_cluster_creator_admin_permissions).toBe(false);
+    expect(first(cluster.encryption_config, "encryption_config").resources).toEqual(["secrets"]);
+    expect(first(parse("modules/eks/main.tf").locals, "locals").log_types).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    expect(cluster.enabled_cluster_log_types).toBe("${local.log_types}");
+    expect(variable("modules/eks/variables.tf", "log_retention_days").default).toBeGreaterThanOrEqual(365);
+  });
+
+  it("eks: nodes require IMDSv2 and accept no SSH", () => {
+    const template = resource("modules/eks/main.tf", "aws_launch_template", "node");
+    const metadata = first(template.metadata_options, "metadata_options");
+    expect(metadata.http_tokens).toBe("required");
+    expect(metadata.http_put_response_hop_limit).toBe(1);
+    const group = resource("modules/eks/main.tf", "aws_eks_node_group", "this");
+    expect(group.remote_access, "node groups must not configure remote_access (SSH)").toBeUndefined();
+    expect(group.subnet_ids).toBe("${var.node_subnet_ids}");
+  });
+
+  it("ecr: immutable tags, scan on push, KMS, no force delete, no replication", () => {
+    const repo = resource("modules/ecr/main.tf", "aws_ecr_repository", "this");
+    expect(repo.image_tag_mutability).toBe("IMMUTABLE");
+    expect(repo.force_delete).toBe(false);
+    expect(first(repo.image_scanning_configuration, "image_scanning_configuration").scan_on_push).toBe(true);
+    expect(first(repo.encryption_configuration, "encryption_configuration").encryption_type).toBe("KMS");
+    const scanning = resource("modules/ecr/main.tf", "aws_ecr_registry_scanning_configuration", "this");
+    expect(first(scanning.rule, "rule").scan_frequency).toBe("SCAN_ON_PUSH");
+    for (const rel of files("modules/ecr")) {
+      expect(parse(rel).resource?.aws_ecr_replication_configuration, `terraform/${rel} replicates images`).toBeUndefined();
+    }
+  });
+
+  it("networking: no public IPs on launch, all traffic logged encrypted, default SG empty, endpoints for a private cluster", () => {
+    const main = "modules/networking/main.tf";
+    for (const tier of ["private", "intra", "public"]) {
+      expect(resource(main, "aws_subnet", tier).map_public_ip_on_launch, `aws_subnet.${tier}`).toBe(false);
+    }
+    const vpc = resource(main, "aws_vpc", "this");
+    expect(vpc.enable_dns_support).toBe(true);
+    expect(vpc.enable_dns_hostnames).toBe(true);
+    expect(resource(main, "aws_flow_log", "this").traffic_type).toBe("ALL");
+    expect(resource(main, "aws_cloudwatch_log_group", "flow_logs").kms_key_id).toBe("${aws_kms_key.flow_logs.arn}");
+    const defaultSg = resource(main, "aws_default_security_group", "this");
+    expect(defaultSg.ingress, "the default security group must have no ingress").toBeUndefined();
+    expect(defaultSg.egress, "the default security group must have no egress").toBeUndefined();
+    expect(first(parse(main).locals, "locals").interface_endpoints).toBe(
+      '${toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth"])}',
+    );
+    expect(resource(main, "aws_vpc_endpoint", "s3").vpc_endpoint_type).toBe("Gateway");
+    const natMode = variable("modules/networking/variables.tf", "nat_mode");
+    expect(natMode.default).toBe("single");
+    expect(first(natMode.validation, "validation").condition).toBe('${contains(["single", "per_az"], var.nat_mode)}');
+    expect(variable("modules/networking/variables.tf", "flow_log_retention_days").default).toBeGreaterThanOrEqual(365);
+  });
+
+  it("account-baseline: public access blocked, EBS encrypted, state bucket versioned with SSE-KMS and no ACLs", () => {
+    const main = "modules/account-baseline/main.tf";
+    const blocks = [resource(main, "aws_s3_account_public_access_block", "this"), resource(main, "aws_s3_bucket_public_access_block", "state")];
+    for (const block of blocks) {
+      for (const key of ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]) {
+        expect(block[key], key).toBe(true);
+      }
+    }
+    expect(resource(main, "aws_ebs_encryption_by_default", "this").enabled).toBe(true);
+    expect(first(resource(main, "aws_s3_bucket_versioning", "state").versioning_configuration, "versioning_configuration").status).toBe("Enabled");
+    const sse = first(first(resource(main, "aws_s3_bucket_server_side_encryption_configuration", "state").rule, "rule").apply_server_side_encryption_by_default, "sse");
+    expect(sse.sse_algorithm).toBe("aws:kms");
+    expect(first(resource(main, "aws_s3_bucket_ownership_controls", "state").rule, "rule").object_ownership).toBe("BucketOwnerEnforced");
+    const bucket = resource(main, "aws_s3_bucket", "state");
+    expect(bucket.force_destroy).toBe(false);
+    expect(first(bucket.lifecycle, "lifecycle").prevent_destroy).toBe(true);
+  });
+
+  it("org: each environment account gets an SCP denying every other region", () => {
+    const policy = resource("org/main.tf", "aws_organizations_policy", "region_lock");
+    expect(policy.type).toBe("SERVICE_CONTROL_POLICY");
+    expect(String(policy.content)).toMatch(/Effect\s*=\s*"Deny"/);
+    expect(String(policy.content)).toMatch(/StringNotEquals\s*=\s*\{\s*"aws:RequestedRegion"\s*=\s*\[each\.value\.region\]/);
+    expect(resource("org/main.tf", "aws_organizations_policy_attachment", "region_lock").target_id).toBe("${aws_organizations_account.this[each.key].id}");
+  });
+
+  it("tflint enables the pinned AWS ruleset and the recommended preset", () => {
+    const config = parse(".tflint.hcl");
+    const aws = first(config.plugin?.aws, "plugin aws");
+    expect(aws.source).toBe("github.com/terraform-linters/tflint-ruleset-aws");
+    expect(aws.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(aws.enabled).toBe(true);
+    expect(first(config.plugin?.terraform, "plugin terraform").preset).toBe("recommended");
+  });
+});
+
+describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
+  const dir = `envs/${env}`;
+
+  it("states its facts once, as literals in environment.tf", () => {
+    const body = parse(`${dir}/environment.tf`);
+    expect(Object.keys(body), "environment.tf holds only a locals block").toEqual(["locals"]);
+    expect(body.locals).toHaveLength(1);
+    const facts = body.locals[0];
+    expect(Object.keys(facts).sort()).toEqual(["account_id", "environment", "promoted_from", "region"]);
+    expect(facts.environment).toBe(env);
+    expect(facts.region).toBe(expected.region);
+    expect(facts.account_id).toBe(expected.placeholderAccount);
+    expect(facts.promoted_from).toBe(expected.promotedFrom);
+    for (const rel of files(dir).filter((r) => r !== `${dir}/environment.tf` && r.endsWith(".tf"))) {
+      const other = parse(rel);
+      for (const locals of other.locals ?? []) {
+        for (const key of ["environment", "region", "account_id", "promoted_from"]) {
+          expect(locals[key], `${key} is restated in terraform/${rel}`).toBeUndefined();
+        }
+      }
+      for (const key of ["region", "account_id", "aws_region", "environment"]) {
+        expect(other.variable?.[key], `terraform/${rel} makes ${key} a variable, which -var could override`).toBeUndefined();
+      }
+    }
+  });
+
+  it("keeps state in its own account and region with S3 native locking", () => {
+    const facts = parse(`${dir}/environment.tf`).locals[0];
+    const s3 = first(first(parse(`${dir}/backend.tf`).terraform, "terraform").backend?.s3, "backend s3");
+    expect(s3.region).toBe(facts.region);
+    expect(s3.bucket).toBe(`infra-state-${facts.account_id}-${facts.region}`);
+    expect(s3.key).toBe(`envs/${env}/terraform.tfstate`);
+    expect(s3.use_lockfile).toBe(true);
+    expect(s3.encrypt).toBe(true);
+    expect(s3.kms_key_id).toBe("alias/infra-state");
+    expect(s3.dynamodb_table, "S3 native locking replaces the DynamoDB table").toBeUndefined();
+  });
+
+  it("points the provider at the environment's region and account only", () => {
+    const provider = first(parse(`${dir}/providers.tf`).provider?.aws, "provider aws");
+    expect(provider.region).toBe("${local.region}");
+    expect(provider.allowed_account_ids).toEqual(["${local.account_id}"]);
+    expect(first(provider.assume_role, "assume_role").role_arn).toBe("arn:aws:iam::${local.account_id}:role/infra-deploy");
+    expect(first(provider.default_tags, "default_tags").tags).toEqual({
+      Environment: "${local.environment}",
+      ManagedBy: "terraform",
+      Repository: "infra",
+    });
+  });
+
+  it("pins the exact AWS provider version", () => {
+    const terraform = first(parse(`${dir}/versions.tf`).terraform, "terraform block");
+    expect(terraform.required_version).toBe(">= 1.11");
+    expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: "6.28.0" });
+  });
+
+  it("has a bootstrap stack on the local backend reading the same facts", () => {
+    const boot = `bootstrap/${env}`;
+    expect(realpathSync(path.join(TF_ROOT, boot, "environment.tf"))).toBe(realpathSync(path.join(TF_ROOT, dir, "environment.tf")));
+    expect(Object.keys(first(parse(`${boot}/backend.tf`).terraform, "terraform").backend ?? {})).toEqual(["local"]);
+    const module = first(parse(`${boot}/main.tf`).module?.baseline, "module baseline");
+    expect(module.source).toBe("../../modules/account-baseline");
+    expect(module.state_bucket_name).toBe("infra-state-${local.account_id}-${local.region}");
+    expect(first(parse(`${boot}/providers.tf`).provider?.aws, "provider aws").region).toBe("${local.region}");
+  });
+});
+
+describe("terraform fmt", () => {
+  const terraform = findOnPath("terraform");
+  it.skipIf(terraform === null)("reports nothing to reformat under terraform/ (skipped when terraform is not on PATH)", () => {
+    let output = "";
+    let status = 0;
+    try {
+      execFileSync(terraform ?? "terraform", ["fmt", "-check", "-recursive", "terraform"], { cwd: REPO_ROOT, stdio: "pipe", encoding: "utf8" });
+    } catch (error) {
+      const failed = error as { status?: number; stdout?: string };
+      status = failed.status ?? 1;
+      output = failed.stdout ?? "";
+    }
+    expect(status, `terraform fmt -check -recursive terraform would rewrite:\n${output}`).toBe(0);
+  });
+});
+
+/** HCL files under terraform/<dir>/, relative to terraform/. */
+function files(dir: string): string[] {
+  return hclFiles().filter((rel) => rel.startsWith(`${dir}/`));
+}
+
+function findOnPath(binary: string): string | null {
+  for (const dir of (process.env["PATH"] ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, binary);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
