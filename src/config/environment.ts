@@ -167,9 +167,14 @@ export function isPlaceholderAccountId(accountId: string): boolean {
 /** Refuses to plan or apply an environment that still carries a placeholder account id. */
 export function requireRealAccount(environment: Environment): void {
   if (isPlaceholderAccountId(environment.accountId)) {
+    const bucket = environment.backend?.config["bucket"];
+    const alsoBackend =
+      typeof bucket === "string" && bucket.includes(environment.accountId) && environment.backend
+        ? `, and the state bucket name in ${environment.backend.file}`
+        : "";
     throw new RefusedError(
       `environment "${environment.name}" still has the placeholder account id ${environment.accountId}`,
-      `edit ${environment.factsFile}: set account_id to the ${environment.name} AWS account's id`,
+      `edit ${environment.factsFile}: set account_id to the ${environment.name} AWS account's id${alsoBackend}`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -19,9 +19,9 @@ function loadParser(): Hcl2Parser {
   return parser;
 }
 
-const parsedByContent = new Map<string, HclBody>();
+/** In-flight and finished parses by content key: two roots sharing a file parse it once. */
+const parsedByContent = new Map<string, Promise<HclBody>>();
 
-/** Part of every cache key, so a parser upgrade never reads an older parser's output. */
 const PARSER_ID = "hcl2-parser@1.0.3";
 
 export interface ParseOptions {
@@ -38,17 +38,22 @@ export interface ParseOptions {
 export async function parseHclFile(file: string, options: ParseOptions): Promise<HclBody> {
   const text = await readFile(file, "utf8");
   const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
-  const inMemory = parsedByContent.get(key);
-  if (inMemory) return inMemory;
-  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${key}.json`) : undefined;
-  const onDisk = cacheFile ? await readCached(cacheFile) : undefined;
-  if (onDisk) {
-    parsedByContent.set(key, onDisk);
-    return onDisk;
+  let parsed = parsedByContent.get(key);
+  if (!parsed) {
+    parsed = parseOrReadCache(file, text, key, options);
+    parsedByContent.set(key, parsed);
+    // A failed parse is not remembered: the next caller gets its own error for its own file.
+    parsed.catch(() => parsedByContent.delete(key));
   }
+  return parsed;
+}
+
+async function parseOrReadCache(file: string, text: string, key: string, options: ParseOptions): Promise<HclBody> {
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${key}.json`) : undefined;
+  const cached = cacheFile ? await readCached(cacheFile) : undefined;
+  if (cached) return cached;
   const [body] = loadParser().parseToObject(text);
   if (!body) throw await invalidHclError(file, options.terraformBinary);
-  parsedByContent.set(key, body);
   if (cacheFile) await writeCached(cacheFile, body);
   return body;
 }
@@ -63,10 +68,10 @@ async function readCached(cacheFile: string): Promise<HclBody | undefined> {
   }
 }
 
-/** Written then renamed, so a concurrent reader sees a whole entry or none. */
+/** Written then renamed, so a concurrent reader (another infra process) sees a whole entry or none. */
 async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
   await mkdir(path.dirname(cacheFile), { recursive: true });
-  const partial = `${cacheFile}.${process.pid}.partial`;
+  const partial = `${cacheFile}.${process.pid}.${randomUUID()}.partial`;
   await writeFile(partial, JSON.stringify(body));
   await rename(partial, cacheFile);
 }
