@@ -98,6 +98,15 @@ export function blocksOf(files: readonly ParsedFile[], type: string): Array<{ fi
   return files.flatMap(({ file, body }) => asBodies(body[type]).map((block) => ({ file, body: block })));
 }
 
+/** Blocks with one label (`module "name"`, `variable "name"`), which hcl2-parser keys by label. */
+export function labeledBlocksOf(files: readonly ParsedFile[], type: string): Array<{ file: string; label: string; body: HclBody }> {
+  return files.flatMap(({ file, body }) => {
+    const group = body[type];
+    if (typeof group !== "object" || group === null || Array.isArray(group)) return [];
+    return Object.entries(group).flatMap(([label, bodies]) => asBodies(bodies).map((block) => ({ file, label, body: block })));
+  });
+}
+
 export interface ParsedFile {
   file: string;
   body: HclBody;

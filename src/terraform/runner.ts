@@ -42,6 +42,10 @@ export class Terraform {
     return this.options.cwd;
   }
 
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
   async version(): Promise<string> {
     const out = await this.run(["version", "-json"]);
     const parsed = JSON.parse(out.stdout) as { terraform_version?: unknown };
@@ -49,18 +53,6 @@ export class Terraform {
       throw new ToolError(`\`${this.options.binary} version -json\` did not report a version`);
     }
     return parsed.terraform_version;
-  }
-
-  /** Refuses any terraform other than the pinned one: plans are only comparable across one version. */
-  async requirePinnedVersion(): Promise<string> {
-    const found = await this.version();
-    if (found !== REQUIRED_TERRAFORM_VERSION) {
-      throw new ToolError(
-        `terraform ${found} found at ${this.options.binary}, but this project pins terraform ${REQUIRED_TERRAFORM_VERSION}`,
-        `install terraform ${REQUIRED_TERRAFORM_VERSION} and put it first on PATH, or point INFRA_TERRAFORM at it`,
-      );
-    }
-    return found;
   }
 
   init(options: { backend: boolean }): Promise<RunResult> {
@@ -143,6 +135,17 @@ export class Terraform {
     if (!okExitCodes.includes(result.exitCode)) throw classifyFailure(args, result);
     return result;
   }
+}
+
+/** Refuses any terraform other than the pinned one: plans are only comparable across one version. */
+export function requirePinnedVersion(binary: string, found: string): string {
+  if (found !== REQUIRED_TERRAFORM_VERSION) {
+    throw new ToolError(
+      `terraform ${found} found at ${binary}, but this project pins terraform ${REQUIRED_TERRAFORM_VERSION}`,
+      `install terraform ${REQUIRED_TERRAFORM_VERSION} and put it first on PATH, or point INFRA_TERRAFORM at it`,
+    );
+  }
+  return found;
 }
 
 export interface ValidateDiagnostic {

@@ -4,7 +4,7 @@ import { InfraError, InterruptedError } from "../errors.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
 import { digestDirectory } from "../gates/integrity.js";
 import { BundleFile, readBundleManifest, readReceipt, UNDIGESTED_FILES, type Manifest, type Outcome, type Receipt } from "./bundle.js";
-import { openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface ApplyInput {
   env: string;
@@ -44,7 +44,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
   const finish = (outcome: Outcome, error?: InfraError) =>
     writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error));
   try {
-    await context.logger.step(`terraform init (${environment.name})`, () => terraform.init({ backend: true }));
+    await initEnvironment(context, terraform, terraformVersion);
     await context.logger.step(`terraform apply (${environment.name})`, () => terraform.apply(path.join(bundle, BundleFile.plan)));
   } catch (error) {
     if (error instanceof InfraError) await finish(error instanceof InterruptedError ? "interrupted" : "failed", error);

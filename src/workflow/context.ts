@@ -2,7 +2,9 @@ import path from "node:path";
 import { readEnvironment, requireRealAccount, type Environment, type ReadOptions } from "../config/environment.js";
 import type { Logger } from "../log.js";
 import { findExecutable } from "../process.js";
-import { Terraform, terraformMissing } from "../terraform/runner.js";
+import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
+import { initIfChanged } from "../terraform/init-marker.js";
+import { cachedVersion } from "../terraform/version-cache.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
 export interface WorkflowContext {
@@ -42,7 +44,10 @@ export function terraformFor(context: WorkflowContext, cwd: string, dataDirName:
 export async function requireTerraform(context: WorkflowContext): Promise<string> {
   const found = await findExecutable(context.terraformBinary, context.processEnv["PATH"] ?? "");
   if (!found) throw terraformMissing(context.terraformBinary);
-  return terraformFor(context, context.root, "version").requirePinnedVersion();
+  const version = await cachedVersion(found, path.join(workDir(context.root), "terraform-version.json"), () =>
+    terraformFor(context, context.root, "version").version(),
+  );
+  return requirePinnedVersion(found, version);
 }
 
 /** How workflows read HCL: parsed files are cached by content under the work dir. */
@@ -61,4 +66,13 @@ export async function openEnvironment(context: WorkflowContext, name: string): P
   if (environment.status === "rejected") throw environment.reason;
   requireRealAccount(environment.value);
   return { terraformVersion: version.value, environment: environment.value };
+}
+
+/** `terraform init` with the backend, skipped when nothing init depends on has changed. */
+export async function initEnvironment(context: WorkflowContext, terraform: Terraform, terraformVersion: string): Promise<void> {
+  const label = `terraform init (${path.basename(terraform.cwd)})`;
+  const ran = await initIfChanged(terraform, { terraformVersion, readOptions: readOptions(context), processEnv: context.processEnv }, () =>
+    context.logger.step(label, () => terraform.init({ backend: true })),
+  );
+  if (!ran) context.logger.info(`✔ ${label}: already initialised from this configuration`);
 }

@@ -11,7 +11,7 @@ import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { BundleFile, MANIFEST_SCHEMA_VERSION, UNDIGESTED_FILES, type Manifest } from "./bundle.js";
-import { openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface PlanInput {
   env: string;
@@ -41,7 +41,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   try {
     const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
     const planFile = path.join(staging, BundleFile.plan);
-    await logger.step(`terraform init (${environment.name})`, () => terraform.init({ backend: true }));
+    await initEnvironment(context, terraform, terraformVersion);
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
     const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
       Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
