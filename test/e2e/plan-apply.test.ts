@@ -84,6 +84,18 @@ describe("infra plan and apply on the sensitive fixture", () => {
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
+  it("skips terraform init on a second run until the configuration changes", async () => {
+    const out = path.join(root, "..", "again");
+    const again = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("terraform init (dev): already initialised from this configuration");
+    const { appendFile } = await import("node:fs/promises");
+    await appendFile(path.join(root, "modules", "database", "main.tf"), "\n# a module change needs init\n");
+    const changed = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out], { env });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toMatch(/✔ terraform init \(dev\) \(\d/);
+  });
+
   it("refuses to apply the same bundle twice", async () => {
     const run = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { env });
     expect(run.code).toBe(1);
