@@ -18,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
       // yargs' types want one argv shape for every command; each module narrows its own.
       .command(commands as never)
       .demandCommand(1, "name a command: check, plan, apply, review or demo")
+      .epilogue("Exit codes: 0 ok, 1 failed or refused (nothing applied), 2 usage error, 130 interrupted.")
       .strict()
       .help()
       .alias("h", "help")

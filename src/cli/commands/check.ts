@@ -8,7 +8,7 @@ interface CheckArgs extends CommonOptions {
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: "check",
-  describe: "fmt, validate, tflint and static policy over the whole terraform tree",
+  describe: "Run fmt, validate, tflint, terraform test and static policy over the terraform tree",
   builder: (yargs: Argv) =>
     withCommonOptions(yargs)
       .option("env", { type: "string", describe: "Check only this environment's root (modules are always checked)" })
