@@ -22,8 +22,13 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonOptions> {
     .option("quiet", { type: "boolean", default: false, describe: "Do not print progress on stderr" });
 }
 
-/** The process-facing half of a command: builds the context, prints the result, sets nothing else. */
+/** The process-facing half of a command: builds the context a workflow runs in. */
 export function createContext(options: Omit<CommonOptions, "json">): WorkflowContext {
+  return { ...createProcessContext(options), root: path.resolve(options.root) };
+}
+
+/** Everything but the tree: logger on stderr, Ctrl-C as an abort signal, terraform from the environment. */
+export function createProcessContext(options: { quiet: boolean }): Omit<WorkflowContext, "root"> {
   const controller = new AbortController();
   const logger = createLogger({ quiet: options.quiet, write: (line) => process.stderr.write(`${line}\n`) });
   let interrupts = 0;
@@ -39,7 +44,6 @@ export function createContext(options: Omit<CommonOptions, "json">): WorkflowCon
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
   return {
-    root: path.resolve(options.root),
     terraformBinary: readEnv(process.env).INFRA_TERRAFORM ?? "terraform",
     processEnv: process.env,
     logger,

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
-import { createContext, printResult } from "../shell.js";
+import { createProcessContext, printResult } from "../shell.js";
 
 interface DemoArgs {
   json: boolean;
@@ -14,15 +14,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON on stdout" })
       .option("quiet", { type: "boolean", default: false, describe: "Do not print progress on stderr" }),
   handler: async (args) => {
-    const { demo } = await import("../../workflow/demo.js");
-    const { root: _unused, ...context } = createContext({ root: ".", quiet: args.quiet });
-    const result = await demo(context);
+    const [{ demo }, { describeCounts }] = await Promise.all([import("../../workflow/demo.js"), import("../../review/summary.js")]);
+    const result = await demo(createProcessContext({ quiet: args.quiet }));
     printResult(args.json, result, () =>
       [
         `demo finished in ${result.workspace}`,
         ...result.stages.map(
           ({ env, plan, apply }) =>
-            `  ${env}: ${plan.manifest.counts.add} added, ${apply.receipt.outcome}; bundle ${plan.bundle}`,
+            `  ${env}: ${describeCounts(plan.manifest.counts)}: ${apply.receipt.outcome}; bundle ${plan.bundle}`,
         ),
         "",
       ].join("\n"),
