@@ -3,6 +3,7 @@ import path from "node:path";
 import { BundleError } from "../errors.js";
 import type { FileDigests } from "../gates/integrity.js";
 import type { Finding } from "../policy/index.js";
+import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
 
 /** The files of a plan bundle (see README "The plan bundle"). */
@@ -21,14 +22,9 @@ export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleF
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export interface Manifest {
+/** The header a reviewer reads (where and from what the plan was made), plus what gates check. */
+export interface Manifest extends PlanHeader {
   schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
-  env: string;
-  region: string;
-  accountId: string;
-  commit: string | null;
-  dirty: boolean | null;
-  createdAt: string;
   terraformVersion: string;
   toolchain: { infra: string; node: string };
   /** sha256 of tfplan: the identity of what apply will execute. */
