@@ -7,10 +7,20 @@ export interface SourceRevision {
   dirty: boolean | null;
 }
 
-/** Where the plan's source came from, so a reviewer can tell whether it matches a commit. */
+/**
+ * Where the plan's source came from, so a reviewer can tell whether it matches a commit.
+ * One `git status --porcelain=v2 --branch` answers both: its header names HEAD, the
+ * remaining lines are the changes.
+ */
 export async function readRevision(dir: string): Promise<SourceRevision> {
-  const head = await exec("git", ["rev-parse", "HEAD"], { cwd: dir });
-  if (head.exitCode !== 0) return { commit: null, dirty: null };
-  const status = await exec("git", ["status", "--porcelain", "--untracked-files=normal", "--", "."], { cwd: dir });
-  return { commit: head.stdout.trim(), dirty: status.stdout.trim() !== "" };
+  const status = await exec("git", ["status", "--porcelain=v2", "--branch", "--untracked-files=normal", "--", "."], { cwd: dir });
+  if (status.exitCode !== 0) return { commit: null, dirty: null };
+  return parseStatus(status.stdout);
+}
+
+export function parseStatus(porcelainV2: string): SourceRevision {
+  const lines = porcelainV2.split("\n").filter(Boolean);
+  const oid = lines.find((line) => line.startsWith("# branch.oid "))?.slice("# branch.oid ".length);
+  const commit = oid && /^[0-9a-f]{40,64}$/.test(oid) ? oid : null;
+  return { commit, dirty: lines.some((line) => !line.startsWith("#")) };
 }
