@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { appendFile, cp, readFile, writeFile } from "node:fs/promises";
+import { appendFile, cp, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadModule, renderDocs, replaceBlock } from "../../scripts/module-docs.js";
@@ -167,7 +167,9 @@ describe("scripts/module-docs.ts", () => {
     const result = await runScript(["--check"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("module docs are up to date (4 READMEs)");
+    const modules = (await readdir(MODULES, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+    expect(modules.length).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`module docs are up to date (${modules.length} READMEs)`);
     expect(await readFile(path.join(MODULES, "eks", "README.md"), "utf8")).toBe(before);
   });
 

@@ -1,7 +1,9 @@
 /**
  * Static checks over the HCL under terraform/: every file parses, module READMEs match their
- * variables and outputs, the secure settings the modules promise are written in the code, the
- * environment roots hold their facts the way `infra` reads them, and `terraform fmt` is clean.
+ * variables and outputs, the secure settings the modules promise are written in the code (every
+ * KMS key through modules/kms-key, the platform module's wiring), the environment roots hold
+ * their facts the way `infra` reads them and call the platform module with literal values, and
+ * `terraform fmt` is clean.
  * The `terraform test` files under terraform/modules/<name>/tests need the AWS provider and run
  * in CI; these tests need only node and the terraform binary.
  */
@@ -20,10 +22,15 @@ const hcl = require("hcl2-parser") as { parseToObject(text: string): [Hcl | null
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TF_ROOT = path.join(REPO_ROOT, "terraform");
-const MODULES = ["account-baseline", "ecr", "eks", "networking"];
-const ENVIRONMENTS: Record<string, { region: string; placeholderAccount: string; promotedFrom: string | null }> = {
-  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null },
-  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev" },
+const MODULES = ["account-baseline", "ecr", "eks", "kms-key", "networking", "platform"];
+/** The modules that create a KMS key, each through modules/kms-key, by the name of that module call. */
+const KEY_USERS: Record<string, string> = { "account-baseline": "state_key", eks: "kms_key", networking: "flow_logs_key" };
+const ENVIRONMENTS: Record<
+  string,
+  { region: string; placeholderAccount: string; promotedFrom: string | null; natMode: string; ecrScanType: string }
+> = {
+  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, natMode: "single", ecrScanType: "BASIC" },
+  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", natMode: "per_az", ecrScanType: "ENHANCED" },
 };
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
@@ -55,6 +62,18 @@ function resource(rel: string, type: string, name: string): Hcl {
 
 function variable(rel: string, name: string): Hcl {
   return first(parse(rel).variable?.[name], `variable ${name} in terraform/${rel}`);
+}
+
+function moduleCall(rel: string, name: string): Hcl {
+  return first(parse(rel).module?.[name], `module ${name} in terraform/${rel}`);
+}
+
+/** The IAM role name an `assume_role` block of the aws provider in terraform/<rel> assumes. */
+function assumedRoleName(rel: string): string {
+  const roleArn = String(first(first(parse(rel).provider?.aws, `provider aws in terraform/${rel}`).assume_role, "assume_role").role_arn);
+  const match = /:role\/([^/]+)$/.exec(roleArn);
+  if (!match?.[1]) throw new Error(`terraform/${rel} assumes no role by name: ${roleArn}`);
+  return match[1];
 }
 
 /** Names in the first column of the markdown table under `heading`, within the terraform-docs markers. */
@@ -136,16 +155,35 @@ describe("module structure", () => {
     expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: ">= 6.28, < 7.0" });
   });
 
-  it("gives every KMS key rotation and a policy naming its administrators", () => {
-    const keys = MODULES.flatMap((mod) =>
-      Object.entries<Hcl>(parse(`modules/${mod}/main.tf`).resource?.aws_kms_key ?? {}).map(([name, blocks]) => ({ at: `modules/${mod} aws_kms_key.${name}`, key: first(blocks, name) })),
+  it("creates KMS keys only in modules/kms-key, rotated, with a policy naming its administrators first", () => {
+    const keys = files("modules").flatMap((rel) => Object.keys(parse(rel).resource?.aws_kms_key ?? {}).map((name) => `${rel}: aws_kms_key.${name}`));
+    expect(keys, "every KMS key is made by modules/kms-key").toEqual(["modules/kms-key/main.tf: aws_kms_key.this"]);
+    const key = resource("modules/kms-key/main.tf", "aws_kms_key", "this");
+    expect(key.enable_key_rotation, "the key must rotate").toBe(true);
+    expect(key.deletion_window_in_days).toBe(30);
+    const policy = String(key.policy);
+    expect(policy, "the first statement names the administrators passed in").toMatch(/concat\(\[\s*\{\s*Sid\s*=\s*"KeyAdministrators"[^}]*Principal\s*=\s*\{\s*AWS\s*=\s*var\.administrators\s*\}/);
+    expect(policy, "the caller's statements follow, then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.log_group_statements\)/);
+    const logs = String(first(parse("modules/kms-key/main.tf").locals, "locals").log_group_statements);
+    expect(logs, "CloudWatch Logs may use the key only for the log group named").toMatch(/"kms:EncryptionContext:aws:logs:arn"\s*=\s*var\.log_group_arn/);
+    expect(policy, "the key must not trust the account root").not.toContain(":root");
+    expect(String(first(variable("modules/kms-key/variables.tf", "statements").validation.at(-1), "validation").condition)).toContain(":root");
+  });
+
+  it.each(Object.entries(KEY_USERS))("modules/%s makes its key with modules/kms-key, administered by var.kms_key_administrators", (mod, call) => {
+    const key = moduleCall(`modules/${mod}/main.tf`, call);
+    expect(key.source).toBe("../kms-key");
+    expect(key.administrators).toBe("${var.kms_key_administrators}");
+    expect(JSON.stringify(key.statements ?? []), `module.${call} in modules/${mod} must not trust an account root`).not.toContain(":root");
+  });
+
+  it.each([
+    ["eks", "kms_key", "log_group_name"],
+    ["networking", "flow_logs_key", "flow_log_group_name"],
+  ])("modules/%s lets CloudWatch Logs use its key for its own log group only", (mod, call, local) => {
+    expect(moduleCall(`modules/${mod}/main.tf`, call).log_group_arn).toBe(
+      `arn:\${local.partition}:logs:\${local.region}:\${local.account_id}:log-group:\${local.${local}}`,
     );
-    expect(keys.length).toBeGreaterThanOrEqual(3);
-    for (const { at, key } of keys) {
-      expect(key.enable_key_rotation, `${at} must rotate`).toBe(true);
-      expect(String(key.policy), `${at} must take its administrators from var.kms_key_administrators`).toContain("var.kms_key_administrators");
-      expect(String(key.policy), `${at} must not trust the account root`).not.toContain(":root");
-    }
   });
 });
 
@@ -158,7 +196,9 @@ describe("secure defaults", () => {
     const access = first(cluster.access_config, "access_config");
     expect(access.authentication_mode).toBe("API");
     expect(access.bootstrap_cluster_creator_admin_permissions).toBe(false);
-    expect(first(cluster.encryption_config, "encryption_config").resources).toEqual(["secrets"]);
+    const encryption = first(cluster.encryption_config, "encryption_config");
+    expect(encryption.resources).toEqual(["secrets"]);
+    expect(first(encryption.provider, "encryption_config provider").key_arn).toBe("${module.kms_key.arn}");
     expect(first(parse("modules/eks/main.tf").locals, "locals").log_types).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
     expect(cluster.enabled_cluster_log_types).toBe("${local.log_types}");
     expect(variable("modules/eks/variables.tf", "log_retention_days").default).toBeGreaterThanOrEqual(365);
@@ -196,7 +236,7 @@ describe("secure defaults", () => {
     expect(vpc.enable_dns_support).toBe(true);
     expect(vpc.enable_dns_hostnames).toBe(true);
     expect(resource(main, "aws_flow_log", "this").traffic_type).toBe("ALL");
-    expect(resource(main, "aws_cloudwatch_log_group", "flow_logs").kms_key_id).toBe("${aws_kms_key.flow_logs.arn}");
+    expect(resource(main, "aws_cloudwatch_log_group", "flow_logs").kms_key_id).toBe("${module.flow_logs_key.arn}");
     const defaultSg = resource(main, "aws_default_security_group", "this");
     expect(defaultSg.ingress, "the default security group must have no ingress").toBeUndefined();
     expect(defaultSg.egress, "the default security group must have no egress").toBeUndefined();
@@ -222,10 +262,34 @@ describe("secure defaults", () => {
     expect(first(resource(main, "aws_s3_bucket_versioning", "state").versioning_configuration, "versioning_configuration").status).toBe("Enabled");
     const sse = first(first(resource(main, "aws_s3_bucket_server_side_encryption_configuration", "state").rule, "rule").apply_server_side_encryption_by_default, "sse");
     expect(sse.sse_algorithm).toBe("aws:kms");
+    expect(sse.kms_master_key_id).toBe("${module.state_key.arn}");
+    expect(moduleCall(main, "state_key").alias).toBe("${var.state_key_alias}");
     expect(first(resource(main, "aws_s3_bucket_ownership_controls", "state").rule, "rule").object_ownership).toBe("BucketOwnerEnforced");
     const bucket = resource(main, "aws_s3_bucket", "state");
     expect(bucket.force_destroy).toBe(false);
     expect(first(bucket.lifecycle, "lifecycle").prevent_destroy).toBe(true);
+  });
+
+  it("platform: a private cluster in the environment's own network, account and region, administered by the deploy role", () => {
+    const main = "modules/platform/main.tf";
+    const locals = first(parse(main).locals, "locals");
+    expect(locals.kms_key_administrators).toBe('${[for role in var.kms_key_administrator_role_names : "arn:aws:iam::${var.account_id}:role/${role}"]}');
+    expect(locals.azs).toBe('${[for letter in var.az_letters : "${var.region}${letter}"]}');
+    const networking = moduleCall(main, "networking");
+    expect(networking.source).toBe("../networking");
+    expect(networking.azs).toBe("${local.azs}");
+    expect(networking.kms_key_administrators).toBe("${local.kms_key_administrators}");
+    const eks = moduleCall(main, "eks");
+    expect(eks.source).toBe("../eks");
+    expect(eks.control_plane_subnet_ids, "the control plane goes in the intra subnets (no route out)").toBe("${module.networking.intra_subnet_ids}");
+    expect(eks.node_subnet_ids, "nodes go in the private subnets").toBe("${module.networking.private_subnet_ids}");
+    expect(eks.kms_key_administrators).toBe("${local.kms_key_administrators}");
+    expect(String(eks.access_entries)).toContain('principal_arn = "arn:aws:iam::${var.account_id}:role/${role}"');
+    expect(moduleCall(main, "ecr").source).toBe("../ecr");
+    const administrators = first(variable("modules/platform/variables.tf", "kms_key_administrator_role_names").validation, "validation");
+    expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
+    expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
+    expect(first(variable("modules/platform/variables.tf", "az_letters").validation, "validation").condition).toContain('"^[a-z]$"');
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {
@@ -296,6 +360,30 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     });
   });
 
+  it("calls the platform module once, its values written as literals and its facts taken from environment.tf", () => {
+    const body = parse(`${dir}/main.tf`);
+    expect(Object.keys(body), "main.tf holds only the module call").toEqual(["module"]);
+    expect(Object.keys(body.module)).toEqual(["platform"]);
+    const platform = moduleCall(`${dir}/main.tf`, "platform");
+    expect(platform.source).toBe("../../modules/platform");
+    expect(platform.name).toBe("infra-${local.environment}");
+    expect(platform.region).toBe("${local.region}");
+    expect(platform.account_id).toBe("${local.account_id}");
+    expect(platform.nat_mode).toBe(expected.natMode);
+    expect(platform.ecr_scan_type).toBe(expected.ecrScanType);
+    expect(platform.kms_key_administrator_role_names, "the role providers.tf assumes must administer the keys").toContain(assumedRoleName(`${dir}/providers.tf`));
+    for (const key of ["vpc_cidr", "az_letters", "kubernetes_version", "node_groups", "cluster_admin_role_names", "ecr_repositories"]) {
+      expect(platform[key], `${dir}/main.tf sets ${key}`).toBeDefined();
+      expect(JSON.stringify(platform[key]), `${dir}/main.tf writes ${key} as a literal`).not.toMatch(/\$\{(var|local)\./);
+    }
+    expect(first(parse(`${dir}/outputs.tf`).output?.platform, "output platform").value).toBe("${module.platform}");
+  });
+
+  it("repeats no variables.tf / terraform.tfvars pair", () => {
+    expect(readdirSync(path.join(TF_ROOT, dir)).filter((name) => name.endsWith(".tfvars") || name.endsWith(".tfvars.json"))).toEqual([]);
+    for (const rel of files(dir)) expect(parse(rel).variable, `terraform/${rel} declares variables`).toBeUndefined();
+  });
+
   it("pins the exact AWS provider version", () => {
     const terraform = first(parse(`${dir}/versions.tf`).terraform, "terraform block");
     expect(terraform.required_version).toBe(">= 1.11");
@@ -310,6 +398,14 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(module.source).toBe("../../modules/account-baseline");
     expect(module.state_bucket_name).toBe("infra-state-${local.account_id}-${local.region}");
     expect(first(parse(`${boot}/providers.tf`).provider?.aws, "provider aws").region).toBe("${local.region}");
+    expect(module.kms_key_administrators, "the role the bootstrap runs as must administer the state key, or AWS refuses the policy").toContain(
+      `arn:aws:iam::\${local.account_id}:role/${assumedRoleName(`${boot}/providers.tf`)}`,
+    );
+    expect(module.state_key_users, "the environment's deploy role must read and write its state").toContain(
+      `arn:aws:iam::\${local.account_id}:role/${assumedRoleName(`${dir}/providers.tf`)}`,
+    );
+    expect(first(parse(`${boot}/outputs.tf`).output?.backend, "output backend").value).toBe("${module.baseline.backend}");
+    for (const rel of files(boot)) expect(parse(rel).variable, `terraform/${rel} declares variables`).toBeUndefined();
   });
 });
 

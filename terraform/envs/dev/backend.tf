@@ -1,7 +1,7 @@
 # State lives in this environment's own account and region, in the bucket and KMS key that
 # terraform/bootstrap/dev creates. Backend blocks cannot read locals: `infra` checks that
 # region equals local.region in environment.tf; keep the account id in the bucket name in step
-# with local.account_id (test/terraform/tree.test.ts checks both).
+# with local.account_id (test/terraform-tree/tree.test.ts checks both).
 terraform {
   backend "s3" {
     bucket       = "infra-state-111111111111-eu-central-1"

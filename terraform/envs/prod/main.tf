@@ -1,53 +1,32 @@
-locals {
-  name = "infra-${local.environment}"
+# prod's platform: its values are written here; its facts (region, account) come from environment.tf.
+module "platform" {
+  source = "../../modules/platform"
 
-  # Role names from terraform.tfvars become ARNs in this environment's own account.
-  kms_key_administrators = [for role in var.kms_key_administrator_role_names : "arn:aws:iam::${local.account_id}:role/${role}"]
-}
+  name       = "infra-${local.environment}"
+  region     = local.region
+  account_id = local.account_id
 
-################################################################################
-# Networking
-################################################################################
+  vpc_cidr   = "10.20.0.0/16"
+  az_letters = ["a", "b", "c"]
+  nat_mode   = "per_az" # survives the loss of one zone
 
-module "networking" {
-  source = "../../modules/networking"
-
-  name                   = local.name
-  cidr                   = var.vpc_cidr
-  azs                    = [for letter in var.az_letters : "${local.region}${letter}"]
-  nat_mode               = var.nat_mode
-  kms_key_administrators = local.kms_key_administrators
-}
-
-################################################################################
-# EKS
-################################################################################
-
-module "eks" {
-  source = "../../modules/eks"
-
-  name                     = local.name
-  kubernetes_version       = var.kubernetes_version
-  control_plane_subnet_ids = module.networking.intra_subnet_ids
-  node_subnet_ids          = module.networking.private_subnet_ids
-  kms_key_administrators   = local.kms_key_administrators
-  node_groups              = var.node_groups
-
-  access_entries = {
-    for role in var.cluster_admin_role_names : role => {
-      principal_arn = "arn:aws:iam::${local.account_id}:role/${role}"
-      policy        = "AmazonEKSClusterAdminPolicy"
+  kubernetes_version = "1.33"
+  node_groups = {
+    general = {
+      instance_types = ["m7i.xlarge"]
+      min_size       = 3
+      max_size       = 9
+      desired_size   = 3
     }
   }
-}
 
-################################################################################
-# ECR
-################################################################################
+  # These roles must exist in the account before the first apply; the key administrators must
+  # include infra-deploy, the role providers.tf assumes.
+  kms_key_administrator_role_names = ["infra-deploy"]
+  cluster_admin_role_names         = ["infra-platform-admin"]
 
-module "ecr" {
-  source = "../../modules/ecr"
-
-  repositories = var.ecr_repositories
-  scan_type    = var.ecr_scan_type
+  ecr_repositories = {
+    "platform/api" = { keep_images = 500 }
+  }
+  ecr_scan_type = "ENHANCED" # Amazon Inspector
 }

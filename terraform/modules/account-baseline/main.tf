@@ -1,3 +1,5 @@
+data "aws_region" "current" {}
+
 ################################################################################
 # Account guard rails
 ################################################################################
@@ -18,42 +20,23 @@ resource "aws_ebs_encryption_by_default" "this" {
 # State KMS key
 ################################################################################
 
-resource "aws_kms_key" "state" {
-  description             = "Encrypts the Terraform state in ${var.state_bucket_name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
+# Rotated; administrators and users are exactly those passed in.
+module "state_key" {
+  source = "../kms-key"
 
-  # No account-root statement: administrators and users are exactly those passed in.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "KeyAdministrators"
-        Effect    = "Allow"
-        Principal = { AWS = var.kms_key_administrators }
-        Action = [
-          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid       = "StateReadersAndWriters"
-        Effect    = "Allow"
-        Principal = { AWS = var.state_key_users }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-        Resource  = "*"
-      },
-    ]
-  })
+  description    = "Encrypts the Terraform state in ${var.state_bucket_name}"
+  alias          = var.state_key_alias
+  administrators = var.kms_key_administrators
+
+  statements = [{
+    Sid       = "StateReadersAndWriters"
+    Effect    = "Allow"
+    Principal = { AWS = var.state_key_users }
+    Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    Resource  = "*"
+  }]
 
   tags = merge(var.tags, { Name = "infra-state" })
-}
-
-resource "aws_kms_alias" "state" {
-  name          = var.state_key_alias
-  target_key_id = aws_kms_key.state.key_id
 }
 
 ################################################################################
@@ -104,7 +87,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
+      kms_master_key_id = module.state_key.arn
     }
   }
 }

@@ -10,10 +10,19 @@ output "state_bucket_arn" {
 
 output "state_kms_key_arn" {
   description = "ARN of the KMS key encrypting the state bucket."
-  value       = aws_kms_key.state.arn
+  value       = module.state_key.arn
 }
 
 output "state_kms_key_alias" {
   description = "Alias of the state KMS key (the S3 backend's `kms_key_id`)."
-  value       = aws_kms_alias.state.name
+  value       = module.state_key.alias_name
+}
+
+output "backend" {
+  description = "What the S3 backend of the environment roots in this account and region must say: `bucket`, `region` and `kms_key_id`."
+  value = {
+    bucket     = aws_s3_bucket.state.bucket
+    region     = data.aws_region.current.region
+    kms_key_id = module.state_key.alias_name
+  }
 }

@@ -8,6 +8,11 @@ output "repository_arns" {
   value       = { for name, r in aws_ecr_repository.this : name => r.arn }
 }
 
+output "repository_image_tag_mutability" {
+  description = "Tag mutability of each repository, by name: always `IMMUTABLE`."
+  value       = { for name, r in aws_ecr_repository.this : name => r.image_tag_mutability }
+}
+
 output "registry_id" {
   description = "ID of the registry (the AWS account id) whose scanning this module configures."
   value       = aws_ecr_registry_scanning_configuration.this.registry_id

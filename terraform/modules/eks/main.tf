@@ -15,55 +15,25 @@ locals {
 # KMS key (Kubernetes secrets and control-plane logs)
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  description             = "Encrypts Kubernetes secrets and control-plane logs of EKS cluster ${var.name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
+# Rotated, managed only by the named administrators; the cluster role may only use it, and
+# CloudWatch Logs only for this cluster's log group.
+module "kms_key" {
+  source = "../kms-key"
 
-  # No account-root statement: the administrators are exactly those passed in, the cluster
-  # role may only use the key, and CloudWatch Logs only for this cluster's log group.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "KeyAdministrators"
-        Effect    = "Allow"
-        Principal = { AWS = var.kms_key_administrators }
-        Action = [
-          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid       = "ClusterRoleEncryptsSecrets"
-        Effect    = "Allow"
-        Principal = { AWS = aws_iam_role.cluster.arn }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogsForThisLogGroup"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnEquals = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
-          }
-        }
-      },
-    ]
-  })
+  description    = "Encrypts Kubernetes secrets and control-plane logs of EKS cluster ${var.name}"
+  alias          = "alias/eks/${var.name}"
+  administrators = var.kms_key_administrators
+  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+
+  statements = [{
+    Sid       = "ClusterRoleEncryptsSecrets"
+    Effect    = "Allow"
+    Principal = { AWS = aws_iam_role.cluster.arn }
+    Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]
+    Resource  = "*"
+  }]
 
   tags = merge(var.tags, { Name = "${var.name}-eks" })
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/eks/${var.name}"
-  target_key_id = aws_kms_key.this.key_id
 }
 
 ################################################################################
@@ -74,7 +44,7 @@ resource "aws_kms_alias" "this" {
 resource "aws_cloudwatch_log_group" "this" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms_key.arn
 
   tags = var.tags
 }
@@ -124,7 +94,7 @@ resource "aws_eks_cluster" "this" {
     resources = ["secrets"]
 
     provider {
-      key_arn = aws_kms_key.this.arn
+      key_arn = module.kms_key.arn
     }
   }
 

@@ -38,7 +38,7 @@ output "oidc_issuer_url" {
 
 output "kms_key_arn" {
   description = "ARN of the customer-managed KMS key encrypting secrets and control-plane logs."
-  value       = aws_kms_key.this.arn
+  value       = module.kms_key.arn
 }
 
 output "log_group_name" {
@@ -58,4 +58,13 @@ output "node_role_arn" {
 output "node_group_arns" {
   description = "ARNs of the managed node groups, by name."
   value       = { for k, g in aws_eks_node_group.this : k => g.arn }
+}
+
+################################################################################
+# Promises
+################################################################################
+
+output "cluster_endpoint_public_access" {
+  description = "Whether the Kubernetes API has a public endpoint: always false, the API is reachable only from inside the VPC."
+  value       = aws_eks_cluster.this.vpc_config[0].endpoint_public_access
 }

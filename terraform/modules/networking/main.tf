@@ -230,41 +230,14 @@ resource "aws_vpc_endpoint" "s3" {
 # Flow logs
 ################################################################################
 
-resource "aws_kms_key" "flow_logs" {
-  description             = "Encrypts the VPC flow logs of ${var.name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
+# Rotated, managed only by the named administrators; only CloudWatch Logs may use it, for this
+# one log group.
+module "flow_logs_key" {
+  source = "../kms-key"
 
-  # No account-root statement: only the named administrators manage the key, and only
-  # CloudWatch Logs may use it, for this one log group.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "KeyAdministrators"
-        Effect    = "Allow"
-        Principal = { AWS = var.kms_key_administrators }
-        Action = [
-          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
-        ]
-        Resource = "*"
-      },
-      {
-        Sid       = "CloudWatchLogsForThisLogGroup"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnEquals = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
-          }
-        }
-      },
-    ]
-  })
+  description    = "Encrypts the VPC flow logs of ${var.name}"
+  administrators = var.kms_key_administrators
+  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
 
   tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
 }
@@ -272,7 +245,7 @@ resource "aws_kms_key" "flow_logs" {
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = local.flow_log_group_name
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.flow_logs.arn
+  kms_key_id        = module.flow_logs_key.arn
 
   tags = var.tags
 }

@@ -1,6 +1,11 @@
 # Plans the module with its defaults against a mocked AWS provider and checks the promises.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  override_data {
+    target = data.aws_region.current
+    values = { region = "eu-central-1" }
+  }
+}
 
 variables {
   state_bucket_name      = "infra-state-111111111111-eu-central-1"
@@ -57,13 +62,23 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = aws_kms_key.state.enable_key_rotation && aws_kms_alias.state.name == "alias/infra-state"
-    error_message = "The state key must rotate and carry the alias the S3 backend names."
+    condition     = module.state_key.alias_name == "alias/infra-state"
+    error_message = "The state key must carry the alias the S3 backend names."
   }
 
   assert {
-    condition     = jsondecode(aws_kms_key.state.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"]
+    condition     = jsondecode(module.state_key.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"]
     error_message = "The state key's administrators must be exactly those passed in."
+  }
+
+  assert {
+    condition     = jsondecode(module.state_key.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
+    error_message = "Only the state key users passed in may read and write state."
+  }
+
+  assert {
+    condition     = output.backend == { bucket = "infra-state-111111111111-eu-central-1", region = "eu-central-1", kms_key_id = "alias/infra-state" }
+    error_message = "The backend output must hold the bucket, region and key alias envs/<env>/backend.tf names."
   }
 }
 

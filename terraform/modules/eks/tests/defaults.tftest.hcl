@@ -24,7 +24,7 @@ mock_provider "aws" {
   }
 
   override_resource {
-    target          = aws_kms_key.this
+    target          = module.kms_key.aws_kms_key.this
     override_during = plan
     values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000" }
   }
@@ -73,13 +73,23 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = aws_kms_key.this.enable_key_rotation && aws_cloudwatch_log_group.this.kms_key_id == aws_kms_key.this.arn
-    error_message = "The cluster key must rotate and also encrypt the control-plane log group."
+    condition     = aws_eks_cluster.this.encryption_config[0].provider[0].key_arn == module.kms_key.arn && aws_cloudwatch_log_group.this.kms_key_id == module.kms_key.arn
+    error_message = "The cluster key must encrypt both the secrets and the control-plane log group."
   }
 
   assert {
-    condition     = jsondecode(aws_kms_key.this.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
+    condition     = jsondecode(module.kms_key.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
     error_message = "The cluster key's administrators must be exactly those passed in, never the caller."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(module.kms_key.policy).Statement : s.Sid] == ["KeyAdministrators", "ClusterRoleEncryptsSecrets", "CloudWatchLogsForThisLogGroup"] && jsondecode(module.kms_key.policy).Statement[1].Principal.AWS == "arn:aws:iam::111111111111:role/infra-test-cluster"
+    error_message = "Besides its administrators, only the cluster role and CloudWatch Logs may use the cluster key."
+  }
+
+  assert {
+    condition     = module.kms_key.alias_name == "alias/eks/infra-test"
+    error_message = "The cluster key must carry the alias alias/eks/<name>."
   }
 
   assert {

@@ -15,6 +15,13 @@ mock_provider "aws" {
     target = data.aws_partition.current
     values = { partition = "aws" }
   }
+
+  # Known during plan, so the log group's key can be asserted.
+  override_resource {
+    target          = module.flow_logs_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000" }
+  }
 }
 
 variables {
@@ -68,13 +75,18 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = aws_kms_key.flow_logs.enable_key_rotation
-    error_message = "The flow-log KMS key must rotate."
+    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == module.flow_logs_key.arn
+    error_message = "The flow-log group must be encrypted with the module's own KMS key."
   }
 
   assert {
-    condition     = jsondecode(aws_kms_key.flow_logs.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
+    condition     = jsondecode(module.flow_logs_key.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
     error_message = "The flow-log key's administrators must be exactly those passed in."
+  }
+
+  assert {
+    condition     = jsondecode(module.flow_logs_key.policy).Statement[1].Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] == "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/vpc/infra-test/flow-logs"
+    error_message = "CloudWatch Logs may use the flow-log key only for the flow-log group."
   }
 }
 

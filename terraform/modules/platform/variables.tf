@@ -1,5 +1,26 @@
-# Tunable inputs of this environment; values are in terraform.tfvars. The environment's facts
-# (region, account, promotion order) are not variables: they live in environment.tf.
+################################################################################
+# Environment
+################################################################################
+
+variable "name" {
+  description = "Name of the environment's VPC and EKS cluster, and the prefix of their resources, e.g. \"infra-dev\"."
+  type        = string
+}
+
+variable "region" {
+  description = "The environment's region (`local.region` of its environment.tf); availability zones are named from it and must be the provider's."
+  type        = string
+}
+
+variable "account_id" {
+  description = "The environment's AWS account id (`local.account_id` of its environment.tf); role names become role ARNs in this account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account id."
+  }
+}
 
 ################################################################################
 # Networking
@@ -36,17 +57,8 @@ variable "kubernetes_version" {
 }
 
 variable "node_groups" {
-  description = "Managed node groups, by name (see terraform/modules/eks)."
-  type = map(object({
-    instance_types = list(string)
-    min_size       = number
-    max_size       = number
-    desired_size   = number
-    capacity_type  = optional(string, "ON_DEMAND")
-    ami_type       = optional(string, "AL2023_x86_64_STANDARD")
-    disk_size_gib  = optional(number, 50)
-    labels         = optional(map(string), {})
-  }))
+  description = "Managed node groups, by name, passed to the eks module as they are: `instance_types`, `min_size`, `max_size`, `desired_size`, optionally `capacity_type`, `ami_type`, `disk_size_gib` and `labels` (see terraform/modules/eks, which checks them)."
+  type        = any
 }
 
 variable "cluster_admin_role_names" {
@@ -65,7 +77,7 @@ variable "cluster_admin_role_names" {
 ################################################################################
 
 variable "kms_key_administrator_role_names" {
-  description = "Names of IAM roles in this environment's account that administer the KMS keys; must include the deploy role terraform runs as."
+  description = "Names of IAM roles in this environment's account that administer the KMS keys; must include `infra-deploy`, the role the environment roots' provider assumes."
   type        = list(string)
 
   validation {
@@ -79,7 +91,7 @@ variable "kms_key_administrator_role_names" {
 ################################################################################
 
 variable "ecr_repositories" {
-  description = "ECR repositories, by name; `keep_images` expires all but the newest N images."
+  description = "ECR repositories, by name, passed to the ecr module as they are; `keep_images` expires all but the newest N images."
   type = map(object({
     keep_images = optional(number)
   }))

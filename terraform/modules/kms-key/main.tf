@@ -1,0 +1,54 @@
+locals {
+  # CloudWatch Logs may use the key only for the one log group named, in that log group's region.
+  log_group_statements = var.log_group_arn == null ? [] : [{
+    Sid       = "CloudWatchLogsForThisLogGroup"
+    Effect    = "Allow"
+    Principal = { Service = "logs.${split(":", var.log_group_arn)[3]}.amazonaws.com" }
+    Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    Resource  = "*"
+    Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = var.log_group_arn } }
+  }]
+}
+
+################################################################################
+# Key
+################################################################################
+
+resource "aws_kms_key" "this" {
+  description             = var.description
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+
+  # No account-root statement: the administrators are exactly those passed in, never derived
+  # from the caller, and everyone else gets only what the caller's statements (and
+  # log_group_arn) grant.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Sid       = "KeyAdministrators"
+        Effect    = "Allow"
+        Principal = { AWS = var.administrators }
+        Action = [
+          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+        ]
+        Resource = "*"
+      },
+    ], var.statements, local.log_group_statements)
+  })
+
+  tags = var.tags
+}
+
+################################################################################
+# Alias
+################################################################################
+
+resource "aws_kms_alias" "this" {
+  count = var.alias == null ? 0 : 1
+
+  name          = var.alias
+  target_key_id = aws_kms_key.this.key_id
+}

@@ -1,0 +1,151 @@
+# Plans the module against a mocked AWS provider and checks the promises.
+
+mock_provider "aws" {}
+
+variables {
+  description    = "Encrypts the test data"
+  alias          = "alias/infra-test"
+  administrators = ["arn:aws:iam::111111111111:role/infra-deploy"]
+  log_group_arn  = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/test"
+
+  statements = [
+    {
+      Sid       = "AppUsesTheKey"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111111111111:role/app" }
+      Action    = ["kms:Encrypt", "kms:Decrypt"]
+      Resource  = "*"
+    },
+    {
+      Sid       = "ServiceUsesTheKey"
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:SourceAccount" = "111111111111" } }
+    },
+  ]
+}
+
+run "secure_defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
+    error_message = "The key must rotate and wait the full 30 days before deletion."
+  }
+
+  assert {
+    condition     = jsondecode(aws_kms_key.this.policy).Statement[0].Sid == "KeyAdministrators" && jsondecode(aws_kms_key.this.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"]
+    error_message = "The policy's first statement must name exactly the administrators passed in."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid] == ["KeyAdministrators", "AppUsesTheKey", "ServiceUsesTheKey", "CloudWatchLogsForThisLogGroup"]
+    error_message = "The caller's statements must follow KeyAdministrators, in order, then the log-group statement, and nothing else."
+  }
+
+  assert {
+    condition = jsondecode(aws_kms_key.this.policy).Statement[3] == {
+      Sid       = "CloudWatchLogsForThisLogGroup"
+      Effect    = "Allow"
+      Principal = { Service = "logs.eu-central-1.amazonaws.com" }
+      Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+      Resource  = "*"
+      Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/test" } }
+    }
+    error_message = "CloudWatch Logs of the log group's region may use the key only for that one log group."
+  }
+
+  assert {
+    condition     = !strcontains(aws_kms_key.this.policy, ":root")
+    error_message = "The key policy must not trust an account root."
+  }
+
+  assert {
+    condition     = aws_kms_alias.this[0].name == "alias/infra-test" && output.alias_name == "alias/infra-test"
+    error_message = "The alias passed in must name the key."
+  }
+}
+
+run "no_alias_and_no_statements" {
+  command = plan
+
+  variables {
+    alias         = null
+    log_group_arn = null
+    statements    = []
+  }
+
+  assert {
+    condition     = length(aws_kms_alias.this) == 0 && output.alias_name == null
+    error_message = "Without an alias, no alias resource is created."
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_kms_key.this.policy).Statement) == 1
+    error_message = "Without statements, the policy holds only KeyAdministrators."
+  }
+}
+
+run "rejects_missing_administrators" {
+  command = plan
+
+  variables {
+    administrators = []
+  }
+
+  expect_failures = [var.administrators]
+}
+
+run "rejects_account_root" {
+  command = plan
+
+  variables {
+    statements = [{
+      Sid       = "Everyone"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111111111111:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  }
+
+  expect_failures = [var.statements]
+}
+
+run "rejects_a_second_key_administrators_statement" {
+  command = plan
+
+  variables {
+    statements = [{
+      Sid       = "KeyAdministrators"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111111111111:role/someone" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  }
+
+  expect_failures = [var.statements]
+}
+
+run "rejects_a_log_group_wildcard" {
+  command = plan
+
+  variables {
+    log_group_arn = "arn:aws:logs:eu-central-1:111111111111:log-group:*"
+  }
+
+  expect_failures = [var.log_group_arn]
+}
+
+run "rejects_reserved_alias" {
+  command = plan
+
+  variables {
+    alias = "alias/aws/ebs"
+  }
+
+  expect_failures = [var.alias]
+}

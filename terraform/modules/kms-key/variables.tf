@@ -1,0 +1,70 @@
+################################################################################
+# Key
+################################################################################
+
+variable "description" {
+  description = "What the key encrypts, e.g. \"Encrypts the VPC flow logs of infra-dev\"."
+  type        = string
+}
+
+variable "alias" {
+  description = "Alias of the key, e.g. \"alias/eks/infra-dev\"; null for no alias."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alias == null ? true : can(regex("^alias/[a-zA-Z0-9/_-]+$", var.alias)) && !startswith(var.alias, "alias/aws/")
+    error_message = "alias must be null or look like \"alias/eks/infra-dev\", and must not start with the reserved \"alias/aws/\"."
+  }
+}
+
+################################################################################
+# Key policy
+################################################################################
+
+variable "administrators" {
+  description = "IAM role or user ARNs that administer the key (the policy's first statement, `KeyAdministrators`). Must include the role terraform runs as, or AWS refuses the policy and terraform could not manage the key afterwards."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.administrators) > 0 && alltrue([for arn in var.administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "administrators must list at least one IAM role or user ARN, e.g. \"arn:aws:iam::111111111111:role/infra-deploy\"."
+  }
+}
+
+variable "statements" {
+  description = "Further key-policy statements after `KeyAdministrators`: who else may use the key. Each is an IAM policy statement object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, optionally `Condition`), written as for `jsonencode`. None may trust an account root."
+  type        = any
+  default     = []
+
+  validation {
+    condition     = try(alltrue([for s in var.statements : s.Sid != "KeyAdministrators"]), false)
+    error_message = "statements must be a list of policy statement objects, each with its own Sid (not \"KeyAdministrators\", which this module writes)."
+  }
+
+  validation {
+    condition     = !strcontains(jsonencode(var.statements), ":root")
+    error_message = "statements must not name an account root (\"arn:aws:iam::<account>:root\"): grant the key to named roles or services only."
+  }
+}
+
+variable "log_group_arn" {
+  description = "ARN of the one CloudWatch Logs log group that may use the key (adds the last statement, `CloudWatchLogsForThisLogGroup`); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_group_arn == null ? true : can(regex("^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[^*]+$", var.log_group_arn))
+    error_message = "log_group_arn must be null or the ARN of one log group (no wildcard), e.g. \"arn:aws:logs:eu-central-1:111111111111:log-group:/aws/eks/infra-dev/cluster\"."
+  }
+}
+
+################################################################################
+# Tags
+################################################################################
+
+variable "tags" {
+  description = "Tags of the key, on top of the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
