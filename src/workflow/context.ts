@@ -40,7 +40,7 @@ export function terraformFor(context: WorkflowContext, cwd: string, dataDirName:
   });
 }
 
-/** Finds terraform and checks its version once; every later command trusts the answer. */
+/** Finds terraform and refuses any but the pinned version (asked once per binary, then cached). */
 export async function requireTerraform(context: WorkflowContext): Promise<string> {
   const found = await findExecutable(context.terraformBinary, context.processEnv["PATH"] ?? "");
   if (!found) throw terraformMissing(context.terraformBinary);
@@ -56,9 +56,9 @@ export function readOptions(context: WorkflowContext): ReadOptions {
 }
 
 /**
- * Checks terraform and reads an environment that is about to be planned or applied. Both at
- * once: the `terraform version` child runs while the HCL parses. A missing or wrong terraform
- * is reported first, since nothing else can be trusted without it.
+ * Checks terraform and reads an environment that is about to be planned or applied, both at
+ * once (an uncached `terraform version` runs while the HCL parses). A missing or wrong
+ * terraform is reported first, since nothing else can be trusted without it.
  */
 export async function openEnvironment(context: WorkflowContext, name: string): Promise<{ terraformVersion: string; environment: Environment }> {
   const [version, environment] = await Promise.allSettled([requireTerraform(context), readEnvironment(context.root, name, readOptions(context))]);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
-import { digestDirectory, sha256File } from "../gates/integrity.js";
+import { digestDirectory } from "../gates/integrity.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
 import type { PlanJson } from "../review/plan-json.js";
@@ -62,16 +62,19 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       writeFile(path.join(staging, BundleFile.summaryMarkdown), renderMarkdown(summary, header)),
       writeFile(path.join(staging, BundleFile.summaryJson), `${JSON.stringify({ ...header, ...summary }, null, 2)}\n`),
     ]);
+    const files = await digestDirectory(staging, UNDIGESTED_FILES);
+    const planDigest = files[BundleFile.plan];
+    if (!planDigest) throw new Error(`terraform plan exited 0 but wrote no ${planFile}`);
     const manifest: Manifest = {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       ...header,
       terraformVersion,
       toolchain: { infra: INFRA_VERSION, node: process.versions.node },
-      planDigest: await sha256File(planFile),
+      planDigest,
       hasChanges: summary.hasChanges,
       counts: summary.counts,
       findings,
-      files: await digestDirectory(staging, UNDIGESTED_FILES),
+      files,
     };
     await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
     await rm(out, { recursive: true, force: true });
