@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll } from "vitest";
+import { afterAll, type TestContext } from "vitest";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const INFRA_BIN = path.join(REPO_ROOT, "bin", "infra.js");
@@ -87,4 +87,11 @@ export async function stateAddresses(envDir: string): Promise<string[]> {
 
 export async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, "utf8")) as T;
+}
+
+/** Skips the running test and prints why: vitest's reporter does not show a skip's note. */
+export function skipBecause(context: TestContext, reason: string): never {
+  process.stderr.write(`skipped "${context.task.name}": ${reason}\n`);
+  context.skip(reason);
+  throw new Error("unreachable: context.skip throws");
 }

@@ -2,7 +2,7 @@ import { appendFile, cp, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/workflow/check.js";
-import { copyFixture, REPO_ROOT, runInfra, tempDir } from "../helpers.js";
+import { copyFixture, REPO_ROOT, runInfra, skipBecause, tempDir } from "../helpers.js";
 
 function parse(stdout: string): CheckResult {
   return JSON.parse(stdout) as CheckResult;
@@ -49,7 +49,7 @@ describe("infra check", () => {
     const run = await runInfra(["check", "--root", root, "--strict", "--json", "--quiet"]);
     const result = parse(run.stdout);
     if (!result.steps.some((s) => s.status === "skipped")) {
-      context.skip("every step could run on this machine (tflint installed), so --strict has nothing to turn into a failure");
+      skipBecause(context, "every step could run on this machine (tflint installed), so --strict has nothing to turn into a failure");
     }
     expect(run.code).toBe(1);
     expect(result.ok).toBe(false);
@@ -121,7 +121,7 @@ describe("infra check", () => {
     );
     const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
     const init = parse(run.stdout).steps.find((s) => s.step === "init" && s.target === "modules/needs-aws");
-    if (init?.status === "passed") context.skip("this machine reaches the provider registry, so nothing is skipped");
+    if (init?.status === "passed") skipBecause(context, "this machine reaches the provider registry, so nothing is skipped");
     expect(init?.status).toBe("skipped");
     expect(init?.reason).toContain("registry unreachable");
     expect(statusOf(parse(run.stdout), "validate", "modules/needs-aws")).toBe("skipped");
