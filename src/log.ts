@@ -36,8 +36,6 @@ export function createLogger({ quiet, write, now = Date.now }: ConsoleLoggerOpti
   };
 }
 
-export const silentLogger: Logger = createLogger({ quiet: true, write: () => undefined });
-
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }

@@ -60,12 +60,7 @@ export async function listEnvironments(root: string): Promise<string[]> {
 
 export async function readEnvironment(root: string, name: string, options: ReadOptions): Promise<Environment> {
   const known = await listEnvironments(root);
-  if (!known.includes(name)) {
-    throw new ConfigError(
-      `unknown environment "${name}": there is no ${path.join(envsDir(root), name)}`,
-      known.length > 0 ? `use one of: ${known.join(", ")}` : `no environments exist under ${envsDir(root)} yet`,
-    );
-  }
+  if (!known.includes(name)) throw unknownEnvironment(root, name, known);
   const dir = path.join(envsDir(root), name);
   const files = await parseDirectory(dir, options);
   if (files.length === 0) {
@@ -92,6 +87,13 @@ export async function readEnvironment(root: string, name: string, options: ReadO
   }
   validateFacts(environment, known);
   return environment;
+}
+
+export function unknownEnvironment(root: string, name: string, known: readonly string[]): ConfigError {
+  return new ConfigError(
+    `unknown environment "${name}": there is no ${path.join(envsDir(root), name)}`,
+    known.length > 0 ? `use one of: ${known.join(", ")}` : `no environments exist under ${envsDir(root)} yet`,
+  );
 }
 
 /** Parses every .tf file directly in `dir` (not modules, not subfolders). */

@@ -11,10 +11,6 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-export function sha256Text(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** sha256 of every regular file directly in `dir`, except the names given. */
 export async function digestDirectory(dir: string, except: readonly string[]): Promise<FileDigests> {
   const names = (await readdir(dir, { withFileTypes: true }))

@@ -1,10 +1,10 @@
 import { readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { envsDir, listEnvironments, parseDirectory, readEnvironment } from "../config/environment.js";
+import { envsDir, listEnvironments, parseDirectory, readEnvironment, unknownEnvironment } from "../config/environment.js";
 import { InfraError, TerraformError } from "../errors.js";
 import { exec, findExecutable } from "../process.js";
-import { describeFinding, evaluateStaticRules, staticRules } from "../policy/index.js";
+import { blockingFindings, describeFinding, evaluateStaticRules, staticRules } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
 import { readOptions, requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
 
@@ -37,7 +37,7 @@ export interface CheckResult {
 export async function check(context: WorkflowContext, input: CheckInput): Promise<CheckResult> {
   await requireTerraform(context);
   const environments = await listEnvironments(context.root);
-  if (input.env !== undefined) await readEnvironment(context.root, input.env, readOptions(context));
+  if (input.env !== undefined && !environments.includes(input.env)) throw unknownEnvironment(context.root, input.env, environments);
   const checkedEnvs = input.env === undefined ? environments : [input.env];
   const tflint = await findExecutable("tflint", context.processEnv["PATH"] ?? "");
 
@@ -80,9 +80,7 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
   let findings: string[] = [];
   const config = await timed("config", target, async () => {
     const environment = await readEnvironment(context.root, env, readOptions(context));
-    findings = evaluateStaticRules(staticRules, environment)
-      .filter((finding) => finding.severity === "error")
-      .map(describeFinding);
+    findings = blockingFindings(evaluateStaticRules(staticRules, environment)).map(describeFinding);
     return { status: "passed" };
   });
   if (config.status !== "passed") return [config];

@@ -65,6 +65,14 @@ describe("infra check", () => {
     expect(targets.has("modules/database")).toBe(true);
   });
 
+  it("names an unknown --env and the environments that exist", async () => {
+    const root = await copyFixture("sensitive");
+    const run = await runInfra(["check", "--root", root, "--env", "staging"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('unknown environment "staging"');
+    expect(run.stderr).toContain("use one of: dev, prod");
+  });
+
   it("lists unformatted files and exits 1", async () => {
     const root = await copyFixture("sensitive");
     await appendFile(path.join(root, "modules", "database", "main.tf"), '\nlocals {\nx=1\n}\n');

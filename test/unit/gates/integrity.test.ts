@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { compareDigests, describeIntegrity, digestDirectory, sha256File, sha256Text } from "../../../src/gates/integrity.js";
+import { compareDigests, describeIntegrity, digestDirectory, sha256File } from "../../../src/gates/integrity.js";
 
 function sha256(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -29,12 +29,6 @@ describe("sha256File", () => {
     const file = path.join(dir, "empty");
     await writeFile(file, "");
     expect(await sha256File(file)).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  });
-});
-
-describe("sha256Text", () => {
-  it("returns the digest of the utf-8 text", () => {
-    expect(sha256Text("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });
 
