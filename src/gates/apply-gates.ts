@@ -1,7 +1,9 @@
 import type { Environment } from "../config/environment.js";
 import { BundleError, RefusedError, type InfraError } from "../errors.js";
-import type { Manifest, Receipt } from "../workflow/bundle.js";
-import { compareDigests, describeIntegrity, type FileDigests } from "./integrity.js";
+import type { FileDigests } from "../bundle/digest.js";
+import type { Manifest } from "../bundle/manifest.js";
+import type { Receipt } from "../bundle/receipt.js";
+import { compareDigests, describeIntegrity } from "./integrity.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
 export interface ApplyGateInput {

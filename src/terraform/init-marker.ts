@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDirectory, type ReadOptions } from "../config/environment.js";
 import { labeledBlocksOf } from "../config/hcl.js";
-import { sha256File } from "../gates/integrity.js";
+import { sha256File } from "../bundle/digest.js";
 import type { Terraform } from "./runner.js";
 
 /** Files whose content decides what `terraform init` installs and configures. */

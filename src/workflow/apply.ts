@@ -1,9 +1,10 @@
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InfraError, InterruptedError } from "../errors.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
-import { digestDirectory } from "../gates/integrity.js";
-import { BundleFile, readBundleManifest, readReceipt, UNDIGESTED_FILES, type Manifest, type Outcome, type Receipt } from "./bundle.js";
+import { digestDirectory } from "../bundle/digest.js";
+import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
+import { readReceipt, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface ApplyInput {
@@ -41,8 +42,10 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
 
   const startedAt = context.now();
   const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
-  const finish = (outcome: Outcome, error?: InfraError) =>
-    writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error));
+  const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
+    const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error);
+    return { receipt, receiptFile: await writeReceipt(bundle, receipt) };
+  };
   try {
     await initEnvironment(context, terraform, terraformVersion);
     await context.logger.step(`terraform apply (${environment.name})`, () => terraform.apply(path.join(bundle, BundleFile.plan)));
@@ -75,10 +78,4 @@ function receiptOf(
     gates: decisions.map(({ gate, allowed, reason }) => ({ gate, allowed, reason })),
     terraformVersion,
   };
-}
-
-async function writeReceipt(bundle: string, receipt: Receipt): Promise<ApplyResult> {
-  const receiptFile = path.join(bundle, BundleFile.receipt);
-  await writeFile(receiptFile, `${JSON.stringify(receipt, null, 2)}\n`);
-  return { receipt, receiptFile };
 }

@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
-import { digestDirectory } from "../gates/integrity.js";
+import { digestDirectory } from "../bundle/digest.js";
+import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
 import type { PlanJson } from "../review/plan-json.js";
@@ -10,7 +12,6 @@ import { redactPlan } from "../review/redact.js";
 import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
-import { BundleFile, MANIFEST_SCHEMA_VERSION, UNDIGESTED_FILES, type Manifest } from "./bundle.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 
 export interface PlanInput {

@@ -1,10 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { BundleError } from "../errors.js";
-import { compareDigests, digestDirectory, type IntegrityReport } from "../gates/integrity.js";
+import { digestDirectory } from "../bundle/digest.js";
+import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
+import { readReceipt, type Receipt } from "../bundle/receipt.js";
+import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
 import { renderText } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
-import { BundleFile, readBundleManifest, readReceipt, UNDIGESTED_FILES, type Manifest, type Receipt } from "./bundle.js";
 
 export interface ReviewResult {
   bundle: string;

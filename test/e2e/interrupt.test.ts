@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Receipt } from "../../src/workflow/bundle.js";
+import type { Receipt } from "../../src/bundle/receipt.js";
 import { copyFixture, readJson, runInfra, startInfra, waitForStderr } from "../helpers.js";
 
 /** The slow fixture planned into a bundle; its apply runs a 30 s provisioner. */

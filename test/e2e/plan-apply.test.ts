@@ -2,7 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Manifest, Receipt } from "../../src/workflow/bundle.js";
+import type { Manifest } from "../../src/bundle/manifest.js";
+import type { Receipt } from "../../src/bundle/receipt.js";
 import { copyFixture, readJson, runInfra, stateAddresses, type RunResult } from "../helpers.js";
 
 // Made up for this test; it must appear in tfplan (terraform needs it) and nowhere else.

@@ -12,7 +12,8 @@ import {
   type ApplyGateInput,
   type GateDecision,
 } from "../../../src/gates/apply-gates.js";
-import { MANIFEST_SCHEMA_VERSION, type Manifest, type Receipt } from "../../../src/workflow/bundle.js";
+import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../../../src/bundle/manifest.js";
+import type { Receipt } from "../../../src/bundle/receipt.js";
 
 const FILES = { tfplan: "1111", "plan.txt": "2222" };
 

@@ -1,24 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { BundleError } from "../errors.js";
-import type { FileDigests } from "../gates/integrity.js";
 import type { Finding } from "../policy/index.js";
 import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
-
-/** The files of a plan bundle (see README "The plan bundle"). */
-export const BundleFile = {
-  manifest: "manifest.json",
-  plan: "tfplan",
-  redactedJson: "plan.redacted.json",
-  text: "plan.txt",
-  summaryMarkdown: "summary.md",
-  summaryJson: "summary.json",
-  receipt: "receipt.json",
-} as const;
-
-/** Files written after the manifest, so not covered by its digests. */
-export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleFile.receipt];
+import type { FileDigests } from "./digest.js";
+import { BundleFile } from "./layout.js";
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -33,23 +20,6 @@ export interface Manifest extends PlanHeader {
   counts: ChangeCounts;
   findings: Finding[];
   files: FileDigests;
-}
-
-export type Outcome = "applied" | "failed" | "interrupted";
-
-export interface Receipt {
-  env: string;
-  region: string;
-  accountId: string;
-  commit: string | null;
-  planDigest: string;
-  startedAt: string;
-  finishedAt: string;
-  outcome: Outcome;
-  /** Why it failed, in the same words the CLI printed. */
-  error?: string;
-  gates: Array<{ gate: string; allowed: boolean; reason: string }>;
-  terraformVersion: string;
 }
 
 /** Reads and checks the shape of `<dir>/manifest.json`; the bundle must also hold tfplan. */
@@ -72,11 +42,6 @@ export async function readBundleManifest(dir: string): Promise<Manifest> {
     throw new BundleError(`${manifestFile} is not valid JSON: ${(error as Error).message}`, "make a new plan; never edit a bundle by hand");
   }
   return checkManifestShape(parsed, manifestFile);
-}
-
-export async function readReceipt(dir: string): Promise<Receipt | null> {
-  const text = await readFile(path.join(dir, BundleFile.receipt), "utf8").catch(() => null);
-  return text === null ? null : (JSON.parse(text) as Receipt);
 }
 
 function checkManifestShape(value: unknown, file: string): Manifest {

@@ -1,0 +1,13 @@
+/** The files of a plan bundle (see README "The plan bundle"). */
+export const BundleFile = {
+  manifest: "manifest.json",
+  plan: "tfplan",
+  redactedJson: "plan.redacted.json",
+  text: "plan.txt",
+  summaryMarkdown: "summary.md",
+  summaryJson: "summary.json",
+  receipt: "receipt.json",
+} as const;
+
+/** Files written after the manifest, so not covered by its digests. */
+export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleFile.receipt];

@@ -1,0 +1,32 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { BundleFile } from "./layout.js";
+
+export type Outcome = "applied" | "failed" | "interrupted";
+
+export interface Receipt {
+  env: string;
+  region: string;
+  accountId: string;
+  commit: string | null;
+  planDigest: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: Outcome;
+  /** Why it failed, in the same words the CLI printed. */
+  error?: string;
+  gates: Array<{ gate: string; allowed: boolean; reason: string }>;
+  terraformVersion: string;
+}
+
+export async function readReceipt(dir: string): Promise<Receipt | null> {
+  const text = await readFile(path.join(dir, BundleFile.receipt), "utf8").catch(() => null);
+  return text === null ? null : (JSON.parse(text) as Receipt);
+}
+
+/** Writes `<dir>/receipt.json`; returns its path. */
+export async function writeReceipt(dir: string, receipt: Receipt): Promise<string> {
+  const receiptFile = path.join(dir, BundleFile.receipt);
+  await writeFile(receiptFile, `${JSON.stringify(receipt, null, 2)}\n`);
+  return receiptFile;
+}
