@@ -11,6 +11,17 @@ const MIN_SWEPT_SECRET_LENGTH = 6;
  * masks marked, so a secret echoed into a non-sensitive attribute does not slip through.
  */
 export function redactPlan(plan: PlanJson): PlanJson {
+  return createRedaction(plan).plan;
+}
+
+/** A plan with every sensitive leaf masked, and the sweep that takes the same secrets out of any text. */
+export interface Redaction {
+  plan: PlanJson;
+  /** Replaces every copy of a value the plan marks sensitive (plan.txt, relayed terraform output). */
+  sweepText(text: string): string;
+}
+
+export function createRedaction(plan: PlanJson): Redaction {
   const secrets = new Set<string>();
   const copy = structuredClone(plan);
   const rootVariables = sensitiveVariableNames(copy.configuration?.root_module);
@@ -28,7 +39,7 @@ export function redactPlan(plan: PlanJson): PlanJson {
     }
     maskModule(values?.root_module, secrets);
   }
-  return sweep(copy, secrets) as PlanJson;
+  return { plan: sweep(copy, secrets) as PlanJson, sweepText: (text) => sweepString(text, secrets) };
 }
 
 function sensitiveVariableNames(module: ModuleConfiguration | undefined): Set<string> {
