@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink, stat } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Receipt } from "../../src/bundle/receipt.js";
@@ -14,10 +15,16 @@ async function plannedSlow(delaySeconds: number): Promise<{ root: string; bundle
   return { root, bundle, envDir: path.join(root, "envs", "dev") };
 }
 
-/** terraform relays this once it holds the lock and runs the provisioner. */
-const PROVISIONER_RUNNING = "terraform_data.slow: Creating...";
+const APPLY_STARTED = "▶ terraform apply (dev)";
 /** The local backend's lock: present while a terraform run holds the state. */
 const LOCK_FILE = ".terraform.tfstate.lock.info";
+
+/** Waits until terraform's apply holds the lock and its provisioner has begun. */
+async function applyUnderWay(child: ChildProcess, envDir: string): Promise<void> {
+  await waitForStderr(child, APPLY_STARTED);
+  await waitUntil("terraform holds the state lock", () => exists(path.join(envDir, LOCK_FILE)));
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
 
 function alive(pid: number): boolean {
   try {
@@ -52,20 +59,21 @@ describe("infra killed with SIGKILL in the middle of an apply", () => {
   it("leaves terraform to finish cleanly, and the next review records what its log says", async () => {
     const { root, bundle, envDir } = await plannedSlow(8);
     const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
-    await waitForStderr(apply.child, PROVISIONER_RUNNING);
+    await applyUnderWay(apply.child, envDir);
     apply.child.kill("SIGKILL");
     expect((await apply.done).code).toBeNull();
 
     const terraformPid = await terraformRunningIn(envDir);
     if (terraformPid === null) throw new Error("terraform did not outlive infra");
     const meanwhile = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
-    expect(meanwhile.code).toBe(1);
-    expect(meanwhile.stderr).toContain(`an apply of dev is still running: terraform (pid ${terraformPid})`);
     await waitUntil("terraform has finished on its own", () => !alive(terraformPid));
 
     // Everything terraform created is in state, and it released the lock on its way out.
     expect(await stateAddresses(envDir)).toEqual(["terraform_data.slow"]);
     expect(await exists(path.join(envDir, LOCK_FILE))).toBe(false);
+    // While it ran, another apply was told who holds the lock.
+    expect(meanwhile.code).toBe(1);
+    expect(meanwhile.stderr).toContain(`an apply of dev is still running: terraform (pid ${terraformPid})`);
 
     const review = await runInfra(["review", bundle]);
     expect(review.code, review.stderr).toBe(0);
@@ -84,13 +92,14 @@ describe("infra killed with SIGKILL in the middle of an apply", () => {
   it("is noticed by the next apply in that environment, which records and reports it", async () => {
     const { root, bundle, envDir } = await plannedSlow(4);
     const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
-    await waitForStderr(apply.child, PROVISIONER_RUNNING);
+    await applyUnderWay(apply.child, envDir);
     apply.child.kill("SIGKILL");
     await apply.done;
     const terraformPid = await terraformRunningIn(envDir);
     if (terraformPid === null) throw new Error("terraform did not outlive infra");
     await waitUntil("terraform has finished on its own", () => !alive(terraformPid));
 
+    expect(await stateAddresses(envDir)).toEqual(["terraform_data.slow"]);
     const next = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
     expect(next.stderr).toContain("was not finished by infra (infra was stopped)");
     expect(next.stderr).toContain(`recorded as "applied" in ${path.join(bundle, "receipt.json")}`);
@@ -105,17 +114,18 @@ describe("SIGHUP to infra's whole process group (the terminal closed) during an 
     const { root, bundle, envDir } = await plannedSlow(30);
     const started = Date.now();
     const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { detached: true });
-    await waitForStderr(apply.child, PROVISIONER_RUNNING);
+    await applyUnderWay(apply.child, envDir);
     process.kill(-(apply.child.pid as number), "SIGHUP");
     const result = await apply.done;
+    await waitUntil("no terraform runs in the environment", async () => (await terraformRunningIn(envDir)) === null);
+    // terraform recorded the resource it had begun (tainted, to be replaced) and let go of the lock.
+    expect(await stateAddresses(envDir)).toEqual(["terraform_data.slow"]);
+    expect(await exists(path.join(envDir, LOCK_FILE))).toBe(false);
     expect(result.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(result.stderr).toContain("terraform apply was interrupted");
     const receipt = await readJson<Receipt>(path.join(bundle, "receipt.json"));
     expect(receipt.outcome).toBe("interrupted");
-    // terraform recorded the resource it had begun (tainted, to be replaced) and let go of the lock.
-    expect(await stateAddresses(envDir)).toEqual(["terraform_data.slow"]);
-    expect(await exists(path.join(envDir, LOCK_FILE))).toBe(false);
     const review = await runInfra(["review", bundle]);
     expect(review.stdout).toMatch(/apply: interrupted at /);
   });
