@@ -91,7 +91,7 @@ export async function removeLeftovers(out: string): Promise<string[]> {
     const match = /^(?:partial|replaced)-(?:(\d+)-)?/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : "");
     if (!match) continue;
     const pid = match[1] === undefined ? null : Number(match[1]);
-    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) continue;
+    if (pid !== null && isProcessAlive(pid)) continue;
     await rm(path.join(parent, name), { recursive: true, force: true });
     removed.push(name);
   }
