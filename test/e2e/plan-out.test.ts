@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, INFRA_BIN, runInfra, skipBecause, startInfra, tempDir, waitForStderr } from "../helpers.js";
+import { exists, FIXTURES, INFRA_BIN, runInfra, skipBecause, startInfra, tempDir, waitForStderr } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "plan-out-secret-3390" };
 
@@ -34,13 +34,6 @@ async function checkout(): Promise<{ cwd: string; mustSurvive: string[] }> {
     "terraform/envs/prod/main.tf",
   ];
   return { cwd, mustSurvive: mustSurvive.map((file) => path.join(cwd, file)) };
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 describe("infra plan --out (item 1)", () => {
