@@ -1,11 +1,26 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InfraError, InterruptedError } from "../errors.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
-import { digestDirectory } from "../bundle/digest.js";
-import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { UNDIGESTED_FILES } from "../bundle/layout.js";
+import { listBundle } from "../bundle/listing.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
-import { readReceipt, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
+import { copyPlanPrivately } from "../bundle/private-plan.js";
+import { probeReceiptWritable, readReceipt, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
+import type { PlanJson } from "../review/plan-json.js";
+import { createRedaction } from "../review/redact.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import {
+  applyRunFiles,
+  describeSettled,
+  recordTerraformPid,
+  removeMarker,
+  settleBundle,
+  settleEnvironment,
+  stillRunning,
+  writeMarker,
+  type ApplyMarker,
+} from "./unfinished-apply.js";
 
 export interface ApplyInput {
   env: string;
@@ -20,40 +35,95 @@ export interface ApplyResult {
 }
 
 /**
- * Applies exactly the tfplan of a reviewed bundle. Every gate decides before terraform sees
+ * Applies exactly the tfplan of a reviewed bundle: a private copy of it, hashed and checked
+ * against the manifest, is what terraform executes. Every gate decides before terraform sees
  * the plan; a receipt records the outcome (and the gates' reasons) whether it worked or not.
  */
 export async function apply(context: WorkflowContext, input: ApplyInput): Promise<ApplyResult> {
   const bundle = path.resolve(input.bundle);
   const manifest = await readBundleManifest(bundle);
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
-
-  const decisions = await context.logger.step("gates", async () =>
-    evaluateGates(input.gates ?? defaultApplyGates, {
-      environment,
-      manifest,
-      digestsOnDisk: await digestDirectory(bundle, UNDIGESTED_FILES),
-      previousReceipt: await readReceipt(bundle),
-      terraformVersion,
-    }),
-  );
-  const refused = decisions.find((decision) => !decision.allowed);
-  if (refused) throw refused.refusal ?? new InfraError(refused.reason);
-
-  const startedAt = context.now();
   const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
-  const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
-    const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error);
-    return { receipt, receiptFile: await writeReceipt(bundle, receipt) };
-  };
+  await settleEarlierApplies(context, terraform.dataDir, bundle);
+
+  await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
+  const privatePlan = await copyPlanPrivately(bundle, terraform.dataDir);
   try {
-    await initEnvironment(context, terraform, terraformVersion);
-    await context.logger.step(`terraform apply (${environment.name})`, () => terraform.apply(path.join(bundle, BundleFile.plan)));
-  } catch (error) {
-    if (error instanceof InfraError) await finish(error instanceof InterruptedError ? "interrupted" : "failed", error);
-    throw error;
+    const decisions = await context.logger.step("gates", async () => {
+      const [listing, previousReceipt] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle), probeReceiptWritable(bundle)]);
+      return evaluateGates(input.gates ?? defaultApplyGates, {
+        environment,
+        manifest,
+        digestsOnDisk: listing.digests,
+        irregularEntries: listing.irregular,
+        privatePlanDigest: privatePlan.digest,
+        previousReceipt,
+        terraformVersion,
+      });
+    });
+    const refused = decisions.find((decision) => !decision.allowed);
+    if (refused) throw refused.refusal ?? new InfraError(refused.reason);
+
+    const startedAt = context.now();
+    const run = applyRunFiles(terraform.dataDir, startedAt);
+    let sweep = (text: string) => text;
+    const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
+      const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log);
+      const receiptFile = await writeReceipt(bundle, receipt);
+      await removeMarker(run.marker);
+      return { receipt, receiptFile };
+    };
+    try {
+      await initEnvironment(context, terraform, terraformVersion);
+      // The plan's own sensitivity marks decide what is swept out of everything relayed from terraform.
+      sweep = createRedaction(JSON.parse(await terraform.showJson(privatePlan.file)) as PlanJson).sweepText;
+      await writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, startedAt, "started", undefined, run.log));
+      const marker: ApplyMarker = {
+        env: environment.name,
+        bundle,
+        planDigest: manifest.planDigest,
+        log: run.log,
+        startedAt: startedAt.toISOString(),
+        infraPid: process.pid,
+      };
+      await writeMarker(run.marker, marker);
+      await context.logger.step(`terraform apply (${environment.name})`, () =>
+        terraform.apply(privatePlan.file, {
+          log: {
+            file: run.log,
+            onLine: (line) => context.logger.info(`  ${sweep(line)}`),
+            onSpawn: (pid) => recordTerraformPid(run.marker, marker, pid),
+          },
+          redact: sweep,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof InfraError) await finish(error instanceof InterruptedError ? "interrupted" : "failed", error);
+      throw error;
+    } finally {
+      await sealLog(run.log, sweep);
+    }
+    return await finish("applied");
+  } finally {
+    await privatePlan.remove();
   }
-  return finish("applied");
+}
+
+/**
+ * Records what an apply that infra did not see to its end did (infra was killed, the terminal
+ * closed), telling the user; refuses while its terraform is still running.
+ */
+async function settleEarlierApplies(context: WorkflowContext, dataDir: string, bundle: string): Promise<void> {
+  const settled = await settleEnvironment(dataDir, context.now());
+  const ofBundle = await settleBundle(bundle, context.now());
+  if (ofBundle && !("outcome" in ofBundle)) throw stillRunning(ofBundle.marker);
+  for (const each of [...settled, ...(ofBundle ? [ofBundle] : [])]) context.logger.warn(describeSettled(each));
+}
+
+/** Rewrites terraform's log with the plan's secrets swept out, once infra has seen it end. */
+async function sealLog(log: string, sweep: (text: string) => string): Promise<void> {
+  const text = await readFile(log, "utf8").catch(() => null);
+  if (text !== null) await writeFile(log, sweep(text), { mode: 0o600 });
 }
 
 function receiptOf(
@@ -63,7 +133,8 @@ function receiptOf(
   startedAt: Date,
   finishedAt: Date,
   outcome: Outcome,
-  error?: InfraError,
+  error: InfraError | undefined,
+  log: string,
 ): Receipt {
   return {
     env: manifest.env,
@@ -77,5 +148,6 @@ function receiptOf(
     ...(error ? { error: error.message } : {}),
     gates: decisions.map(({ gate, allowed, reason }) => ({ gate, allowed, reason })),
     terraformVersion,
+    log,
   };
 }
