@@ -6,6 +6,7 @@ export const BundleFile = {
   text: "plan.txt",
   summaryMarkdown: "summary.md",
   summaryJson: "summary.json",
+  report: "report.html",
   receipt: "receipt.json",
 } as const;
 

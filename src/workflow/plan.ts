@@ -7,12 +7,11 @@ import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
-import type { PlanJson } from "../review/plan-json.js";
-import { redactPlan } from "../review/redact.js";
-import { renderMarkdown, type PlanHeader } from "../review/render.js";
-import { summarizePlan, type Summary } from "../review/summary.js";
+import type { PlanHeader } from "../review/render.js";
+import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { writeReviewArtifacts } from "./review.js";
 
 export interface PlanInput {
   env: string;
@@ -47,8 +46,6 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
       Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
     );
-    const planJson = JSON.parse(planJsonText) as PlanJson;
-    const summary = summarizePlan(planJson);
     const header: PlanHeader = {
       env: environment.name,
       region: environment.region,
@@ -57,12 +54,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       dirty: revision.dirty,
       createdAt: context.now().toISOString(),
     };
-    await Promise.all([
-      writeFile(path.join(staging, BundleFile.redactedJson), `${JSON.stringify(redactPlan(planJson), null, 2)}\n`),
-      writeFile(path.join(staging, BundleFile.text), planText),
-      writeFile(path.join(staging, BundleFile.summaryMarkdown), renderMarkdown(summary, header)),
-      writeFile(path.join(staging, BundleFile.summaryJson), `${JSON.stringify({ ...header, ...summary }, null, 2)}\n`),
-    ]);
+    const summary = await logger.step("review artifacts", () => writeReviewArtifacts(staging, planJsonText, planText, header));
     const files = await digestDirectory(staging, UNDIGESTED_FILES);
     const planDigest = files[BundleFile.plan];
     if (!planDigest) throw new Error(`terraform plan exited 0 but wrote no ${planFile}`);

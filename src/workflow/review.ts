@@ -1,35 +1,92 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BundleError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
+import { BundleError, UsageError } from "../errors.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
-import { renderText } from "../review/render.js";
-import type { Summary } from "../review/summary.js";
+import { renderHtml } from "../review/html.js";
+import { parsePlanJson } from "../review/plan-json.js";
+import { createRedaction } from "../review/redact.js";
+import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
+import { parseSummaryJson, summaryDocument } from "../review/summary-file.js";
+import { summarizePlan, type Summary } from "../review/summary.js";
 
-export interface ReviewResult {
-  bundle: string;
-  manifest: Manifest;
-  summary: Summary;
-  /** Whether the bundle is still exactly what `infra plan` wrote. */
-  integrity: IntegrityReport;
-  receipt: Receipt | null;
-  text: string;
+export const REVIEW_FORMATS = ["text", "md", "html", "json"] as const;
+export type ReviewFormat = (typeof REVIEW_FORMATS)[number];
+
+/** A plan bundle (with its integrity and receipt) or a bare `terraform show -json` document. */
+export type ReviewResult =
+  | { kind: "bundle"; bundle: string; manifest: Manifest; summary: Summary; integrity: IntegrityReport; receipt: Receipt | null }
+  | { kind: "plan"; planFile: string; summary: Summary };
+
+export async function review(target: string): Promise<ReviewResult> {
+  const resolved = path.resolve(target);
+  const info = await stat(resolved).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(`${target} does not exist`, "pass a plan bundle directory (default artifacts/<env>/) or a `terraform show -json` file");
+  }
+  if (info.isDirectory()) return reviewBundle(resolved);
+  if (!info.isFile()) throw new UsageError(`${target} is neither a directory nor a file`, "pass a plan bundle directory or a `terraform show -json` file");
+  const summary = summarizePlanText(await readFile(resolved, "utf8"), target);
+  return { kind: "plan", planFile: resolved, summary };
 }
 
-export async function review(bundleDir: string): Promise<ReviewResult> {
-  const bundle = path.resolve(bundleDir);
+async function reviewBundle(bundle: string): Promise<ReviewResult> {
   const manifest = await readBundleManifest(bundle);
   const summaryFile = path.join(bundle, BundleFile.summaryJson);
   const summaryText = await readFile(summaryFile, "utf8").catch(() => {
     throw new BundleError(`plan bundle ${bundle} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
   });
-  const summary = JSON.parse(summaryText) as Summary;
+  const summary = parseSummaryJson(summaryText, summaryFile);
   const [integrity, receipt] = await Promise.all([
     digestDirectory(bundle, UNDIGESTED_FILES).then((onDisk) => compareDigests(manifest.files, onDisk)),
     readReceipt(bundle),
   ]);
-  return { bundle, manifest, summary, integrity, receipt, text: renderText(summary, manifest) };
+  return { kind: "bundle", bundle, manifest, summary, integrity, receipt };
+}
+
+/** Checks, masks and summarises a `terraform show -json` document. */
+export function summarizePlanText(planJsonText: string, source: string): Summary {
+  const plan = parsePlanJson(planJsonText, source);
+  return summarizePlan(plan, createRedaction(plan));
+}
+
+export function headerOf(result: ReviewResult): PlanHeader | null {
+  if (result.kind === "plan") return null;
+  const { env, region, accountId, commit, dirty, createdAt } = result.manifest;
+  return { env, region, accountId, commit, dirty, createdAt };
+}
+
+export function renderReview(summary: Summary, header: PlanHeader | null, format: ReviewFormat, options: { detail?: boolean; fullReport?: string } = {}): string {
+  switch (format) {
+    case "text":
+      return renderText(summary, header, options);
+    case "md":
+      return renderMarkdown(summary, header, options);
+    case "html":
+      return renderHtml(summary, header);
+    case "json":
+      return `${JSON.stringify(summaryDocument(summary, header), null, 2)}\n`;
+  }
+}
+
+/**
+ * Everything a bundle holds for reviewers, from terraform's two show outputs: plan.redacted.json
+ * (masked, swept, compact), plan.txt (swept), summary.md, summary.json and report.html.
+ */
+export async function writeReviewArtifacts(dir: string, planJsonText: string, planText: string, header: PlanHeader): Promise<Summary> {
+  const plan = parsePlanJson(planJsonText, "terraform show -json");
+  const redaction = createRedaction(plan);
+  const summary = summarizePlan(plan, redaction);
+  const write = (name: string, text: string) => writeFile(path.join(dir, name), text);
+  await Promise.all([
+    write(BundleFile.redactedJson, `${redaction.json()}\n`),
+    write(BundleFile.text, redaction.sweepText(planText)),
+    write(BundleFile.summaryMarkdown, renderReview(summary, header, "md", { fullReport: `${BundleFile.report} in the plan bundle` })),
+    write(BundleFile.summaryJson, renderReview(summary, header, "json")),
+    write(BundleFile.report, renderReview(summary, header, "html")),
+  ]);
+  return summary;
 }

@@ -1,31 +1,49 @@
+import { writeFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
 import { printResult } from "../shell.js";
 
+type Format = "text" | "md" | "html" | "json";
+
 interface ReviewArgs {
-  dir: string;
+  target: string;
+  format: Format;
+  out?: string;
+  detail: boolean;
+  "detailed-exitcode": boolean;
   json: boolean;
 }
 
 export const reviewCommand: CommandModule<object, ReviewArgs> = {
-  command: "review <dir>",
-  describe: "Print a plan bundle's summary, and whether it is still exactly what was planned",
+  command: "review <target>",
+  describe: "Show what a plan bundle or a `terraform show -json` file changes (and whether a bundle is intact)",
   builder: (yargs: Argv) =>
     yargs
-      .positional("dir", { type: "string", demandOption: true, describe: "Plan bundle directory" })
+      .positional("target", { type: "string", demandOption: true, describe: "Plan bundle directory, or a file written by `terraform show -json`" })
+      .option("format", { choices: ["text", "md", "html", "json"] as const, default: "text" as Format, describe: "text for the terminal, md for a PR comment, html for report.html, json for summary.json" })
+      .option("out", { type: "string", describe: "Write the review to FILE instead of stdout" })
+      .option("detail", { type: "boolean", default: false, describe: "Text: list each resource's changed attributes (before -> after)" })
+      .option("detailed-exitcode", { type: "boolean", default: false, describe: "Exit 0 when the plan changes nothing, 2 when it changes something (1 on error), like terraform" })
       .option("json", { type: "boolean", default: false, describe: "Print the summary, integrity and receipt as JSON" })
-      .example("$0 review artifacts/dev", "show what applying artifacts/dev would change"),
+      .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
+      .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review }, { describeIntegrity }] = await Promise.all([
+    const [{ review, renderReview, headerOf }, { describeIntegrity }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../gates/integrity.js"),
     ]);
-    const result = await review(args.dir);
-    const { text, ...machine } = result;
-    printResult(args.json, machine, () => {
-      const integrity = result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`;
-      const receipt = result.receipt ? `${result.receipt.outcome} at ${result.receipt.finishedAt}` : "not applied";
-      return `${text}\nbundle: ${integrity}\napply: ${receipt}\n`;
-    });
-    if (!result.integrity.ok) process.exitCode = 1;
+    const result = await review(args.target);
+    const rendered = renderReview(result.summary, headerOf(result), args.format, { detail: args.detail });
+    const trailer =
+      result.kind === "bundle" && args.format === "text"
+        ? `\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\napply: ${result.receipt ? `${result.receipt.outcome} at ${result.receipt.finishedAt}` : "not applied"}\n`
+        : "";
+    if (args.out) {
+      await writeFile(args.out, rendered);
+      if (!args.json) process.stdout.write(`review written to ${args.out}${trailer ? `\n${trailer.trimStart()}` : "\n"}`);
+    }
+    const { kind: _kind, ...machine } = result;
+    printResult(args.json, machine, () => (args.out ? "" : `${rendered}${trailer}`));
+    if (result.kind === "bundle" && !result.integrity.ok) process.exitCode = 1;
+    else if (args["detailed-exitcode"] && result.summary.hasChanges) process.exitCode = 2;
   },
 };
