@@ -26,6 +26,11 @@ export function html(text: string): string {
   return visible(text).replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string);
 }
 
+/** HTML inside markdown (a `<summary>` line): backticks become entities too, so nothing pairs them into a code span. */
+export function markdownHtml(text: string): string {
+  return html(text).replaceAll("`", "&#96;");
+}
+
 /**
  * Markdown prose (GitHub-flavoured): HTML is entity-escaped, every inline markup character is
  * backslash-escaped (`|` included, so a table cell cannot be split).

@@ -1,5 +1,5 @@
 import type { AttributeChange } from "./diff.js";
-import { html, markdownCode, markdownFence, markdownText, visible } from "./escape.js";
+import { markdownCode, markdownFence, markdownHtml, markdownText, visible } from "./escape.js";
 import {
   describeCounts,
   isDestructive,
@@ -254,8 +254,9 @@ function moreWhere(options: RenderOptions): string {
 
 /** One collapsible block: HTML-escaped summary line, the attribute lines in a fence no line can close. */
 function attributeBlock(title: string, attributes: readonly AttributeChange[]): string {
+  if (attributes.length === 0) return `- ${markdownCode(title)}`;
   return [
-    `<details><summary><code>${html(title)}</code> (${attributes.length} attribute${attributes.length === 1 ? "" : "s"})</summary>`,
+    `<details><summary><code>${markdownHtml(title)}</code> (${attributes.length} attribute${attributes.length === 1 ? "" : "s"})</summary>`,
     "",
     markdownFence(attributes.map(describeAttribute), "diff"),
     "",
