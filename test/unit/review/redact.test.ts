@@ -267,15 +267,20 @@ describe("redactPlan", () => {
       expect(text).toContain('"constant_value":"kept"');
     });
       it("never rewrites an address, a name or a key, even when a secret is an ordinary word", () => {
-      const plan = planWith({ after: { word: "names", bucket: "app-logs-eu-west-1", names: "names" }, after_sensitive: { word: true } });
+      const plan = planWith({
+        after: { word: "names", bucket: "app-logs-eu-west-1", names: "names", long: "orders_primary_db" },
+        after_sensitive: { word: true, long: true },
+      });
       const resource = plan.resource_changes?.[0] as ResourceChange;
-      resource.address = "terraform_data.names_names";
+      resource.address = "module.orders_primary_db.terraform_data.names_names";
+      resource.module_address = "module.orders_primary_db";
       resource.name = "names_names";
       const redacted = redactPlan(plan);
-      expect(redacted.resource_changes?.[0]?.address).toBe("terraform_data.names_names");
+      expect(redacted.resource_changes?.[0]?.address).toBe("module.orders_primary_db.terraform_data.names_names");
+      expect(redacted.resource_changes?.[0]?.module_address).toBe("module.orders_primary_db");
       expect(redacted.resource_changes?.[0]?.name).toBe("names_names");
       // The whole-value copy goes; the key and the longer string that only contains the word stay.
-      expect(redacted.resource_changes?.[0]?.change.after).toEqual({ word: REDACTED, bucket: "app-logs-eu-west-1", names: REDACTED });
+      expect(redacted.resource_changes?.[0]?.change.after).toEqual({ word: REDACTED, bucket: "app-logs-eu-west-1", names: REDACTED, long: REDACTED });
     });
 
     it("does not turn a word inside a longer value into a mask (app in app-logs-eu-west-1)", () => {
