@@ -230,7 +230,10 @@ export function checkPlanJson(document: unknown, source: string): PlanJson {
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
     throw new PlanFormatError(`${source} is not a terraform plan: the document is ${describeType(document)}, not an object`, PLAN_HINT);
   }
-  const parsed = check(planSchema, document, [], source);
+  check(planSchema, document, [], source);
+  // The schema's own output is a copy of every object it checked; the checked document itself is
+  // what the rest reads (one copy of a large plan in memory, not two).
+  const parsed = document as PlanJson;
   const values = [
     ["planned_values", parsed.planned_values],
     ["prior_state", parsed.prior_state?.values],
@@ -241,7 +244,7 @@ export function checkPlanJson(document: unknown, source: string): PlanJson {
   if (parsed.configuration?.root_module !== undefined) {
     checkModuleTree(parsed.configuration.root_module, moduleConfigurationSchema, ["configuration", "root_module"], "module_calls", source);
   }
-  return parsed as PlanJson;
+  return parsed;
 }
 
 /** Checks a module and all its descendants without recursion: a module tree may be as deep as memory allows. */

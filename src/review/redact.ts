@@ -171,60 +171,82 @@ const NAME_FIELDS: ReadonlySet<string> = new Set([
 const VALUE_FIELDS: ReadonlySet<string> = new Set(["before", "after", "values", "value", "default", "constant_value", "config_values", "importing", "before_identity", "after_identity", "identity"]);
 
 interface Task {
-  value: unknown;
+  value: object;
   mask: unknown;
   /** Inside a value (before, after, values, ...): no field is a name any more. */
   inValue: boolean;
-  parent: Record<string, unknown> | unknown[];
-  key: string | number;
+  copy: Record<string, unknown> | unknown[];
   depth: number;
+}
+
+/** Marks a container still to be walked; everything else is settled where it is met. */
+const CONTAINER = Symbol("container");
+
+/** A leaf's replacement, or CONTAINER. Leaves are most of a plan, so they never become tasks. */
+function settle(value: unknown, mask: unknown, matcher: SecretMatcher): unknown {
+  if (mask === true) return value === null || value === undefined ? value : REDACTED;
+  if (typeof value === "string") return matcher.sweepValue(value);
+  if (typeof value === "number") return matcher.isSecretNumber(value) ? REDACTED : value;
+  if (typeof value === "object" && value !== null) return CONTAINER;
+  return value;
+}
+
+function emptyCopy(value: object): Record<string, unknown> | unknown[] {
+  return Array.isArray(value) ? new Array<unknown>(value.length) : {};
 }
 
 /** One walk over the whole document: masks what terraform marks, sweeps every other string and number. */
 function maskDocument(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): { plan: PlanJson; depth: number } {
-  const holder: Record<string, unknown> = { plan: undefined };
-  const stack: Task[] = [{ value: plan, mask: undefined, inValue: false, parent: holder, key: "plan", depth: 1 }];
+  const root = emptyCopy(plan);
+  const stack: Task[] = [{ value: plan, mask: undefined, inValue: false, copy: root, depth: 1 }];
   let deepest = 0;
   for (let task = stack.pop(); task; task = stack.pop()) {
-    const { value, mask, inValue, parent, key, depth } = task;
-    let result: unknown = value;
-    if (mask === true) {
-      result = value === null || value === undefined ? value : REDACTED;
-    } else if (typeof value === "string") {
-      result = matcher.sweepValue(value);
-    } else if (typeof value === "number") {
-      result = matcher.isSecretNumber(value) ? REDACTED : value;
-    } else if (Array.isArray(value)) {
-      const copy: unknown[] = new Array<unknown>(value.length);
-      deepest = Math.max(deepest, depth);
-      for (let index = value.length - 1; index >= 0; index -= 1) {
-        stack.push({ value: value[index], mask: Array.isArray(mask) ? mask[index] : undefined, inValue, parent: copy, key: index, depth: depth + 1 });
-      }
-      result = copy;
-    } else if (isRecord(value)) {
-      const copy: Record<string, unknown> = {};
-      deepest = Math.max(deepest, depth);
-      const marked = sensitivity.get(value);
-      for (const [field, child] of Object.entries(value)) {
-        setOwn(copy, field, undefined);
-        if (!inValue && NAME_FIELDS.has(field)) {
-          setOwn(copy, field, child);
+    const { value, mask, inValue, copy, depth } = task;
+    deepest = Math.max(deepest, depth);
+    if (Array.isArray(value)) {
+      const target = copy as unknown[];
+      const masks = Array.isArray(mask) ? mask : undefined;
+      for (let index = 0; index < value.length; index += 1) {
+        const child: unknown = value[index];
+        const childMask = masks?.[index];
+        const settled = settle(child, childMask, matcher);
+        if (settled !== CONTAINER) {
+          target[index] = settled;
           continue;
         }
-        const childMask = marked?.has(field) ? marked.get(field) : isRecord(mask) ? mask[field] : undefined;
-        stack.push({ value: child, mask: childMask, inValue: inValue || VALUE_FIELDS.has(field), parent: copy, key: field, depth: depth + 1 });
+        const childCopy = emptyCopy(child as object);
+        target[index] = childCopy;
+        stack.push({ value: child as object, mask: childMask, inValue, copy: childCopy, depth: depth + 1 });
       }
-      result = copy;
+      continue;
     }
-    if (Array.isArray(parent)) parent[key as number] = result;
-    else setOwn(parent, key as string, result);
+    const target = copy as Record<string, unknown>;
+    const record = value as Record<string, unknown>;
+    const marked = sensitivity.get(value);
+    const masks = isRecord(mask) ? mask : undefined;
+    for (const field of Object.keys(record)) {
+      const child = record[field];
+      if (!inValue && NAME_FIELDS.has(field)) {
+        setOwn(target, field, child);
+        continue;
+      }
+      const childMask = marked?.has(field) ? marked.get(field) : masks?.[field];
+      const settled = settle(child, childMask, matcher);
+      if (settled !== CONTAINER) {
+        setOwn(target, field, settled);
+        continue;
+      }
+      const childCopy = emptyCopy(child as object);
+      setOwn(target, field, childCopy);
+      stack.push({ value: child as object, mask: childMask, inValue: inValue || VALUE_FIELDS.has(field), copy: childCopy, depth: depth + 1 });
+    }
   }
-  return { plan: holder["plan"] as PlanJson, depth: deepest };
+  return { plan: root as PlanJson, depth: deepest };
 }
 
 /** Assigns an own property even for `__proto__`, which JSON.parse makes an ordinary key. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key.length === 9 && key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

@@ -5,7 +5,9 @@ import { REDACTED } from "./placeholders.js";
  *  - a value equal to a secret, whatever its length, is replaced whole (one Set lookup);
  *  - a secret of at least SUBSTRING_MIN characters is found anywhere inside a longer string: a
  *    rolling hash of the SUBSTRING_MIN-character window at each position is looked up among the
- *    secrets' prefixes (Rabin-Karp with one window length), and only a hit is compared in full;
+ *    secrets' prefixes (Rabin-Karp with one window length; a bitmap answers most misses); a hit
+ *    looks the text up once per distinct secret length under that prefix, never once per secret,
+ *    so secrets sharing a prefix (`arn:aws:`, `postgres://`) cost no more than one;
  *  - a shorter secret of at least TOKEN_MIN characters is found only as a whole word (a maximal
  *    run of letters, digits, `_` and `-`), so `pa55` goes from `user:pa55@db` but `names` stays
  *    in `terraform_data.x_names` and `app` in `app-logs-eu-west-1`;
@@ -20,8 +22,10 @@ export class SecretMatcher {
   private readonly whole = new Set<string>();
   private readonly numbers = new Set<number>();
   private readonly tokens = new Set<string>();
-  /** Prefix hash -> secrets with that prefix hash, longest first (the longest match wins). */
-  private readonly byPrefixHash = new Map<number, string[]>();
+  /** Prefix hash -> the secrets with that prefix hash, and their distinct lengths, longest first (the longest match wins). */
+  private readonly byPrefixHash = new Map<number, { lengths: number[]; secrets: Set<string> }>();
+  /** One bit per (prefix hash mod 2^20): most windows are rejected without a Map lookup. */
+  private readonly prefixBits = new Uint8Array(1 << 17);
   /** BASE^(SUBSTRING_MIN-1), to take the leaving character out of the rolling hash. */
   private readonly leavingFactor: number;
 
@@ -36,14 +40,17 @@ export class SecretMatcher {
       this.whole.add(secret);
       if (secret.length >= SUBSTRING_MIN) {
         const hash = windowHash(secret, 0);
-        const list = this.byPrefixHash.get(hash);
-        if (list) list.push(secret);
-        else this.byPrefixHash.set(hash, [secret]);
+        let group = this.byPrefixHash.get(hash);
+        if (!group) this.byPrefixHash.set(hash, (group = { lengths: [], secrets: new Set() }));
+        group.secrets.add(secret);
+        if (!group.lengths.includes(secret.length)) group.lengths.push(secret.length);
+        const bit = hash & 0xfffff;
+        this.prefixBits[bit >>> 3] = (this.prefixBits[bit >>> 3] as number) | (1 << (bit & 7));
       } else if (secret.length >= TOKEN_MIN && isWord(secret)) {
         this.tokens.add(secret);
       }
     }
-    for (const list of this.byPrefixHash.values()) list.sort((a, b) => b.length - a.length);
+    for (const group of this.byPrefixHash.values()) group.lengths.sort((a, b) => b - a);
     let factor = 1;
     for (let i = 1; i < SUBSTRING_MIN; i += 1) factor = Math.imul(factor, BASE);
     this.leavingFactor = factor;
@@ -79,11 +86,11 @@ export class SecretMatcher {
     let hash = windowHash(text, 0);
     let start = 0;
     while (start + SUBSTRING_MIN <= text.length) {
-      const candidates = this.byPrefixHash.get(hash);
-      const match = candidates?.find((secret) => text.startsWith(secret, start));
-      if (match) {
-        found.push(start, start + match.length);
-        start += match.length;
+      const bit = hash & 0xfffff;
+      const length = (this.prefixBits[bit >>> 3] as number) & (1 << (bit & 7)) ? this.matchAt(text, start, hash) : 0;
+      if (length > 0) {
+        found.push(start, start + length);
+        start += length;
         if (start + SUBSTRING_MIN > text.length) break;
         hash = windowHash(text, start);
         continue;
@@ -93,6 +100,16 @@ export class SecretMatcher {
       start += 1;
     }
     return found;
+  }
+
+  /** Length of the longest secret starting at `start` among those with this prefix hash, or 0. */
+  private matchAt(text: string, start: number, hash: number): number {
+    const group = this.byPrefixHash.get(hash);
+    if (!group) return 0;
+    for (const length of group.lengths) {
+      if (start + length <= text.length && group.secrets.has(text.slice(start, start + length))) return length;
+    }
+    return 0;
   }
 
   private findWords(text: string): number[] {
