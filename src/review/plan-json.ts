@@ -249,17 +249,28 @@ export function checkPlanJson(document: unknown, source: string): PlanJson {
 
 /** Checks a module and all its descendants without recursion: a module tree may be as deep as memory allows. */
 function checkModuleTree(root: unknown, schema: z.ZodType, rootPath: PropertyKey[], childKey: "child_modules" | "module_calls", source: string): void {
-  const pending: Array<{ module: unknown; path: PropertyKey[] }> = [{ module: root, path: rootPath }];
+  // Each entry points at its parent, so the path is built only for the module that is wrong.
+  interface Pending {
+    module: unknown;
+    parent: Pending | null;
+    steps: PropertyKey[];
+  }
+  const pathOf = (item: Pending): PropertyKey[] => {
+    const parts: PropertyKey[][] = [];
+    for (let at: Pending | null = item; at; at = at.parent) parts.push(at.steps);
+    return parts.reverse().flat();
+  };
+  const pending: Pending[] = [{ module: root, parent: null, steps: rootPath }];
   for (let item = pending.pop(); item; item = pending.pop()) {
-    check(schema, item.module, item.path, source);
+    if (!schema.safeParse(item.module).success) check(schema, item.module, pathOf(item), source);
     const record = item.module as Record<string, unknown>;
     if (childKey === "child_modules") {
       for (const [index, child] of ((record["child_modules"] as unknown[] | undefined) ?? []).entries()) {
-        pending.push({ module: child, path: [...item.path, "child_modules", index] });
+        pending.push({ module: child, parent: item, steps: ["child_modules", index] });
       }
     } else {
       for (const [name, call] of Object.entries((record["module_calls"] as Record<string, { module?: unknown }> | undefined) ?? {})) {
-        if (call.module !== undefined) pending.push({ module: call.module, path: [...item.path, "module_calls", name, "module"] });
+        if (call.module !== undefined) pending.push({ module: call.module, parent: item, steps: ["module_calls", name, "module"] });
       }
     }
   }

@@ -38,7 +38,16 @@ export function createRedaction(plan: PlanJson): Redaction {
     sweepText: (text) => matcher.sweepText(text),
     sweepValue: (text) => matcher.sweepValue(text),
     isSecretNumber: (value) => matcher.isSecretNumber(value),
-    json: () => stringifyJson(redacted().plan, redacted().depth),
+    json: () => {
+      if (masked) return stringifyJson(masked.plan, masked.depth);
+      try {
+        return redactedJson(plan, marks.sensitivity, matcher);
+      } catch (error) {
+        // V8's JSON.stringify recurses; a value nested thousands deep takes the iterative path.
+        if (!(error instanceof RangeError)) throw error;
+        return stringifyJson(redacted().plan, redacted().depth);
+      }
+    },
   };
 }
 
@@ -123,6 +132,8 @@ function collectMarked(value: unknown, mask: unknown, marks: Marks): void {
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [current, currentMask, inherited] = item;
     const sensitive = inherited || currentMask === true;
+    // Only a mask reaches a marked leaf: a subtree without one holds nothing to collect.
+    if (!sensitive && (typeof currentMask !== "object" || currentMask === null)) continue;
     if (Array.isArray(current)) {
       current.forEach((child, index) => stack.push([child, Array.isArray(currentMask) ? currentMask[index] : undefined, sensitive]));
     } else if (isRecord(current)) {
@@ -170,25 +181,68 @@ const NAME_FIELDS: ReadonlySet<string> = new Set([
 /** Fields that hold values from the configuration or the providers: inside them every key is data. */
 const VALUE_FIELDS: ReadonlySet<string> = new Set(["before", "after", "values", "value", "default", "constant_value", "config_values", "importing", "before_identity", "after_identity", "identity"]);
 
-interface Task {
-  value: object;
+/** Where a walk stands: the mask that applies here, and whether fields are names or data. */
+interface Place {
   mask: unknown;
   /** Inside a value (before, after, values, ...): no field is a name any more. */
   inValue: boolean;
-  copy: Record<string, unknown> | unknown[];
-  depth: number;
+  /** Under a name field (an address object, a path): left exactly as it is. */
+  asIs: boolean;
+}
+
+const AS_IS: Place = { mask: undefined, inValue: false, asIs: true };
+
+/** The place of `container[field]`: the one decision both walks below share. */
+function childPlace(container: object, place: Place, field: string | number, sensitivity: Sensitivity): Place {
+  if (place.asIs) return AS_IS;
+  if (Array.isArray(container)) return { mask: Array.isArray(place.mask) ? place.mask[Number(field)] : undefined, inValue: place.inValue, asIs: false };
+  const name = String(field);
+  if (!place.inValue && NAME_FIELDS.has(name)) return AS_IS;
+  const marked = sensitivity.get(container);
+  const mask = marked?.has(name) ? marked.get(name) : isRecord(place.mask) ? place.mask[name] : undefined;
+  return { mask, inValue: place.inValue || VALUE_FIELDS.has(name), asIs: false };
 }
 
 /** Marks a container still to be walked; everything else is settled where it is met. */
 const CONTAINER = Symbol("container");
 
 /** A leaf's replacement, or CONTAINER. Leaves are most of a plan, so they never become tasks. */
-function settle(value: unknown, mask: unknown, matcher: SecretMatcher): unknown {
-  if (mask === true) return value === null || value === undefined ? value : REDACTED;
+function settle(value: unknown, place: Place, matcher: SecretMatcher): unknown {
+  if (place.asIs) return typeof value === "object" && value !== null ? CONTAINER : value;
+  if (place.mask === true) return value === null || value === undefined ? value : REDACTED;
   if (typeof value === "string") return matcher.sweepValue(value);
   if (typeof value === "number") return matcher.isSecretNumber(value) ? REDACTED : value;
   if (typeof value === "object" && value !== null) return CONTAINER;
   return value;
+}
+
+/**
+ * The redacted document as JSON straight from the original, without building a masked copy: V8's
+ * JSON.stringify walks it and a replacer settles each value (half the memory, far less garbage).
+ * Throws RangeError on a document nested deeper than V8's stack allows.
+ */
+function redactedJson(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): string {
+  const places = new Map<object, Place>();
+  let started = false;
+  return JSON.stringify(plan, function (this: object, field: string, value: unknown) {
+    if (!started) {
+      started = true;
+      places.set(value as object, { mask: undefined, inValue: false, asIs: false });
+      return value;
+    }
+    const place = childPlace(this, places.get(this) as Place, field, sensitivity);
+    const settled = settle(value, place, matcher);
+    if (settled !== CONTAINER) return settled;
+    places.set(value as object, place);
+    return value;
+  });
+}
+
+interface Task {
+  value: object;
+  place: Place;
+  copy: Record<string, unknown> | unknown[];
+  depth: number;
 }
 
 function emptyCopy(value: object): Record<string, unknown> | unknown[] {
@@ -198,47 +252,21 @@ function emptyCopy(value: object): Record<string, unknown> | unknown[] {
 /** One walk over the whole document: masks what terraform marks, sweeps every other string and number. */
 function maskDocument(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): { plan: PlanJson; depth: number } {
   const root = emptyCopy(plan);
-  const stack: Task[] = [{ value: plan, mask: undefined, inValue: false, copy: root, depth: 1 }];
+  const stack: Task[] = [{ value: plan, place: { mask: undefined, inValue: false, asIs: false }, copy: root, depth: 1 }];
   let deepest = 0;
   for (let task = stack.pop(); task; task = stack.pop()) {
-    const { value, mask, inValue, copy, depth } = task;
+    const { value, place, copy, depth } = task;
     deepest = Math.max(deepest, depth);
-    if (Array.isArray(value)) {
-      const target = copy as unknown[];
-      const masks = Array.isArray(mask) ? mask : undefined;
-      for (let index = 0; index < value.length; index += 1) {
-        const child: unknown = value[index];
-        const childMask = masks?.[index];
-        const settled = settle(child, childMask, matcher);
-        if (settled !== CONTAINER) {
-          target[index] = settled;
-          continue;
-        }
-        const childCopy = emptyCopy(child as object);
-        target[index] = childCopy;
-        stack.push({ value: child as object, mask: childMask, inValue, copy: childCopy, depth: depth + 1 });
-      }
-      continue;
-    }
-    const target = copy as Record<string, unknown>;
-    const record = value as Record<string, unknown>;
-    const marked = sensitivity.get(value);
-    const masks = isRecord(mask) ? mask : undefined;
-    for (const field of Object.keys(record)) {
-      const child = record[field];
-      if (!inValue && NAME_FIELDS.has(field)) {
-        setOwn(target, field, child);
-        continue;
-      }
-      const childMask = marked?.has(field) ? marked.get(field) : masks?.[field];
-      const settled = settle(child, childMask, matcher);
-      if (settled !== CONTAINER) {
-        setOwn(target, field, settled);
-        continue;
-      }
-      const childCopy = emptyCopy(child as object);
-      setOwn(target, field, childCopy);
-      stack.push({ value: child as object, mask: childMask, inValue: inValue || VALUE_FIELDS.has(field), copy: childCopy, depth: depth + 1 });
+    const isArray = Array.isArray(value);
+    const fields: Array<string | number> = isArray ? Array.from(value.keys()) : Object.keys(value);
+    for (const field of fields) {
+      const child: unknown = (value as Record<string | number, unknown>)[field];
+      const childPlace_ = childPlace(value, place, field, sensitivity);
+      const settled = settle(child, childPlace_, matcher);
+      const result = settled === CONTAINER ? emptyCopy(child as object) : settled;
+      if (isArray) (copy as unknown[])[field as number] = result;
+      else setOwn(copy as Record<string, unknown>, field as string, result);
+      if (settled === CONTAINER) stack.push({ value: child as object, place: childPlace_, copy: result as object as Task["copy"], depth: depth + 1 });
     }
   }
   return { plan: root as PlanJson, depth: deepest };
