@@ -82,7 +82,9 @@ async function benchTenThousand(workspace: string): Promise<void> {
     logger: createLogger({ quiet: true, write: () => undefined }),
     now: () => new Date(),
   };
-  process.stderr.write(`planning ${RESOURCES} resources with terraform (takes a while)...\n`);
+  process.stderr.write(`planning ${RESOURCES} resources with terraform, twice (takes a while)...\n`);
+  // The first run loads modules, runs init and fills the HCL cache; the second is the steady state measured.
+  await plan(context, { env: "dev", out: bundle });
   const cpuBefore = process.cpuUsage();
   const wallStarted = process.hrtime.bigint();
   await plan(context, { env: "dev", out: bundle });
@@ -152,12 +154,14 @@ async function benchRedaction(workspace: string): Promise<void> {
   await writeFile(path.join(workspace, "fifty.json"), text);
   const parsed = parsePlanJson(text, "fifty.json");
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const redaction = createRedaction(parsed);
   const output = redaction.json();
+  const cpu = process.cpuUsage(cpuBefore);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (output.includes("@db-0:") && !output.includes(`admin:(sensitive value)@db-0:`)) throw new Error("the benchmark's copies were not swept");
   console.log(
-    `redaction, ${(text.length / 1e6).toFixed(0)} MB plan with ${secrets} secrets (copies swept): ${seconds.toFixed(2)} s (target < 5 s) ${verdict(seconds < 5)}`,
+    `redaction, ${(text.length / 1e6).toFixed(0)} MB plan with ${secrets} secrets (copies swept): ${seconds.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s) (target < 5 s) ${verdict(seconds < 5)}`,
   );
 }
 

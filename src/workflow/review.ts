@@ -72,6 +72,17 @@ export function renderReview(summary: Summary, header: PlanHeader | null, format
   }
 }
 
+/** `--out FILE`: never over the reviewed document itself, never into a directory; one sentence when it cannot be written. */
+export async function writeReview(out: string, text: string, target: string): Promise<void> {
+  const file = path.resolve(out);
+  if (file === path.resolve(target)) throw new UsageError(`--out ${out} is the document under review`, "write the review to another file");
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) throw new UsageError(`--out ${out} is a directory`, "name a file, e.g. --out report.html");
+  await writeFile(file, text).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write the review to ${out} (${error.code ?? error.message})`, "name a file in a directory that exists and is writable");
+  });
+}
+
 /**
  * Everything a bundle holds for reviewers, from terraform's two show outputs: plan.redacted.json
  * (masked, swept, compact), plan.txt (swept), summary.md, summary.json and report.html.

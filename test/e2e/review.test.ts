@@ -151,6 +151,22 @@ describe("infra review on a malformed document", () => {
     expect(result.stdout).toContain("~ x: 1 -> 2");
   });
 
+  it("refuses an --out that is a directory, the reviewed file itself, or in a missing directory", async () => {
+    const dir = await tempDir("out");
+    const file = path.join(dir, "plan.json");
+    await writeFile(file, '{"format_version":"1.2"}');
+    for (const [out, message] of [
+      [dir, "is a directory"],
+      [file, "is the document under review"],
+      [path.join(dir, "missing", "r.md"), "cannot write the review to"],
+    ] as const) {
+      const result = await runInfra(["review", file, "--out", out]);
+      expect(result.code, out).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    expect(await readFile(file, "utf8")).toBe('{"format_version":"1.2"}');
+  });
+
   it("says when the target does not exist", async () => {
     const result = await runInfra(["review", "/nonexistent/plan.json"]);
     expect(result.code).toBe(2);

@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
 import { printResult } from "../shell.js";
 
@@ -27,7 +26,7 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review, renderReview, headerOf }, { describeIntegrity }] = await Promise.all([
+    const [{ review, renderReview, headerOf, writeReview }, { describeIntegrity }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../gates/integrity.js"),
     ]);
@@ -38,7 +37,7 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
         ? `\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\napply: ${result.receipt ? `${result.receipt.outcome} at ${result.receipt.finishedAt}` : "not applied"}\n`
         : "";
     if (args.out) {
-      await writeFile(args.out, rendered);
+      await writeReview(args.out, rendered, args.target);
       if (!args.json) process.stdout.write(`review written to ${args.out}${trailer ? `\n${trailer.trimStart()}` : "\n"}`);
     }
     const { kind: _kind, ...machine } = result;
