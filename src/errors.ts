@@ -39,6 +39,9 @@ export class RefusedError extends InfraError {}
 /** A plan bundle is missing, incomplete or was altered. */
 export class BundleError extends InfraError {}
 
+/** A `terraform show -json` document (or a summary.json) is not what terraform writes. */
+export class PlanFormatError extends InfraError {}
+
 /** terraform ran and failed. Keeps the tail of stderr so the cause is visible without a log dig. */
 export class TerraformError extends InfraError {
   constructor(

@@ -1,3 +1,7 @@
+import { z } from "zod";
+import { PlanFormatError } from "../errors.js";
+import { visible } from "./escape.js";
+
 /**
  * The parts of `terraform show -json <plan>` this project reads. The format is documented as
  * "JSON Output Format" in Terraform's internals docs; fields not listed here are kept as-is.
@@ -12,27 +16,45 @@ export interface Change {
   /** Mirrors `before`/`after`: `true` where the value is sensitive. */
   before_sensitive?: unknown;
   after_sensitive?: unknown;
-  replace_paths?: unknown;
+  /** Attribute paths (lists of keys and indexes) whose change forces the replacement. */
+  replace_paths?: Array<Array<string | number>>;
+  /** Present when the plan imports the resource (an import-only plan has actions ["no-op"]). */
+  importing?: { id?: string; identity?: unknown; [key: string]: unknown } | null;
+  generated_config?: string;
+  [key: string]: unknown;
 }
 
-export interface ResourceChange {
-  address: string;
+interface ResourceChangeFields {
+  /** The address before a `moved` block (or a refactoring) renamed it. */
+  previous_address?: string;
   module_address?: string;
-  mode: "managed" | "data";
+  mode: string;
   type: string;
   name: string;
   index?: unknown;
+  deposed?: string;
   action_reason?: string;
   change: Change;
+  [key: string]: unknown;
+}
+
+export interface ResourceChange extends ResourceChangeFields {
+  address: string;
+}
+
+/** terraform 1.0.0 wrote drift entries without an address; the rest is as in resource_changes. */
+export interface DriftChange extends ResourceChangeFields {
+  address?: string;
 }
 
 export interface ModuleValues {
-  resources?: Array<{ address: string; values?: unknown; sensitive_values?: unknown }>;
+  resources?: Array<{ address: string; values?: unknown; sensitive_values?: unknown; [key: string]: unknown }>;
   child_modules?: ModuleValues[];
+  [key: string]: unknown;
 }
 
 export interface ModuleConfiguration {
-  variables?: Record<string, { default?: unknown; sensitive?: boolean }>;
+  variables?: Record<string, { default?: unknown; sensitive?: boolean; [key: string]: unknown }>;
   module_calls?: Record<string, ModuleCall>;
   [key: string]: unknown;
 }
@@ -40,21 +62,271 @@ export interface ModuleConfiguration {
 export interface ModuleCall {
   source?: string;
   /** Arguments of the call; a literal argument shows up as `constant_value`. */
-  expressions?: Record<string, { constant_value?: unknown; references?: string[] }>;
+  expressions?: Record<string, { constant_value?: unknown; references?: string[]; [key: string]: unknown }>;
   module?: ModuleConfiguration;
+  [key: string]: unknown;
+}
+
+export interface OutputValue {
+  sensitive: boolean;
+  value?: unknown;
+  [key: string]: unknown;
+}
+
+export interface DeferredChange {
+  reason: string;
+  resource_change: ResourceChange;
+  [key: string]: unknown;
+}
+
+export interface CheckResult {
+  address: { to_display: string; kind?: string; [key: string]: unknown };
+  status: string;
+  instances?: Array<{ address: { to_display: string; [key: string]: unknown }; status: string; problems?: Array<{ message: string }> }>;
+  [key: string]: unknown;
+}
+
+export interface ActionInvocation {
+  address?: string;
+  config_values?: unknown;
+  config_sensitive?: unknown;
   [key: string]: unknown;
 }
 
 export interface PlanJson {
   format_version: string;
-  terraform_version: string;
-  variables?: Record<string, { value: unknown }>;
-  planned_values?: { outputs?: Record<string, { sensitive: boolean; value?: unknown }>; root_module?: ModuleValues };
+  terraform_version?: string;
+  variables?: Record<string, { value?: unknown; [key: string]: unknown }>;
+  planned_values?: { outputs?: Record<string, OutputValue>; root_module?: ModuleValues; [key: string]: unknown };
   resource_changes?: ResourceChange[];
-  resource_drift?: ResourceChange[];
+  resource_drift?: DriftChange[];
+  relevant_attributes?: Array<{ resource: string; attribute: Array<string | number> }>;
   output_changes?: Record<string, Change>;
-  prior_state?: { values?: { outputs?: Record<string, { sensitive: boolean; value?: unknown }>; root_module?: ModuleValues } };
-  configuration?: { root_module?: ModuleConfiguration };
+  deferred_changes?: DeferredChange[];
+  action_invocations?: ActionInvocation[];
+  checks?: CheckResult[];
+  prior_state?: { values?: { outputs?: Record<string, OutputValue>; root_module?: ModuleValues }; [key: string]: unknown };
+  configuration?: { root_module?: ModuleConfiguration; [key: string]: unknown };
   errored?: boolean;
+  complete?: boolean;
+  applyable?: boolean;
   [key: string]: unknown;
+}
+
+const ACTIONS = ["no-op", "create", "read", "update", "delete", "forget"] as const;
+
+/** The action lists terraform writes (plans.Action in terraform's jsonplan); any other list is refused. */
+const ACTION_LISTS: ReadonlySet<string> = new Set(
+  [["no-op"], ["create"], ["read"], ["update"], ["delete", "create"], ["create", "delete"], ["delete"], ["forget"], ["create", "forget"]].map(
+    (list) => list.join(","),
+  ),
+);
+
+const path_ = z.array(z.union([z.string(), z.number()]));
+
+const actionList = z
+  .array(z.enum(ACTIONS))
+  .refine((list) => ACTION_LISTS.has(list.join(",")), { message: "is not an action list terraform writes (e.g. [\"update\"] or [\"delete\",\"create\"])" });
+
+const changeSchema = z.looseObject({
+  actions: actionList,
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  after_unknown: z.unknown().optional(),
+  before_sensitive: z.unknown().optional(),
+  after_sensitive: z.unknown().optional(),
+  replace_paths: z.array(path_).optional(),
+  importing: z.looseObject({ id: z.string().optional() }).nullish(),
+  generated_config: z.string().optional(),
+});
+
+const resourceFields = {
+  previous_address: z.string().optional(),
+  module_address: z.string().optional(),
+  mode: z.string(),
+  type: z.string(),
+  name: z.string(),
+  index: z.unknown().optional(),
+  deposed: z.string().optional(),
+  action_reason: z.string().optional(),
+  change: changeSchema,
+};
+const resourceChangeSchema = z.looseObject({ address: z.string(), ...resourceFields });
+const driftSchema = z.looseObject({ address: z.string().optional(), ...resourceFields });
+
+const outputValueSchema = z.looseObject({ sensitive: z.boolean(), value: z.unknown().optional() });
+
+/** Module trees nest; only one level is checked by the schema, the walk below checks the rest iteratively. */
+const moduleValuesSchema = z.looseObject({
+  resources: z.array(z.looseObject({ address: z.string(), values: z.unknown().optional(), sensitive_values: z.unknown().optional() })).optional(),
+  child_modules: z.array(z.unknown().optional()).optional(),
+});
+const valuesSchema = z.looseObject({ outputs: z.record(z.string(), outputValueSchema).optional(), root_module: z.unknown().optional() });
+
+const moduleConfigurationSchema = z.looseObject({
+  variables: z.record(z.string(), z.looseObject({ default: z.unknown().optional(), sensitive: z.boolean().optional() })).optional(),
+  module_calls: z
+    .record(
+      z.string(),
+      z.looseObject({
+        source: z.string().optional(),
+        expressions: z.record(z.string(), z.looseObject({ constant_value: z.unknown().optional() })).optional(),
+        module: z.unknown().optional(),
+      }),
+    )
+    .optional(),
+});
+
+const planSchema = z.looseObject({
+  format_version: z.string(),
+  terraform_version: z.string().optional(),
+  variables: z.record(z.string(), z.looseObject({ value: z.unknown().optional() })).optional(),
+  planned_values: valuesSchema.optional(),
+  resource_changes: z.array(resourceChangeSchema).optional(),
+  resource_drift: z.array(driftSchema).optional(),
+  relevant_attributes: z.array(z.looseObject({ resource: z.string(), attribute: path_ })).optional(),
+  output_changes: z.record(z.string(), changeSchema).optional(),
+  deferred_changes: z.array(z.looseObject({ reason: z.string(), resource_change: resourceChangeSchema })).optional(),
+  action_invocations: z.array(z.looseObject({ address: z.string().optional(), config_values: z.unknown().optional(), config_sensitive: z.unknown().optional() })).optional(),
+  checks: z
+    .array(
+      z.looseObject({
+        address: z.looseObject({ to_display: z.string(), kind: z.string().optional() }),
+        status: z.string(),
+        instances: z
+          .array(
+            z.looseObject({
+              address: z.looseObject({ to_display: z.string() }),
+              status: z.string(),
+              problems: z.array(z.looseObject({ message: z.string() })).optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+  prior_state: z.looseObject({ values: valuesSchema.optional() }).optional(),
+  configuration: z.looseObject({ root_module: z.unknown().optional() }).optional(),
+  errored: z.boolean().optional(),
+  complete: z.boolean().optional(),
+  applyable: z.boolean().optional(),
+});
+
+const PLAN_HINT = "pass the unmodified output of `terraform show -json PLANFILE`";
+
+/** Parses and checks a `terraform show -json` document; anything malformed is one PlanFormatError naming the field. */
+export function parsePlanJson(text: string, source: string): PlanJson {
+  if (text.trim() === "") throw new PlanFormatError(`${source} is empty, not a terraform plan`, PLAN_HINT);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PlanFormatError(`${source} is not valid JSON (${(error as Error).message})`, PLAN_HINT);
+  }
+  return checkPlanJson(document, source);
+}
+
+export function checkPlanJson(document: unknown, source: string): PlanJson {
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new PlanFormatError(`${source} is not a terraform plan: the document is ${describeType(document)}, not an object`, PLAN_HINT);
+  }
+  check(planSchema, document, [], source);
+  // The schema's own output is a copy of every object it checked; the checked document itself is
+  // what the rest reads (one copy of a large plan in memory, not two).
+  const parsed = document as PlanJson;
+  const values = [
+    ["planned_values", parsed.planned_values],
+    ["prior_state", parsed.prior_state?.values],
+  ] as const;
+  for (const [name, value] of values) {
+    if (value?.root_module !== undefined) checkModuleTree(value.root_module, moduleValuesSchema, [name, ...(name === "prior_state" ? ["values"] : []), "root_module"], "child_modules", source);
+  }
+  if (parsed.configuration?.root_module !== undefined) {
+    checkModuleTree(parsed.configuration.root_module, moduleConfigurationSchema, ["configuration", "root_module"], "module_calls", source);
+  }
+  return parsed;
+}
+
+/** Checks a module and all its descendants without recursion: a module tree may be as deep as memory allows. */
+function checkModuleTree(root: unknown, schema: z.ZodType, rootPath: PropertyKey[], childKey: "child_modules" | "module_calls", source: string): void {
+  // Each entry points at its parent, so the path is built only for the module that is wrong.
+  interface Pending {
+    module: unknown;
+    parent: Pending | null;
+    steps: PropertyKey[];
+  }
+  const pathOf = (item: Pending): PropertyKey[] => {
+    const parts: PropertyKey[][] = [];
+    for (let at: Pending | null = item; at; at = at.parent) parts.push(at.steps);
+    return parts.reverse().flat();
+  };
+  const pending: Pending[] = [{ module: root, parent: null, steps: rootPath }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    if (!schema.safeParse(item.module).success) check(schema, item.module, pathOf(item), source);
+    const record = item.module as Record<string, unknown>;
+    if (childKey === "child_modules") {
+      for (const [index, child] of ((record["child_modules"] as unknown[] | undefined) ?? []).entries()) {
+        pending.push({ module: child, parent: item, steps: ["child_modules", index] });
+      }
+    } else {
+      for (const [name, call] of Object.entries((record["module_calls"] as Record<string, { module?: unknown }> | undefined) ?? {})) {
+        if (call.module !== undefined) pending.push({ module: call.module, parent: item, steps: ["module_calls", name, "module"] });
+      }
+    }
+  }
+}
+
+function check<T extends z.ZodType>(schema: T, value: unknown, at: PropertyKey[], source: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const [issue] = result.error.issues;
+  if (!issue) throw new PlanFormatError(`${source} is not a terraform plan`, PLAN_HINT);
+  const fullPath = [...at, ...issue.path];
+  const field = formatFieldPath(fullPath);
+  const found = valueAt(value, issue.path);
+  throw new PlanFormatError(`${source} is not a terraform plan: ${field} ${describeIssue(issue, found)}`, PLAN_HINT);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, found: { present: boolean; value: unknown }): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return found.present ? `must be ${article(issue.expected)}, not ${describeType(found.value)}` : `is missing (expected ${article(issue.expected)})`;
+    case "invalid_value":
+      return `holds ${visible(JSON.stringify(found.value)?.slice(0, 40) ?? "a value")}, which is not one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "custom":
+      return `(${visible(JSON.stringify(found.value)?.slice(0, 80) ?? "")}) ${issue.message}`;
+    default:
+      return `is malformed (${issue.message})`;
+  }
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value.length > 0 ? "a string" : "an empty string";
+  return article(typeof value);
+}
+
+function valueAt(root: unknown, at: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let value: unknown = root;
+  for (const key of at) {
+    if (typeof value !== "object" || value === null || !(key in value)) return { present: false, value: undefined };
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: value !== undefined, value };
+}
+
+/** `resource_changes[3].change.actions`, `output_changes["a b"]`: the field as a reader would look for it. */
+export function formatFieldPath(at: readonly PropertyKey[]): string {
+  let text = "";
+  for (const key of at) {
+    if (typeof key === "number") text += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) text += text ? `.${key}` : key;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return visible(text || "the document");
 }

@@ -1,4 +1,13 @@
-import { describeCounts, type ResourceAction, type Summary } from "./summary.js";
+import type { AttributeChange } from "./diff.js";
+import { markdownCode, markdownFence, markdownHtml, markdownText, visible } from "./escape.js";
+import {
+  describeCounts,
+  isDestructive,
+  terraformPlanLine,
+  type ResourceAction,
+  type ResourceSummary,
+  type Summary,
+} from "./summary.js";
 
 /** What the rendered summary says about where the plan came from. */
 export interface PlanHeader {
@@ -13,61 +22,281 @@ export interface PlanHeader {
 /** A PR comment and a job summary both cap near 65,536 characters; stay well under. */
 export const MARKDOWN_LIMIT = 60_000;
 
-const SYMBOL: Record<ResourceAction, string> = {
+export const SYMBOL: Record<ResourceAction, string> = {
   add: "+",
   change: "~",
   destroy: "-",
   replace: "-/+",
   read: "<=",
-  forget: "forget",
+  forget: ".",
   "no-op": " ",
 };
+
+const WORD: Record<ResourceAction, string> = {
+  add: "create",
+  change: "update",
+  destroy: "destroy",
+  replace: "replace",
+  read: "read",
+  forget: "forget",
+  "no-op": "no change",
+};
+
+export interface RenderOptions {
+  /** Where to point readers for the full review (report.html in a bundle); omitted when there is none. */
+  fullReport?: string;
+  /** Terminal: show each resource's attribute changes. */
+  detail?: boolean;
+}
 
 export function describeSource({ commit, dirty }: Pick<PlanHeader, "commit" | "dirty">): string {
   if (!commit) return "not a git checkout";
   return `${commit.slice(0, 12)}${dirty ? " (with uncommitted changes)" : ""}`;
 }
 
-export function renderText(summary: Summary, header: PlanHeader): string {
-  const lines = [
-    `Plan for ${header.env} (${header.region}, account ${header.accountId})`,
-    `Source: ${describeSource(header)}    made ${header.createdAt} with terraform ${summary.terraformVersion}`,
-    "",
-    summary.hasChanges ? `Changes: ${describeCounts(summary.counts)}` : "No changes. The infrastructure matches the configuration.",
-  ];
-  if (summary.resources.length > 0) lines.push("");
-  for (const resource of summary.resources) {
-    lines.push(`  ${SYMBOL[resource.action].padEnd(3)} ${resource.address}${resource.reason ? `  (${resource.reason})` : ""}`);
+/** The order a reviewer reads: root module first, then modules by name; destructive first within each. */
+export function groupByModule(resources: readonly ResourceSummary[]): Array<{ module: string; resources: ResourceSummary[] }> {
+  const groups = new Map<string, ResourceSummary[]>();
+  for (const resource of resources) {
+    const list = groups.get(resource.module);
+    if (list) list.push(resource);
+    else groups.set(resource.module, [resource]);
   }
-  for (const output of summary.outputs) lines.push(`  ${SYMBOL[output.action].padEnd(3)} output.${output.name}`);
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0))
+    .map(([module, list]) => ({
+      module,
+      resources: [...list.filter((resource) => isDestructive(resource.action)), ...list.filter((resource) => !isDestructive(resource.action))],
+    }));
+}
+
+/** Notes after an address: why, moved from where, imported, deposed. Plain text; escape for the context. */
+export function resourceNotes(resource: ResourceSummary): string[] {
+  const notes: string[] = [];
+  if (resource.actions.length === 2 && resource.action === "replace") {
+    notes.push(resource.actions[0] === "create" ? "create before destroy" : "destroy before create");
+  }
+  if (resource.reason) notes.push(resource.reason);
+  if (resource.previousAddress) notes.push(`moved from ${resource.previousAddress}`);
+  if (resource.importing) notes.push(resource.importing.id !== undefined ? `import id ${JSON.stringify(resource.importing.id)}` : "imported");
+  if (resource.deposed) notes.push(`deposed object ${resource.deposed}`);
+  const forcing = resource.attributes.filter((attribute) => attribute.forcesReplacement).map((attribute) => attribute.path);
+  if (forcing.length > 0) notes.push(`forces replacement: ${forcing.join(", ")}`);
+  return notes;
+}
+
+/** A resource's action as a label: "import" for an import-only no-op, "move" for a move-only one. */
+export function actionLabel(resource: ResourceSummary): string {
+  if (resource.action !== "no-op") return WORD[resource.action];
+  return resource.importing ? "import" : "move";
+}
+
+export function describeAttribute(attribute: AttributeChange): string {
+  const mark = attribute.forcesReplacement ? "  # forces replacement" : "";
+  if (attribute.before === undefined) return `+ ${attribute.path} = ${attribute.after ?? "null"}${mark}`;
+  if (attribute.after === undefined) return `- ${attribute.path} = ${attribute.before}${mark}`;
+  return `~ ${attribute.path}: ${attribute.before} -> ${attribute.after}${mark}`;
+}
+
+export function headline(summary: Summary): string {
+  if (summary.errored) return "Planning FAILED: terraform stopped part-way; this is not everything that would change.";
+  if (!summary.hasChanges) return "No changes. The infrastructure matches the configuration.";
+  return terraformPlanLine(summary.counts);
+}
+
+function titleText(header: PlanHeader | null): string {
+  return header ? `Plan for ${header.env} (${header.region}, account ${header.accountId})` : "Plan review";
+}
+
+function sourceText(summary: Summary, header: PlanHeader | null): string {
+  const terraform = `terraform ${summary.terraformVersion ?? "(version not recorded)"}`;
+  return header ? `Source: ${describeSource(header)}    made ${header.createdAt} with ${terraform}` : `Made with ${terraform}`;
+}
+
+/** Warnings a reviewer must not miss, as plain text (escape for the context). */
+export function warnings(summary: Summary): string[] {
+  const list: string[] = [];
+  if (summary.errored) list.push("terraform reported errors while planning: the plan is incomplete and cannot be applied");
+  if (summary.complete === false || summary.deferred.length > 0) list.push(`${summary.deferred.length} change(s) deferred to a later plan: applying this one is not the end`);
+  const failing = summary.checks.filter((check) => check.status !== "pass");
+  if (failing.length > 0) list.push(`${failing.length} check(s) not passing`);
+  if (summary.drift.length > 0) list.push(`${summary.drift.length} resource(s) changed outside terraform`);
+  return list;
+}
+
+export function renderText(summary: Summary, header: PlanHeader | null, options: RenderOptions = {}): string {
+  const lines = [visible(titleText(header)), visible(sourceText(summary, header)), "", headline(summary)];
+  if (summary.hasChanges) lines.push(`Per resource: ${describeCounts(summary.counts)}`);
+  for (const warning of warnings(summary)) lines.push(`WARNING: ${warning}`);
+  const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
+  if (destructive.length > 0) {
+    lines.push("", `DESTRUCTIVE: ${destructive.length} resource(s) will be destroyed or replaced:`);
+    for (const resource of destructive) lines.push(`  ${resourceLine(resource)}`);
+  }
+  for (const group of groupByModule(summary.resources)) {
+    lines.push("", group.module === "" ? "Root module:" : `${visible(group.module)}:`);
+    for (const resource of group.resources) {
+      lines.push(`  ${resourceLine(resource)}`);
+      if (options.detail) for (const attribute of resource.attributes) lines.push(`        ${visible(describeAttribute(attribute))}`);
+    }
+  }
+  if (summary.drift.length > 0) {
+    lines.push("", "Changed outside terraform:");
+    for (const drift of summary.drift) {
+      lines.push(`  ${SYMBOL[drift.action].padEnd(3)} ${visible(drift.address)}`);
+      if (options.detail) for (const attribute of drift.attributes) lines.push(`        ${visible(describeAttribute(attribute))}`);
+    }
+  }
+  if (summary.outputs.length > 0) {
+    lines.push("", "Outputs:");
+    for (const output of summary.outputs) {
+      lines.push(`  ${SYMBOL[output.action].padEnd(3)} output.${visible(output.name)}`);
+      if (options.detail) for (const attribute of output.attributes) lines.push(`        ${visible(describeAttribute(attribute))}`);
+    }
+  }
+  if (summary.deferred.length > 0) {
+    lines.push("", "Deferred:");
+    for (const deferred of summary.deferred) lines.push(`  ${SYMBOL[deferred.action].padEnd(3)} ${visible(deferred.address)}  (${visible(deferred.reason)})`);
+  }
+  const failing = summary.checks.filter((check) => check.status !== "pass");
+  if (failing.length > 0) {
+    lines.push("", "Checks not passing:");
+    for (const check of failing) {
+      lines.push(`  ${visible(check.status)}: ${visible(check.address)}`);
+      for (const problem of check.problems) lines.push(`      ${visible(problem)}`);
+    }
+  }
+  if (!options.detail && summary.resources.some((resource) => resource.attributes.length > 0)) {
+    lines.push("", "Attribute changes: infra review --detail");
+  }
   return `${lines.join("\n")}\n`;
 }
 
-export function renderMarkdown(summary: Summary, header: PlanHeader): string {
-  const head = [
-    `### Plan for \`${header.env}\` (${header.region}, account ${header.accountId})`,
-    "",
-    `Source: ${describeSource(header)} · terraform ${summary.terraformVersion} · ${header.createdAt}`,
-    "",
-    summary.hasChanges ? `**${describeCounts(summary.counts)}**` : "**No changes.**",
-    "",
-  ];
-  const rows = [
-    ...summary.resources.map((resource) => `| ${resource.action} | \`${cell(resource.address)}\` | ${cell(resource.reason ?? "")} |`),
-    ...summary.outputs.map((output) => `| ${output.action} | output \`${cell(output.name)}\` | |`),
-  ];
-  if (rows.length === 0) return `${head.join("\n")}`;
-  const table = ["| action | address | reason |", "| --- | --- | --- |"];
-  let text = [...head, ...table].join("\n");
-  for (const [index, row] of rows.entries()) {
-    const omitted = `\n\n…and ${rows.length - index} more; see summary.json or report.html in the plan bundle.\n`;
-    if (text.length + row.length + 1 + omitted.length > MARKDOWN_LIMIT) return text + omitted;
-    text += `\n${row}`;
-  }
-  return `${text}\n`;
+function resourceLine(resource: ResourceSummary): string {
+  const symbol = resource.action === "no-op" ? (resource.importing ? "<-" : "->") : SYMBOL[resource.action];
+  const notes = resourceNotes(resource);
+  return `${symbol.padEnd(3)} ${visible(resource.address)}${notes.length > 0 ? `  (${visible(notes.join("; "))})` : ""}`;
 }
 
-/** GitHub ends a table cell at any `|`, even inside backticks (a for_each key may hold one). */
-function cell(text: string): string {
-  return text.replaceAll("|", "\\|");
+/**
+ * summary.md: headline, warnings and every destructive change first (always in full unless they
+ * alone pass the limit), then the rest grouped by module, then per-resource attribute blocks, as
+ * many as fit under MARKDOWN_LIMIT.
+ */
+export function renderMarkdown(summary: Summary, header: PlanHeader | null, options: RenderOptions = {}): string {
+  const budget = new Budget(MARKDOWN_LIMIT - 2_000);
+  const version = shorten(summary.terraformVersion ?? "unknown", 64);
+  const title = header
+    ? `### Plan for ${markdownCode(header.env)} (${markdownText(header.region)}, account ${markdownText(header.accountId)})`
+    : "### Plan review";
+  const source = header
+    ? `Source: ${markdownText(describeSource(header))} · terraform ${markdownCode(version)} · ${markdownText(header.createdAt)}`
+    : `terraform ${markdownCode(version)}`;
+  budget.force([title, "", source, "", `**${markdownText(headline(summary))}**`]);
+  if (summary.hasChanges) budget.add([`Per resource: ${markdownText(describeCounts(summary.counts))}`]);
+  const alerts = warnings(summary).map((warning) => `> ${markdownText(warning)}`);
+  const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
+  if (destructive.length > 0) alerts.unshift(`> **${destructive.length} resource(s) will be destroyed or replaced:**`);
+  if (alerts.length > 0) {
+    budget.add(["", "> [!WARNING]", ...alerts]);
+    const shown = budget.addEach(destructive.map((resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}${notesMarkdown(resource)}`));
+    if (shown < destructive.length) budget.force([`> - …and ${destructive.length - shown} more destructive changes${moreWhere(options)}`]);
+  }
+  const rows = groupByModule(summary.resources).flatMap((group) =>
+    group.resources.map((resource) => `| ${markdownText(actionLabel(resource))} | ${markdownCode(resource.address, { inTable: true })} | ${group.module === "" ? "(root)" : markdownCode(group.module, { inTable: true })} | ${markdownText(resourceNotes(resource).join("; ")).replaceAll("|", "\\|")} |`),
+  );
+  if (rows.length > 0) {
+    budget.add(["", "| action | address | module | notes |", "| --- | --- | --- | --- |"]);
+    const shown = budget.addEach(rows);
+    if (shown < rows.length) budget.force(["", `…and ${rows.length - shown} more${moreWhere(options)}`]);
+  }
+  const blocks = summary.resources
+    .filter((resource) => resource.attributes.length > 0)
+    .map((resource) => attributeBlock(`${actionLabel(resource)} ${resource.address}`, resource.attributes));
+  if (blocks.length > 0) {
+    budget.add(["", "#### What changes inside each resource", ""]);
+    const shown = budget.addEach(blocks);
+    if (shown < blocks.length) budget.force([`…attribute changes of ${blocks.length - shown} more resource(s)${moreWhere(options)}`]);
+  }
+  const sections: Array<[string, string[]]> = [
+    ["Changed outside terraform", summary.drift.map((drift) => attributeBlock(`${WORD[drift.action]} ${drift.address}`, drift.attributes))],
+    ["Outputs", summary.outputs.map((output) => attributeBlock(`${WORD[output.action]} output ${output.name}`, output.attributes))],
+    ["Deferred to a later plan", summary.deferred.map((deferred) => `- ${markdownText(WORD[deferred.action])} ${markdownCode(deferred.address)} (${markdownText(deferred.reason)})`)],
+    [
+      "Checks not passing",
+      summary.checks
+        .filter((check) => check.status !== "pass")
+        .map((check) => `- ${markdownText(check.status)}: ${markdownCode(check.address)}${check.problems.map((problem) => ` — ${markdownText(problem)}`).join("")}`),
+    ],
+  ];
+  for (const [heading, items] of sections) {
+    if (items.length === 0) continue;
+    budget.add(["", `#### ${heading}`, ""]);
+    const shown = budget.addEach(items);
+    if (shown < items.length) budget.force([`…and ${items.length - shown} more${moreWhere(options)}`]);
+  }
+  if (options.fullReport) budget.force(["", `Full review with every attribute: ${markdownText(options.fullReport)}`]);
+  return `${budget.text()}\n`;
+}
+
+function shorten(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+function notesMarkdown(resource: ResourceSummary): string {
+  const notes = resourceNotes(resource);
+  return notes.length > 0 ? ` (${markdownText(notes.join("; "))})` : "";
+}
+
+function moreWhere(options: RenderOptions): string {
+  return options.fullReport ? `; see ${markdownText(options.fullReport)}` : "; see summary.json";
+}
+
+/** One collapsible block: HTML-escaped summary line, the attribute lines in a fence no line can close. */
+function attributeBlock(title: string, attributes: readonly AttributeChange[]): string {
+  if (attributes.length === 0) return `- ${markdownCode(title)}`;
+  return [
+    `<details><summary><code>${markdownHtml(title)}</code> (${attributes.length} attribute${attributes.length === 1 ? "" : "s"})</summary>`,
+    "",
+    markdownFence(attributes.map(describeAttribute), "diff"),
+    "",
+    "</details>",
+  ].join("\n");
+}
+
+/** Text under a hard limit: parts are added while they fit; `force` is for the few lines that must be there. */
+class Budget {
+  private readonly parts: string[] = [];
+  private used = 0;
+  constructor(private readonly limit: number) {}
+
+  add(lines: readonly string[]): boolean {
+    const text = lines.join("\n");
+    if (this.used + text.length + 1 > this.limit) return false;
+    this.push(text);
+    return true;
+  }
+
+  /** Adds items one per line while they fit; returns how many did. */
+  addEach(items: readonly string[]): number {
+    let shown = 0;
+    for (const item of items) {
+      if (!this.add([item])) break;
+      shown += 1;
+    }
+    return shown;
+  }
+
+  force(lines: readonly string[]): void {
+    this.push(lines.join("\n"));
+  }
+
+  private push(text: string): void {
+    this.parts.push(text);
+    this.used += text.length + 1;
+  }
+
+  text(): string {
+    return this.parts.join("\n");
+  }
 }

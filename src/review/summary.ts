@@ -1,8 +1,15 @@
-import type { ChangeAction, PlanJson, ResourceChange } from "./plan-json.js";
+import { attributeChanges, type AttributeChange, type ValueSweep } from "./diff.js";
+import type { Change, ChangeAction, DriftChange, PlanJson, ResourceChange } from "./plan-json.js";
 
 /** One word per resource: a replace is one action here, not an add plus a destroy. */
 export type ResourceAction = "add" | "change" | "destroy" | "replace" | "read" | "forget" | "no-op";
 
+export const RESOURCE_ACTIONS: readonly ResourceAction[] = ["add", "change", "destroy", "replace", "read", "forget", "no-op"];
+
+/**
+ * Per resource. `add`/`destroy` leave replaces out (a replace counts once, as a replace);
+ * terraform's own "Plan:" line counts a replace as one add and one destroy (see terraformPlanLine).
+ */
 export interface ChangeCounts {
   add: number;
   change: number;
@@ -10,25 +17,89 @@ export interface ChangeCounts {
   replace: number;
 }
 
+/** The manifest's counts, and what else a plan does to resources. */
+export interface PlanCounts extends ChangeCounts {
+  import: number;
+  /** Moves with no other change; terraform does not count them in its "Plan:" line. */
+  move: number;
+  read: number;
+  forget: number;
+}
+
 export interface ResourceSummary {
   address: string;
+  /** The module the resource is in, "" for the root module. */
+  module: string;
   type: string;
+  mode: string;
   action: ResourceAction;
-  /** Why terraform chose a replace or a delete (e.g. "replace_because_tainted"), when it says. */
+  /** terraform's action list, e.g. ["create","delete"] for create-before-destroy. */
+  actions: ChangeAction[];
+  /** Why terraform chose this action (e.g. "replace_because_tainted"), when it says. */
   reason?: string;
+  /** The address before a `moved` block renamed it. */
+  previousAddress?: string;
+  /** The plan imports this resource (with this id, when the import block gives one). */
+  importing?: { id?: string };
+  /** A deposed object (left from a failed create-before-destroy) this change removes. */
+  deposed?: string;
+  /** For update and replace: the attributes that change. */
+  attributes: AttributeChange[];
+}
+
+/** A change made outside terraform that this plan depends on (filtered by relevant_attributes). */
+export interface DriftSummary {
+  address: string;
+  action: ResourceAction;
+  attributes: AttributeChange[];
+}
+
+export interface OutputSummary {
+  name: string;
+  action: ResourceAction;
+  sensitive: boolean;
+  /** What changes: "(whole value)" for a string or number, one line per changed leaf of a map or list. */
+  attributes: AttributeChange[];
+}
+
+export interface DeferredSummary {
+  address: string;
+  action: ResourceAction;
+  reason: string;
+}
+
+export interface CheckSummary {
+  address: string;
+  kind: string;
+  status: string;
+  problems: string[];
 }
 
 export interface Summary {
-  terraformVersion: string;
+  /** null when the document does not say (terraform's own test data strips it). */
+  terraformVersion: string | null;
+  formatVersion: string;
   hasChanges: boolean;
-  counts: ChangeCounts;
-  /** Resources with an action other than no-op, in plan order. */
+  /** The plan failed part-way: what it lists is not everything that would change. */
+  errored: boolean;
+  /** false when some changes were deferred to a later plan; null when the document does not say. */
+  complete: boolean | null;
+  counts: PlanCounts;
+  /** Everything terraform shows under "will be", in plan order: changes, imports, moves, reads. */
   resources: ResourceSummary[];
-  outputs: Array<{ name: string; action: ResourceAction }>;
+  drift: DriftSummary[];
+  outputs: OutputSummary[];
+  deferred: DeferredSummary[];
+  checks: CheckSummary[];
+}
+
+export function emptyCounts(): PlanCounts {
+  return { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, read: 0, forget: 0 };
 }
 
 export function classifyActions(actions: readonly ChangeAction[]): ResourceAction {
   if (actions.includes("delete") && actions.includes("create")) return "replace";
+  if (actions.includes("forget")) return "forget";
   const [first = "no-op"] = actions;
   switch (first) {
     case "create":
@@ -42,37 +113,137 @@ export function classifyActions(actions: readonly ChangeAction[]): ResourceActio
   }
 }
 
-export function summarizePlan(plan: PlanJson): Summary {
-  const counts: ChangeCounts = { add: 0, change: 0, destroy: 0, replace: 0 };
-  const resources = (plan.resource_changes ?? [])
-    .filter((resource) => resource.mode === "managed")
-    .map(toResourceSummary)
-    .filter((resource) => resource.action !== "no-op");
-  for (const { action } of resources) {
-    if (action in counts) counts[action as keyof ChangeCounts] += 1;
+/** Actions that delete something: listed first, under a warning. */
+export function isDestructive(action: ResourceAction): boolean {
+  return action === "destroy" || action === "replace";
+}
+
+/**
+ * The review of a plan. `sweep` is the redaction's: every value shown is masked where terraform
+ * marks it and swept of copies of what it marks elsewhere.
+ */
+export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
+  const counts = emptyCounts();
+  const resources: ResourceSummary[] = [];
+  for (const resource of plan.resource_changes ?? []) {
+    const summary = toResourceSummary(resource, sweep);
+    if (!summary) continue;
+    resources.push(summary);
+    if (summary.importing) counts.import += 1;
+    if (summary.previousAddress && summary.action === "no-op") counts.move += 1;
+    if (summary.action !== "no-op") counts[summary.action] += 1;
   }
   const outputs = Object.entries(plan.output_changes ?? {})
-    .map(([name, change]) => ({ name, action: classifyActions(change.actions) }))
+    .map(([name, change]) => toOutputSummary(name, change, sweep))
     .filter((output) => output.action !== "no-op");
+  const drift = relevantDrift(plan).map((resource) => ({
+    address: driftAddress(resource),
+    action: classifyActions(resource.change.actions),
+    attributes: attributeChanges(resource.change, sweep),
+  }));
+  const deferred = (plan.deferred_changes ?? []).map((entry) => ({
+    address: entry.resource_change.address,
+    action: classifyActions(entry.resource_change.change.actions),
+    reason: entry.reason,
+  }));
+  const checks = (plan.checks ?? []).map((check) => ({
+    address: check.address.to_display,
+    kind: check.address.kind ?? "check",
+    status: check.status,
+    problems: (check.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((problem) => `${instance.address.to_display}: ${sweep.sweepValue(problem.message)}`)),
+  }));
+  const errored = plan.errored === true;
   return {
-    terraformVersion: plan.terraform_version,
-    hasChanges: resources.length > 0 || outputs.length > 0,
+    terraformVersion: plan.terraform_version ?? null,
+    formatVersion: plan.format_version,
+    hasChanges: resources.length > 0 || outputs.length > 0 || (plan.applyable === true && drift.length > 0),
+    errored,
+    complete: typeof plan.complete === "boolean" ? plan.complete : null,
     counts,
     resources,
+    drift,
     outputs,
+    deferred,
+    checks,
   };
 }
 
-function toResourceSummary(resource: ResourceChange): ResourceSummary {
+/**
+ * What terraform's human plan lists (internal/command/jsonformat/plan.go): every change but a
+ * no-op, and a no-op too when it moves or imports; never a data source's delete.
+ */
+function toResourceSummary(resource: ResourceChange, sweep: ValueSweep): ResourceSummary | undefined {
+  const { change } = resource;
+  const action = classifyActions(change.actions);
+  const moved = resource.previous_address !== undefined && resource.previous_address !== resource.address;
+  const importing = change.importing ?? undefined;
+  if (action === "no-op" && !moved && !importing) return undefined;
+  if (resource.mode !== "managed" && change.actions.includes("delete")) return undefined;
   const summary: ResourceSummary = {
     address: resource.address,
+    module: resource.module_address ?? "",
     type: resource.type,
-    action: classifyActions(resource.change.actions),
+    mode: resource.mode,
+    action,
+    actions: [...change.actions],
+    attributes: action === "change" || action === "replace" ? attributeChanges(change, sweep) : [],
   };
   if (resource.action_reason) summary.reason = resource.action_reason;
+  if (moved) summary.previousAddress = resource.previous_address as string;
+  if (importing) summary.importing = typeof importing.id === "string" ? { id: sweep.sweepValue(importing.id) } : {};
+  if (resource.deposed) summary.deposed = resource.deposed;
   return summary;
 }
 
-export function describeCounts({ add, change, destroy, replace }: ChangeCounts): string {
-  return `${add} to add, ${change} to change, ${destroy} to destroy, ${replace} to replace`;
+function toOutputSummary(name: string, change: Change, sweep: ValueSweep): OutputSummary {
+  return {
+    name,
+    action: classifyActions(change.actions),
+    sensitive: change.before_sensitive === true || change.after_sensitive === true,
+    attributes: attributeChanges(change, sweep),
+  };
+}
+
+/**
+ * Drift terraform shows: with `relevant_attributes` (terraform 1.2+), only resources whose
+ * outside change this plan depends on; without it, every drifted resource.
+ */
+function relevantDrift(plan: PlanJson): DriftChange[] {
+  const drift = (plan.resource_drift ?? []).filter((resource) => classifyActions(resource.change.actions) !== "no-op");
+  if (!plan.relevant_attributes) return drift;
+  const relevant = new Set(plan.relevant_attributes.map((entry) => entry.resource));
+  return drift.filter((resource) => relevant.has(driftAddress(resource)));
+}
+
+/** terraform 1.0.0 left `address` out of drift entries; it is rebuilt as terraform writes it. */
+function driftAddress(resource: DriftChange): string {
+  if (resource.address) return resource.address;
+  const base = `${resource.module_address ? `${resource.module_address}.` : ""}${resource.mode === "data" ? "data." : ""}${resource.type}.${resource.name}`;
+  if (resource.index === undefined || resource.index === null) return base;
+  return `${base}[${typeof resource.index === "number" ? resource.index : JSON.stringify(String(resource.index))}]`;
+}
+
+/** Exactly terraform's "Plan: ..." line: a replace is one to add and one to destroy there. */
+export function terraformPlanLine(counts: PlanCounts): string {
+  const add = counts.add + counts.replace;
+  const destroy = counts.destroy + counts.replace;
+  const parts = [`${add} to add`, `${counts.change} to change`, `${destroy} to destroy`];
+  if (counts.import > 0) parts.unshift(`${counts.import} to import`);
+  if (counts.forget > 0) parts.push(`${counts.forget} to forget`);
+  return `Plan: ${parts.join(", ")}.`;
+}
+
+/** Per resource, as reviewers count: a replace once. */
+export function describeCounts(counts: ChangeCounts & Partial<PlanCounts>): string {
+  const parts = [`${counts.add} to add`, `${counts.change} to change`, `${counts.destroy} to destroy`, `${counts.replace} to replace`];
+  for (const [key, label] of [
+    ["import", "to import"],
+    ["move", "moved"],
+    ["forget", "to forget"],
+    ["read", "to read"],
+  ] as const) {
+    const count = counts[key] ?? 0;
+    if (count > 0) parts.push(`${count} ${label}`);
+  }
+  return parts.join(", ");
 }

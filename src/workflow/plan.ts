@@ -3,18 +3,17 @@ import path from "node:path";
 import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
-import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { checkOut, commitStaging, createStaging } from "../bundle/out.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
-import type { PlanJson } from "../review/plan-json.js";
-import { createRedaction } from "../review/redact.js";
-import { renderMarkdown, type PlanHeader } from "../review/render.js";
-import { summarizePlan, type Summary } from "../review/summary.js";
+import type { PlanHeader } from "../review/render.js";
+import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { writeReviewArtifacts } from "./review.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
 export interface PlanInput {
@@ -53,8 +52,6 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
       Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
     );
-    const redaction = createRedaction(JSON.parse(planJsonText) as PlanJson);
-    const summary = summarizePlan(redaction.plan);
     const header: PlanHeader = {
       env: environment.name,
       region: environment.region,
@@ -63,17 +60,13 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       dirty: revision.dirty,
       createdAt: context.now().toISOString(),
     };
-    const write = (name: string, content: string) => writeFile(path.join(staging, name), content, { mode: 0o600, flag: "wx" });
-    await writeBundleFiles(out, async () => {
-      await copyFile(planFile, path.join(staging, BundleFile.plan));
-      await chmod(path.join(staging, BundleFile.plan), 0o600);
-      await Promise.all([
-        write(BundleFile.redactedJson, `${JSON.stringify(redaction.plan, null, 2)}\n`),
-        write(BundleFile.text, redaction.sweepText(planText)),
-        write(BundleFile.summaryMarkdown, redaction.sweepText(renderMarkdown(summary, header))),
-        write(BundleFile.summaryJson, redaction.sweepText(`${JSON.stringify({ ...header, ...summary }, null, 2)}\n`)),
-      ]);
-    });
+    const summary = await logger.step("review artifacts", () =>
+      writeBundleFiles(out, async () => {
+        await copyFile(planFile, path.join(staging, BundleFile.plan));
+        await chmod(path.join(staging, BundleFile.plan), 0o600);
+        return writeReviewArtifacts(staging, planJsonText, planText, header);
+      }),
+    );
     const files = await digestDirectory(staging, UNDIGESTED_FILES);
     const planDigest = files[BundleFile.plan];
     if (!planDigest) throw new Error(`terraform plan exited 0 but wrote no ${planFile}`);
@@ -89,7 +82,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       files,
     };
     await writeBundleFiles(out, async () => {
-      await write(BundleFile.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`, BUNDLE_FILE_MODE);
       await commitStaging(staging, out);
     });
     return { bundle: out, manifest, summary };
@@ -102,8 +95,8 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
 }
 
 /** Runs the writes of a bundle; a full disk or a read-only one becomes one sentence naming --out. */
-async function writeBundleFiles(out: string, work: () => Promise<void>): Promise<void> {
-  await work().catch((error: unknown) => {
+async function writeBundleFiles<T>(out: string, work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
     throw fileSystemError(error, `cannot write the plan bundle ${displayPath(out)}`, "free space or choose a writable place with --out DIR, then plan again");
   });
 }

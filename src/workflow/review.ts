@@ -1,37 +1,63 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BundleError } from "../errors.js";
-import { displayPath } from "../fs-errors.js";
-import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
+import { BundleError, UsageError } from "../errors.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
-import { renderText } from "../review/render.js";
-import type { Summary } from "../review/summary.js";
+import { renderHtml } from "../review/html.js";
+import { parsePlanJson } from "../review/plan-json.js";
+import { createRedaction } from "../review/redact.js";
+import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
+import { parseSummaryJson, summaryDocument } from "../review/summary-file.js";
+import { summarizePlan, type Summary } from "../review/summary.js";
+import { displayPath } from "../fs-errors.js";
 import { settleBundle, type ApplyMarker, type SettledApply } from "./unfinished-apply.js";
 
-export interface ReviewResult {
-  bundle: string;
-  manifest: Manifest;
-  summary: Summary;
-  /** Whether the bundle is still exactly what `infra plan` wrote. */
-  integrity: IntegrityReport;
-  receipt: Receipt | null;
-  /** An apply of this bundle whose terraform is running right now. */
-  running?: ApplyMarker;
-  /** An apply infra did not see to its end, recorded by this review from terraform's log. */
-  recovered?: SettledApply;
-  text: string;
+export const REVIEW_FORMATS = ["text", "md", "html", "json"] as const;
+export type ReviewFormat = (typeof REVIEW_FORMATS)[number];
+
+/** A plan bundle (with its integrity and receipt) or a bare `terraform show -json` document. */
+export type ReviewResult =
+  | {
+      kind: "bundle";
+      bundle: string;
+      manifest: Manifest;
+      summary: Summary;
+      /** Whether the bundle is still exactly what `infra plan` wrote. */
+      integrity: IntegrityReport;
+      receipt: Receipt | null;
+      /** An apply of this bundle whose terraform is running right now. */
+      running?: ApplyMarker;
+      /** An apply infra did not see to its end, recorded by this review from terraform's log. */
+      recovered?: SettledApply;
+    }
+  | { kind: "plan"; planFile: string; summary: Summary };
+
+export async function review(target: string, now: Date = new Date()): Promise<ReviewResult> {
+  const resolved = path.resolve(target);
+  const info = await stat(resolved).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(`${target} does not exist`, "pass a plan bundle directory (default artifacts/<env>/) or a `terraform show -json` file");
+  }
+  if (info.isDirectory()) return reviewBundle(resolved, now);
+  if (!info.isFile()) throw new UsageError(`${target} is neither a directory nor a file`, "pass a plan bundle directory or a `terraform show -json` file");
+  const summary = summarizePlanText(await readFile(resolved, "utf8"), target);
+  return { kind: "plan", planFile: resolved, summary };
 }
 
-export async function review(bundleDir: string, now: Date = new Date()): Promise<ReviewResult> {
-  const bundle = path.resolve(bundleDir);
+async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
   const manifest = await readBundleManifest(bundle);
-  const summary = await readSummary(path.join(bundle, BundleFile.summaryJson));
+  const summaryFile = path.join(bundle, BundleFile.summaryJson);
+  const summaryText = await readFile(summaryFile, "utf8").catch(() => {
+    throw new BundleError(`plan bundle ${displayPath(bundle)} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
+  });
+  const summary = parseSummaryJson(summaryText, displayPath(summaryFile));
   const unfinished = await settleBundle(bundle, now);
   const [listing, receipt] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle)]);
   return {
+    kind: "bundle",
     bundle,
     manifest,
     summary,
@@ -39,22 +65,60 @@ export async function review(bundleDir: string, now: Date = new Date()): Promise
     receipt,
     ...(unfinished && !("outcome" in unfinished) ? { running: unfinished.marker } : {}),
     ...(unfinished && "outcome" in unfinished ? { recovered: unfinished } : {}),
-    text: renderText(summary, manifest),
   };
 }
 
-async function readSummary(file: string): Promise<Summary> {
-  const text = await readFile(file, "utf8").catch(() => {
-    throw new BundleError(`plan bundle ${displayPath(path.dirname(file))} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
-  });
-  const corrupt = (why: string) => new BundleError(`${displayPath(file)} is corrupt: ${why}`, "make a new plan with `infra plan`; never edit a bundle by hand");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(`not valid JSON (${(error as Error).message})`);
+/** Checks, masks and summarises a `terraform show -json` document. */
+export function summarizePlanText(planJsonText: string, source: string): Summary {
+  const plan = parsePlanJson(planJsonText, source);
+  return summarizePlan(plan, createRedaction(plan));
+}
+
+export function headerOf(result: ReviewResult): PlanHeader | null {
+  if (result.kind === "plan") return null;
+  const { env, region, accountId, commit, dirty, createdAt } = result.manifest;
+  return { env, region, accountId, commit, dirty, createdAt };
+}
+
+export function renderReview(summary: Summary, header: PlanHeader | null, format: ReviewFormat, options: { detail?: boolean; fullReport?: string } = {}): string {
+  switch (format) {
+    case "text":
+      return renderText(summary, header, options);
+    case "md":
+      return renderMarkdown(summary, header, options);
+    case "html":
+      return renderHtml(summary, header);
+    case "json":
+      return `${JSON.stringify(summaryDocument(summary, header), null, 2)}\n`;
   }
-  const record = typeof parsed === "object" && parsed !== null ? (parsed as Partial<Summary>) : {};
-  if (typeof record.counts !== "object" || record.counts === null || !Array.isArray(record.resources)) throw corrupt("missing counts or resources");
-  return record as Summary;
+}
+
+/** `--out FILE`: never over the reviewed document itself, never into a directory; one sentence when it cannot be written. */
+export async function writeReview(out: string, text: string, target: string): Promise<void> {
+  const file = path.resolve(out);
+  if (file === path.resolve(target)) throw new UsageError(`--out ${out} is the document under review`, "write the review to another file");
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) throw new UsageError(`--out ${out} is a directory`, "name a file, e.g. --out report.html");
+  await writeFile(file, text).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write the review to ${out} (${error.code ?? error.message})`, "name a file in a directory that exists and is writable");
+  });
+}
+
+/**
+ * Everything a bundle holds for reviewers, from terraform's two show outputs: plan.redacted.json
+ * (masked, swept, compact), plan.txt (swept), summary.md, summary.json and report.html.
+ */
+export async function writeReviewArtifacts(dir: string, planJsonText: string, planText: string, header: PlanHeader): Promise<Summary> {
+  const plan = parsePlanJson(planJsonText, "terraform show -json");
+  const redaction = createRedaction(plan);
+  const summary = summarizePlan(plan, redaction);
+  const write = (name: string, text: string) => writeFile(path.join(dir, name), text, BUNDLE_FILE_MODE);
+  await Promise.all([
+    write(BundleFile.redactedJson, `${redaction.json()}\n`),
+    write(BundleFile.text, redaction.sweepText(planText)),
+    write(BundleFile.summaryMarkdown, renderReview(summary, header, "md", { fullReport: `${BundleFile.report} in the plan bundle` })),
+    write(BundleFile.summaryJson, renderReview(summary, header, "json")),
+    write(BundleFile.report, renderReview(summary, header, "html")),
+  ]);
+  return summary;
 }

@@ -5,7 +5,7 @@ describe("infra --help", () => {
   it("lists every command", async () => {
     const run = await runInfra(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["check", "plan", "apply", "review <dir>", "demo"]) expect(run.stdout).toContain(`infra ${command}`);
+    for (const command of ["check", "plan", "apply", "review <target>", "demo"]) expect(run.stdout).toContain(`infra ${command}`);
   });
 
   it.each([

@@ -37,7 +37,7 @@ describe("stack traces become sentences (item 6)", () => {
     const other = path.join(root, "..", "corrupt-summary");
     await cp(bundle, other, { recursive: true });
     await writeFile(path.join(other, "summary.json"), "not json");
-    expectSentence(await runInfra(["review", other]), 1, `${path.join(other, "summary.json")} is corrupt: not valid JSON`);
+    expectSentence(await runInfra(["review", other]), 1, `${path.join(other, "summary.json")} is not valid JSON`);
   });
 
   it("says --root names a file", async () => {

@@ -24,7 +24,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
   it("writes every file of the bundle and exits 0", async () => {
     expect(planRun.code, planRun.stderr).toBe(0);
     expect((await readdir(bundle)).sort()).toEqual(
-      ["manifest.json", "plan.redacted.json", "plan.txt", "summary.json", "summary.md", "tfplan"].sort(),
+      ["manifest.json", "plan.redacted.json", "plan.txt", "report.html", "summary.json", "summary.md", "tfplan"].sort(),
     );
     expect(planRun.stdout).toContain("Plan for dev (eu-central-1, account 111122223333)");
     expect(planRun.stdout).toContain("1 to add, 0 to change, 0 to destroy, 0 to replace");
@@ -38,13 +38,13 @@ describe("infra plan and apply on the sensitive fixture", () => {
   it("records the sha256 of every file and the plan digest in the manifest", async () => {
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
     expect(manifest).toMatchObject({ env: "dev", region: "eu-central-1", accountId: "111122223333", terraformVersion: "1.11.4" });
-    expect(Object.keys(manifest.files).sort()).toEqual(["plan.redacted.json", "plan.txt", "summary.json", "summary.md", "tfplan"]);
+    expect(Object.keys(manifest.files).sort()).toEqual(["plan.redacted.json", "plan.txt", "report.html", "summary.json", "summary.md", "tfplan"]);
     for (const [name, digest] of Object.entries(manifest.files)) {
       const actual = createHash("sha256").update(await readFile(path.join(bundle, name))).digest("hex");
       expect(actual, name).toBe(digest);
     }
     expect(manifest.planDigest).toBe(manifest.files["tfplan"]);
-    expect(manifest.counts).toEqual({ add: 1, change: 0, destroy: 0, replace: 0 });
+    expect(manifest.counts).toMatchObject({ add: 1, change: 0, destroy: 0, replace: 0, import: 0 });
     // A temp dir is no git checkout: the manifest says so rather than inventing a commit.
     expect(manifest.commit).toBeNull();
   });
@@ -69,7 +69,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
     const json = await runInfra(["review", bundle, "--json"]);
     const parsed = JSON.parse(json.stdout) as { integrity: { ok: boolean }; summary: { counts: unknown } };
     expect(parsed.integrity.ok).toBe(true);
-    expect(parsed.summary.counts).toEqual({ add: 1, change: 0, destroy: 0, replace: 0 });
+    expect(parsed.summary.counts).toMatchObject({ add: 1, change: 0, destroy: 0, replace: 0, import: 0 });
   });
 
   it("applies exactly that plan and writes a receipt", async () => {

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanJson, ResourceChange } from "../../../src/review/plan-json.js";
-import { REDACTED, redactPlan } from "../../../src/review/redact.js";
+import { createRedaction, REDACTED, redactPlan } from "../../../src/review/redact.js";
 
 const TERRAFORM = "/usr/local/bin/terraform";
 const SECRET = "s3cr3t-Passw0rd-xyz";
@@ -266,5 +266,70 @@ describe("redactPlan", () => {
       expect(text).not.toContain("passed-literal-456");
       expect(text).toContain('"constant_value":"kept"');
     });
-  });
+      it("never rewrites an address, a name or a key, even when a secret is an ordinary word", () => {
+      const plan = planWith({
+        after: { word: "names", bucket: "app-logs-eu-west-1", names: "names", long: "orders_primary_db" },
+        after_sensitive: { word: true, long: true },
+      });
+      const resource = plan.resource_changes?.[0] as ResourceChange;
+      resource.address = "module.orders_primary_db.terraform_data.names_names";
+      resource.module_address = "module.orders_primary_db";
+      resource.name = "names_names";
+      const redacted = redactPlan(plan);
+      expect(redacted.resource_changes?.[0]?.address).toBe("module.orders_primary_db.terraform_data.names_names");
+      expect(redacted.resource_changes?.[0]?.module_address).toBe("module.orders_primary_db");
+      expect(redacted.resource_changes?.[0]?.name).toBe("names_names");
+      // The whole-value copy goes; the key and the longer string that only contains the word stay.
+      expect(redacted.resource_changes?.[0]?.change.after).toEqual({ word: REDACTED, bucket: "app-logs-eu-west-1", names: REDACTED, long: REDACTED });
+    });
+
+    it("does not turn a word inside a longer value into a mask (app in app-logs-eu-west-1)", () => {
+      const plan = planWith({ after: { env: "app", bucket: "app-logs-eu-west-1" }, after_sensitive: { env: true } });
+      expect(afterOf(plan)).toEqual({ env: REDACTED, bucket: "app-logs-eu-west-1" });
+    });
+
+    it("sweeps a short secret standing as its own word inside a longer string", () => {
+      const plan = planWith({ after: { pin: "pa55", url: "postgres://user:pa55@db:5432/x", other: "pa55word" }, after_sensitive: { pin: true } });
+      expect(afterOf(plan)).toEqual({ pin: REDACTED, url: `postgres://user:${REDACTED}@db:5432/x`, other: "pa55word" });
+    });
+
+    it("sweeps copies of a sensitive number", () => {
+      const plan = planWith({ after: { port: 31337, copy: 31337, text: "port 31337", other: 80 }, after_sensitive: { port: true } });
+      expect(afterOf(plan)).toEqual({ port: REDACTED, copy: REDACTED, text: `port ${REDACTED}`, other: 80 });
+    });
+
+    it("masks deferred changes and action invocations under config_sensitive", () => {
+      const plan = planWith({});
+      plan.deferred_changes = [
+        {
+          reason: "provider_config_unknown",
+          resource_change: { address: "aws_x.d", mode: "managed", type: "aws_x", name: "d", change: { actions: ["create"], before: null, after: { token: "deferred-token-1" }, after_sensitive: { token: true } } },
+        },
+      ];
+      plan.action_invocations = [{ address: "action.a", config_values: { key: "invocation-key-2", label: "kept" }, config_sensitive: { key: true } }];
+      const text = JSON.stringify(redactPlan(plan));
+      expect(text).not.toContain("deferred-token-1");
+      expect(text).not.toContain("invocation-key-2");
+      expect(text).toContain('"label":"kept"');
+    });
+
+    it("masks and serialises a value nested 100,000 deep", () => {
+      let deep: unknown = "deep-secret-value";
+      let mask: unknown = true;
+      for (let i = 0; i < 100_000; i += 1) {
+        deep = [deep];
+        mask = [mask];
+      }
+      const redaction = createRedaction(planWith({ after: { deep, copy: "deep-secret-value" }, after_sensitive: { deep: mask } }));
+      const json = redaction.json();
+      expect(json).not.toContain("deep-secret-value");
+      expect(json).toContain('"copy":"(sensitive value)"');
+      expect(json.length).toBeGreaterThan(200_000);
+    });
+
+    it("sweeps text such as plan.txt with the same secrets", () => {
+      const redaction = createRedaction(planWith({ after: { a: "long-secret-value" }, after_sensitive: { a: true } }));
+      expect(redaction.sweepText('  + input = "long-secret-value"\n')).toBe(`  + input = "${REDACTED}"\n`);
+    });
+});
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MARKDOWN_LIMIT, describeSource, renderMarkdown, renderText, type PlanHeader } from "../../../src/review/render.js";
-import type { ResourceSummary, Summary } from "../../../src/review/summary.js";
+import { emptyCounts, type ResourceSummary, type Summary } from "../../../src/review/summary.js";
 
 const HEADER: PlanHeader = {
   env: "dev",
@@ -11,25 +11,42 @@ const HEADER: PlanHeader = {
   createdAt: "2025-01-02T03:04:05.000Z",
 };
 
-const CHANGED: Summary = {
-  terraformVersion: "1.11.4",
-  hasChanges: true,
-  counts: { add: 1, change: 1, destroy: 0, replace: 1 },
-  resources: [
-    { address: "terraform_data.new", type: "terraform_data", action: "add" },
-    { address: "terraform_data.edit", type: "terraform_data", action: "change" },
-    { address: "terraform_data.old", type: "terraform_data", action: "replace", reason: "replace_because_tainted" },
-  ],
-  outputs: [{ name: "url", action: "add" }],
-};
+function entry(address: string, action: ResourceSummary["action"], extra: Partial<ResourceSummary> = {}): ResourceSummary {
+  const actions: ResourceSummary["actions"] = { add: ["create"], change: ["update"], destroy: ["delete"], replace: ["delete", "create"], read: ["read"], forget: ["forget"], "no-op": ["no-op"] }[action] as ResourceSummary["actions"];
+  return { address, module: "", type: "terraform_data", mode: "managed", action, actions, attributes: [], ...extra };
+}
 
 const UNCHANGED: Summary = {
   terraformVersion: "1.11.4",
+  formatVersion: "1.2",
   hasChanges: false,
-  counts: { add: 0, change: 0, destroy: 0, replace: 0 },
+  errored: false,
+  complete: true,
+  counts: emptyCounts(),
   resources: [],
+  drift: [],
   outputs: [],
+  deferred: [],
+  checks: [],
 };
+
+const CHANGED: Summary = {
+  ...UNCHANGED,
+  hasChanges: true,
+  counts: { ...emptyCounts(), add: 1, change: 1, replace: 1 },
+  resources: [
+    entry("terraform_data.new", "add"),
+    entry("terraform_data.edit", "change", { attributes: [{ path: "input.size", before: '"small"', after: '"large"' }] }),
+    entry("terraform_data.old", "replace", { reason: "replace_because_tainted" }),
+  ],
+  outputs: [{ name: "url", action: "add", sensitive: false, attributes: [{ path: "(whole value)", before: "null", after: '"https://x"' }] }],
+};
+
+/** The markdown with fenced blocks and code spans (CommonMark: closed by a backtick run of the same length) removed. */
+function outsideCode(markdown: string): string {
+  const withoutFences = markdown.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1\s*$/gm, "");
+  return withoutFences.replace(/(?<!`)(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, "");
+}
 
 describe("describeSource", () => {
   it("returns the first 12 characters of the commit", () => {
@@ -46,21 +63,34 @@ describe("describeSource", () => {
 });
 
 describe("renderText", () => {
-  it("returns header, counts and one line per resource and output", () => {
+  it("returns header, terraform's Plan: line, destructive changes first and one line per resource and output", () => {
     expect(renderText(CHANGED, HEADER)).toBe(
       [
         "Plan for dev (eu-central-1, account 123456789012)",
         "Source: 0123456789ab    made 2025-01-02T03:04:05.000Z with terraform 1.11.4",
         "",
-        "Changes: 1 to add, 1 to change, 0 to destroy, 1 to replace",
+        "Plan: 2 to add, 1 to change, 1 to destroy.",
+        "Per resource: 1 to add, 1 to change, 0 to destroy, 1 to replace",
         "",
+        "DESTRUCTIVE: 1 resource(s) will be destroyed or replaced:",
+        "  -/+ terraform_data.old  (destroy before create; replace_because_tainted)",
+        "",
+        "Root module:",
+        "  -/+ terraform_data.old  (destroy before create; replace_because_tainted)",
         "  +   terraform_data.new",
         "  ~   terraform_data.edit",
-        "  -/+ terraform_data.old  (replace_because_tainted)",
+        "",
+        "Outputs:",
         "  +   output.url",
+        "",
+        "Attribute changes: infra review --detail",
         "",
       ].join("\n"),
     );
+  });
+
+  it("lists each changed attribute with --detail", () => {
+    expect(renderText(CHANGED, HEADER, { detail: true })).toContain('  ~   terraform_data.edit\n        ~ input.size: "small" -> "large"\n');
   });
 
   it("returns the no-changes sentence when nothing changes", () => {
@@ -74,51 +104,68 @@ describe("renderText", () => {
       ].join("\n"),
     );
   });
+
+  it("lets no control or bidi character reach the terminal", () => {
+    const hostile: Summary = { ...CHANGED, resources: [entry("terraform_data.x[\"\u001b[2J\u202eevil\nline\"]", "add")] };
+    const text = renderText(hostile, HEADER);
+    expect(text).not.toMatch(/[\u001b\u202e]/);
+    expect(text).toContain('terraform_data.x["\\u001b[2J\\u202eevil\\nline"]');
+  });
 });
 
 describe("renderMarkdown", () => {
-  it("returns a heading, the counts and a table row per resource and output", () => {
-    expect(renderMarkdown(CHANGED, { ...HEADER, dirty: true })).toBe(
-      [
-        "### Plan for `dev` (eu-central-1, account 123456789012)",
-        "",
-        "Source: 0123456789ab (with uncommitted changes) · terraform 1.11.4 · 2025-01-02T03:04:05.000Z",
-        "",
-        "**1 to add, 1 to change, 0 to destroy, 1 to replace**",
-        "",
-        "| action | address | reason |",
-        "| --- | --- | --- |",
-        "| add | `terraform_data.new` |  |",
-        "| change | `terraform_data.edit` |  |",
-        "| replace | `terraform_data.old` | replace_because_tainted |",
-        "| add | output `url` | |",
-        "",
-      ].join("\n"),
-    );
+  it("returns a heading, the Plan: line, a warning with the destructive changes, a table and attribute blocks", () => {
+    const markdown = renderMarkdown(CHANGED, { ...HEADER, dirty: true });
+    expect(markdown).toContain("### Plan for `dev` (eu\\-central\\-1, account 123456789012)");
+    expect(markdown).toContain("**Plan: 2 to add, 1 to change, 1 to destroy\\.**");
+    expect(markdown).toContain("> [!WARNING]\n> **1 resource(s) will be destroyed or replaced:**\n> - replace `terraform_data.old`");
+    expect(markdown).toContain("| update | `terraform_data.edit` | (root) |  |");
+    expect(markdown).toContain('<details><summary><code>update terraform_data.edit</code> (1 attribute)</summary>\n\n```diff\n~ input.size: "small" -> "large"\n```\n\n</details>');
+    expect(markdown).not.toContain("report.html");
+    expect(renderMarkdown(CHANGED, HEADER, { fullReport: "report.html in the plan bundle" })).toContain("report\\.html in the plan bundle");
   });
 
   it("returns no table when nothing changes", () => {
     const markdown = renderMarkdown(UNCHANGED, HEADER);
-    expect(markdown).toContain("**No changes.**");
+    expect(markdown).toContain("**No changes\\. The infrastructure matches the configuration\\.**");
     expect(markdown).not.toContain("| action |");
   });
 
-  it("stays under MARKDOWN_LIMIT with 5,000 resources and says how many rows it left out", () => {
-    const resources: ResourceSummary[] = Array.from({ length: 5000 }, (_, index) => ({
-      address: `module.app.terraform_data.item["instance-${String(index).padStart(4, "0")}"]`,
-      type: "terraform_data",
-      action: "add",
-    }));
-    const summary: Summary = { ...UNCHANGED, hasChanges: true, counts: { add: 5000, change: 0, destroy: 0, replace: 0 }, resources };
-    const markdown = renderMarkdown(summary, HEADER);
+  it("keeps backticks, HTML, newlines, bidi and ESC in plan content from escaping their context", () => {
+    const key = 'terraform_data.x["`</details><script>alert(1)</script><img src=x onerror=alert(1)>|\n| injected | row\u202e\u001b"]';
+    const hostile: Summary = {
+      ...CHANGED,
+      terraformVersion: "1.11.4\n# Approved by security",
+      resources: [entry(key, "replace", { reason: "<b>trusted</b>", attributes: [{ path: "a`b", before: '"```"', after: '"</details>"' }] })],
+      outputs: [{ name: "o`ut</details>", action: "add", sensitive: false, attributes: [] }],
+    };
+    const markdown = renderMarkdown(hostile, HEADER);
+    // Raw HTML survives only inside code spans and fences, where GitHub shows it as text.
+    expect(outsideCode(markdown)).not.toMatch(/<script|<img|<b>/);
+    expect(outsideCode(markdown).match(/<\/details>/g)?.length).toBe(markdown.match(/<details>/g)?.length);
+    expect(markdown).not.toMatch(/[\u001b\u202e]/);
+    expect(markdown).not.toMatch(/^# Approved/m);
+    expect(markdown).not.toMatch(/^\| injected/m);
+    // The key is one code span whose fence is longer than the backtick run inside it.
+    expect(markdown).toContain("``terraform_data.x[\"`</details><script>");
+  });
+
+  it("stays under MARKDOWN_LIMIT with 5,000 resources, destructive ones always listed, and says how many rows it left out", () => {
+    const resources: ResourceSummary[] = Array.from({ length: 5000 }, (_, index) =>
+      entry(`module.app.terraform_data.item["instance-${String(index).padStart(4, "0")}"]`, index === 4999 ? "destroy" : "change", {
+        module: "module.app",
+        attributes: [{ path: "input", before: '"a"', after: '"b"' }],
+      }),
+    );
+    const summary: Summary = { ...UNCHANGED, hasChanges: true, counts: { ...emptyCounts(), change: 4999, destroy: 1 }, resources };
+    const markdown = renderMarkdown(summary, HEADER, { fullReport: "report.html" });
 
     expect(markdown.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
-    expect(markdown.length).toBeGreaterThan(MARKDOWN_LIMIT - 200);
-    const shown = markdown.split("\n").filter((line) => line.startsWith("| add |")).length;
+    const shown = markdown.split("\n").filter((line) => line.startsWith("| update |")).length;
     expect(shown).toBeGreaterThan(100);
-    expect(shown).toBeLessThan(5000);
-    expect(markdown).toContain(`…and ${5000 - shown} more; see summary.json or report.html in the plan bundle.`);
-    expect(markdown).toContain('instance-0000"]');
-    expect(markdown).not.toContain('instance-4999"]');
+    expect(shown).toBeLessThan(4999);
+    expect(markdown).toMatch(/…and \d+ more; see report\\.html/);
+    expect(markdown).toContain('> - destroy `module.app.terraform_data.item["instance-4999"]`');
+    expect(markdown).toContain("**Plan: 0 to add, 4999 to change, 1 to destroy\\.**");
   });
 });

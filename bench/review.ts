@@ -1,0 +1,185 @@
+/**
+ * The review's figures (issue 9), on a 10,000-resource plan real terraform makes (1,000 of the
+ * resources hold a 50-key map with a sensitive value in it):
+ *  - review of all formats (text, md, html, json) / `terraform show -no-color` wall time (target <= 0.5)
+ *  - review peak RSS / `terraform show -json` peak RSS (target <= 0.5)
+ *  - redaction of a 50 MB plan with 20,000 secrets (target < 5 s)
+ *  - infra's own CPU time during `infra plan`, terraform excluded (process.cpuUsage; target <= 0.5 s)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger } from "../src/log.js";
+import { parsePlanJson } from "../src/review/plan-json.js";
+import { createRedaction } from "../src/review/redact.js";
+import { plan } from "../src/workflow/plan.js";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const INFRA = path.join(REPO, "bin", "infra.js");
+const GNU_TIME = "/usr/bin/time";
+const RESOURCES = 10_000;
+const WITH_MAPS = 1_000;
+
+const MAIN_TF = `
+variable "db_password" {
+  type      = string
+  sensitive = true
+  default   = "bench-password-not-a-real-secret"
+}
+
+resource "terraform_data" "small" {
+  count = ${RESOURCES - WITH_MAPS}
+  input = "item-\${count.index}"
+}
+
+resource "terraform_data" "wide" {
+  count = ${WITH_MAPS}
+  input = merge(
+    { for k in range(49) : "key-\${k}" => "value-\${count.index}-\${k}" },
+    { password = "\${var.db_password}-\${count.index}" },
+  )
+}
+`;
+
+interface Measured {
+  ms: number;
+  maxRssKb: number | null;
+  stdout: Buffer;
+}
+
+/** Runs a command, timing it; peak RSS comes from GNU time where it is installed. */
+function measure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Measured {
+  const withTime = existsSync(GNU_TIME);
+  const started = process.hrtime.bigint();
+  const result = withTime
+    ? spawnSync(GNU_TIME, ["-f", "%M", command, ...args], { cwd, env, maxBuffer: 1 << 30 })
+    : spawnSync(command, args, { cwd, env, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
+  const rss = withTime ? Number(result.stderr.toString().trim().split("\n").pop()) : NaN;
+  return { ms, maxRssKb: Number.isFinite(rss) ? rss : null, stdout: result.stdout };
+}
+
+function verdict(ok: boolean): string {
+  return ok ? "OK" : "OVER TARGET";
+}
+
+async function benchTenThousand(workspace: string): Promise<void> {
+  const root = path.join(workspace, "terraform");
+  const envDir = path.join(root, "envs", "dev");
+  await mkdir(envDir, { recursive: true });
+  await writeFile(path.join(envDir, "environment.tf"), 'locals {\n  environment   = "dev"\n  region        = "eu-central-1"\n  account_id    = "111122223333"\n  promoted_from = null\n}\n');
+  await writeFile(path.join(envDir, "versions.tf"), 'terraform {\n  required_version = ">= 1.11"\n  backend "local" {}\n}\n');
+  await writeFile(path.join(envDir, "main.tf"), MAIN_TF);
+  const bundle = path.join(workspace, "bundle");
+  const context = {
+    root,
+    cwd: workspace,
+    terraformBinary: "terraform",
+    processEnv: process.env,
+    logger: createLogger({ quiet: true, write: () => undefined }),
+    now: () => new Date(),
+  };
+  process.stderr.write(`planning ${RESOURCES} resources with terraform, twice (takes a while)...\n`);
+  // The first run loads modules, runs init and fills the HCL cache; the second is the steady state measured.
+  await plan(context, { env: "dev", out: bundle });
+  const cpuBefore = process.cpuUsage();
+  const wallStarted = process.hrtime.bigint();
+  await plan(context, { env: "dev", out: bundle });
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = Number(process.hrtime.bigint() - wallStarted) / 1e6;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    `infra plan, ${RESOURCES} resources: infra's own CPU ${cpuSeconds.toFixed(2)} s (terraform excluded; wall ${(wallMs / 1000).toFixed(1)} s) (target <= 0.5 s) ${verdict(cpuSeconds <= 0.5)}`,
+  );
+
+  const env = { ...process.env, TF_DATA_DIR: path.join(root, ".infra", "env", "dev"), TF_IN_AUTOMATION: "1" };
+  const tfplan = path.join(bundle, "tfplan");
+  const showJson = measure("terraform", ["show", "-json", "-no-color", tfplan], envDir, env);
+  const showText = measure("terraform", ["show", "-no-color", tfplan], envDir, env);
+  const planJson = path.join(workspace, "plan.json");
+  await writeFile(planJson, showJson.stdout);
+  console.log(`plan.json: ${(showJson.stdout.length / 1e6).toFixed(1)} MB; terraform show -json ${showJson.ms.toFixed(0)} ms, show -no-color ${showText.ms.toFixed(0)} ms`);
+
+  let reviewMs = 0;
+  let reviewRss = 0;
+  for (const format of ["text", "md", "html", "json"]) {
+    const run = measure(process.execPath, [INFRA, "review", planJson, "--format", format, "--out", path.join(workspace, `review.${format}`)], REPO);
+    reviewMs += run.ms;
+    reviewRss = Math.max(reviewRss, run.maxRssKb ?? 0);
+  }
+  const timeRatio = reviewMs / showText.ms;
+  console.log(`review, all four formats: ${reviewMs.toFixed(0)} ms / terraform show -no-color ${showText.ms.toFixed(0)} ms = ${timeRatio.toFixed(2)} (target <= 0.5) ${verdict(timeRatio <= 0.5)}`);
+  if (showJson.maxRssKb && reviewRss > 0) {
+    const rssRatio = reviewRss / showJson.maxRssKb;
+    console.log(
+      `review peak RSS ${(reviewRss / 1024).toFixed(0)} MB / terraform show -json ${(showJson.maxRssKb / 1024).toFixed(0)} MB = ${rssRatio.toFixed(2)} (target <= 0.5) ${verdict(rssRatio <= 0.5)}`,
+    );
+  } else {
+    console.log(`review peak RSS: not measured (no GNU time at ${GNU_TIME})`);
+  }
+}
+
+/** A synthetic plan of about 50 MB holding 20,000 sensitive values, each also copied into a plain attribute. */
+function fiftyMegabytePlan(secrets: number): string {
+  const resources: unknown[] = [];
+  for (let i = 0; i < secrets; i += 1) {
+    const secret = `s3cr3t-${i.toString(36).padStart(5, "0")}-${(i * 7919).toString(16)}`;
+    const tags: Record<string, string> = {};
+    for (let k = 0; k < 25; k += 1) tags[`tag-${k}`] = `resource-${i}-tag-value-${k}`;
+    resources.push({
+      address: `aws_db_instance.db["${i}"]`,
+      mode: "managed",
+      type: "aws_db_instance",
+      name: "db",
+      index: String(i),
+      change: {
+        actions: ["update"],
+        before: { password: secret, connection: `postgres://admin:${secret}@db-${i}:5432/app`, tags },
+        after: { password: secret, connection: `postgres://admin:${secret}@db-${i}:5432/app`, tags },
+        after_unknown: {},
+        before_sensitive: { password: true },
+        after_sensitive: { password: true },
+      },
+    });
+  }
+  return JSON.stringify({ format_version: "1.2", terraform_version: "1.11.4", resource_changes: resources });
+}
+
+async function benchRedaction(workspace: string): Promise<void> {
+  const secrets = 20_000;
+  const text = fiftyMegabytePlan(secrets);
+  await writeFile(path.join(workspace, "fifty.json"), text);
+  const parsed = parsePlanJson(text, "fifty.json");
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  const redaction = createRedaction(parsed);
+  const output = redaction.json();
+  const cpu = process.cpuUsage(cpuBefore);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (output.includes("@db-0:") && !output.includes(`admin:(sensitive value)@db-0:`)) throw new Error("the benchmark's copies were not swept");
+  console.log(
+    `redaction, ${(text.length / 1e6).toFixed(0)} MB plan with ${secrets} secrets (copies swept): ${seconds.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s) (target < 5 s) ${verdict(seconds < 5)}`,
+  );
+}
+
+export async function benchReview(): Promise<void> {
+  const workspace = await mkdtemp(path.join(tmpdir(), "infra-bench-review-"));
+  try {
+    await benchRedaction(workspace);
+    await benchTenThousand(workspace);
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+// `node --import tsx bench/review.ts` runs only these figures.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await readFile(INFRA).catch(() => {
+    throw new Error("run `npm run build` first: the review figures spawn the built CLI");
+  });
+  await benchReview();
+}

@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import type { AttributeChange } from "./diff.js";
+import { html } from "./escape.js";
+import { actionLabel, describeSource, groupByModule, headline, resourceNotes, warnings, type PlanHeader } from "./render.js";
+import { describeCounts, isDestructive, type Summary } from "./summary.js";
+
+const STYLE = `
+:root { font: 14px/1.45 system-ui, sans-serif; color: #1f2328; background: #fff; }
+body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 4rem; }
+h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 1rem; margin: 0; font-weight: 600; }
+code { font: 12.5px ui-monospace, monospace; overflow-wrap: anywhere; }
+.headline { font-size: 1.15rem; font-weight: 700; margin: .75rem 0 .25rem; }
+.counts { border-collapse: collapse; margin: .5rem 0; }
+.counts td, .counts th { border: 1px solid #d0d7de; padding: .2rem .7rem; text-align: center; }
+.warning { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: .5rem .8rem; margin: .5rem 0; }
+.warning.destructive { background: #ffebe9; border-color: #cf222e; }
+#filters { position: sticky; top: 0; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .8rem; margin: 1rem 0; }
+#filters label { margin-right: 1.5rem; }
+.resource { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .8rem; margin: .5rem 0; }
+.resource.destroy, .resource.replace { border-left: 6px solid #cf222e; }
+.resource.create { border-left: 6px solid #1a7f37; }
+.resource.update { border-left: 6px solid #9a6700; }
+.action { display: inline-block; min-width: 5.5rem; font-weight: 700; text-transform: uppercase; font-size: .8rem; }
+.notes { color: #59636e; margin: .2rem 0; }
+table.diff { border-collapse: collapse; width: 100%; margin-top: .4rem; table-layout: fixed; }
+table.diff td, table.diff th { border-top: 1px solid #eaeef2; padding: .15rem .4rem; vertical-align: top; text-align: left; }
+table.diff td.before { background: #fff5f5; } table.diff td.after { background: #f0fff4; }
+tr.forces td:first-child::after { content: " forces replacement"; color: #cf222e; font-size: .75rem; font-weight: 700; }
+.module { color: #59636e; font-weight: 400; }
+[hidden] { display: none !important; }
+`;
+
+const SCRIPT = `
+"use strict";
+const form = document.getElementById("filters");
+const byAction = document.getElementById("filter-action");
+const byModule = document.getElementById("filter-module");
+const shown = document.getElementById("shown");
+const resources = document.querySelectorAll("article.resource");
+function applyFilter() {
+  let count = 0;
+  for (const resource of resources) {
+    const visible = (!byAction.value || resource.dataset.action === byAction.value) && (byModule.value === "*" || resource.dataset.module === byModule.value);
+    resource.hidden = !visible;
+    if (visible) count += 1;
+  }
+  shown.textContent = count + " of " + resources.length + " shown";
+}
+byAction.addEventListener("change", applyFilter);
+byModule.addEventListener("change", applyFilter);
+form.hidden = false;
+applyFilter();
+`;
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
+}
+
+/**
+ * report.html: one file, nothing fetched (the CSP forbids it), nothing but its own inline style
+ * and script run. Every resource and attribute is in the markup, so it reads fully with
+ * scripts off; the script only adds the filter. Plan text reaches the page only through html().
+ */
+export function renderHtml(summary: Summary, header: PlanHeader | null): string {
+  const csp = `default-src 'none'; style-src 'sha256-${sha256(STYLE)}'; script-src 'sha256-${sha256(SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
+  const title = header ? `Plan for ${header.env} (${header.region}, account ${header.accountId})` : "Plan review";
+  const source = header
+    ? `Source: ${describeSource(header)} · made ${header.createdAt} with terraform ${summary.terraformVersion ?? "(version not recorded)"}`
+    : `Made with terraform ${summary.terraformVersion ?? "(version not recorded)"}`;
+  const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
+  const groups = groupByModule(summary.resources);
+  const labels = [...new Set(summary.resources.map(actionLabel))];
+  const parts: string[] = [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${html(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head><body>",
+    `<header><h1>${html(title)}</h1><p>${html(source)}</p>`,
+    `<p class="headline" id="headline">${html(headline(summary))}</p>`,
+    countsTable(summary),
+  ];
+  if (destructive.length > 0) {
+    parts.push(`<div class="warning destructive" role="alert"><strong>${destructive.length} resource(s) will be destroyed or replaced:</strong><ul>`);
+    for (const resource of destructive) parts.push(`<li>${html(actionLabel(resource))} <code>${html(resource.address)}</code>${notesHtml(resourceNotes(resource))}</li>`);
+    parts.push("</ul></div>");
+  }
+  for (const warning of warnings(summary)) parts.push(`<div class="warning" role="alert">${html(warning)}</div>`);
+  parts.push("</header>");
+  if (summary.resources.length > 0) {
+    parts.push(
+      '<form id="filters" hidden>',
+      `<label>Action <select id="filter-action"><option value="">all</option>${labels.map((label) => `<option value="${html(label)}">${html(label)}</option>`).join("")}</select></label>`,
+      `<label>Module <select id="filter-module"><option value="*">all</option>${groups.map((group) => `<option value="${html(group.module)}">${html(group.module || "(root module)")}</option>`).join("")}</select></label>`,
+      '<output id="shown"></output>',
+      "</form>",
+      '<main><h2 id="resources">Resources</h2>',
+    );
+    for (const group of groups) {
+      for (const resource of group.resources) {
+        const label = actionLabel(resource);
+        parts.push(
+          `<article class="resource ${html(label)}" data-action="${html(label)}" data-module="${html(group.module)}">`,
+          `<h3><span class="action">${html(label)}</span> <code>${html(resource.address)}</code>${group.module ? ` <span class="module">in ${html(group.module)}</span>` : ""}</h3>`,
+          notesHtml(resourceNotes(resource), "p"),
+          diffTable(resource.attributes),
+          "</article>",
+        );
+      }
+    }
+    parts.push("</main>");
+  } else {
+    parts.push(`<main><p>${html(headline(summary))}</p></main>`);
+  }
+  if (summary.drift.length > 0) {
+    parts.push('<section><h2 id="drift">Changed outside terraform</h2>');
+    for (const drift of summary.drift) parts.push(`<div class="resource"><h3><code>${html(drift.address)}</code></h3>${diffTable(drift.attributes)}</div>`);
+    parts.push("</section>");
+  }
+  if (summary.outputs.length > 0) {
+    parts.push('<section><h2 id="outputs">Outputs</h2>');
+    for (const output of summary.outputs) parts.push(`<div class="resource"><h3><code>output.${html(output.name)}</code></h3>${diffTable(output.attributes)}</div>`);
+    parts.push("</section>");
+  }
+  if (summary.deferred.length > 0) {
+    parts.push('<section><h2 id="deferred">Deferred to a later plan</h2><ul>');
+    for (const deferred of summary.deferred) parts.push(`<li><code>${html(deferred.address)}</code> (${html(deferred.reason)})</li>`);
+    parts.push("</ul></section>");
+  }
+  if (summary.checks.length > 0) {
+    parts.push('<section><h2 id="checks">Checks</h2><ul>');
+    for (const check of summary.checks) {
+      parts.push(`<li>${html(check.status)}: <code>${html(check.address)}</code>${check.problems.map((problem) => `<br>${html(problem)}`).join("")}</li>`);
+    }
+    parts.push("</ul></section>");
+  }
+  parts.push(`<script>${SCRIPT}</script>`, "</body></html>", "");
+  return parts.join("\n");
+}
+
+function countsTable(summary: Summary): string {
+  const { counts } = summary;
+  const columns: Array<[string, number]> = [
+    ["import", counts.import],
+    ["add", counts.add],
+    ["change", counts.change],
+    ["replace", counts.replace],
+    ["destroy", counts.destroy],
+    ["move", counts.move],
+    ["read", counts.read],
+    ["forget", counts.forget],
+  ];
+  return [
+    `<table class="counts" id="counts" aria-label="${html(describeCounts(counts))}"><tr>`,
+    ...columns.map(([label]) => `<th>${label}</th>`),
+    "</tr><tr>",
+    ...columns.map(([label, count]) => `<td data-count="${label}">${count}</td>`),
+    "</tr></table>",
+  ].join("");
+}
+
+function notesHtml(notes: string[], tag: "span" | "p" = "span"): string {
+  if (notes.length === 0) return "";
+  return tag === "p" ? `<p class="notes">${html(notes.join("; "))}</p>` : ` <span class="notes">(${html(notes.join("; "))})</span>`;
+}
+
+function diffTable(attributes: readonly AttributeChange[]): string {
+  if (attributes.length === 0) return "";
+  const rows = attributes.map(
+    (attribute) =>
+      `<tr${attribute.forcesReplacement ? ' class="forces"' : ""}><td><code>${html(attribute.path)}</code></td><td class="before"><code>${html(attribute.before ?? "")}</code></td><td class="after"><code>${html(attribute.after ?? "")}</code></td></tr>`,
+  );
+  return `<table class="diff"><tr><th>attribute</th><th>before</th><th>after</th></tr>${rows.join("")}</table>`;
+}

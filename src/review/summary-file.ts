@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { PlanFormatError } from "../errors.js";
+import { formatFieldPath } from "./plan-json.js";
+import type { PlanHeader } from "./render.js";
+import { RESOURCE_ACTIONS, type Summary } from "./summary.js";
+
+/** Version of summary.json's shape (README "summary.json"); bumped on any change a reader would notice. */
+export const SUMMARY_SCHEMA_VERSION = 2;
+
+/** summary.json: the header of the plan (null fields outside a bundle) and the Summary, flat. */
+export type SummaryDocument = { schemaVersion: typeof SUMMARY_SCHEMA_VERSION } & Partial<PlanHeader> & Summary;
+
+export function summaryDocument(summary: Summary, header: PlanHeader | null): SummaryDocument {
+  return { schemaVersion: SUMMARY_SCHEMA_VERSION, ...(header ?? {}), ...summary };
+}
+
+const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
+const count = z.number().int().nonnegative();
+const attribute = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional(), forcesReplacement: z.literal(true).optional() });
+
+const summarySchema = z.looseObject({
+  schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION),
+  terraformVersion: z.string().nullable(),
+  formatVersion: z.string(),
+  hasChanges: z.boolean(),
+  errored: z.boolean(),
+  complete: z.boolean().nullable(),
+  counts: z.object({ add: count, change: count, destroy: count, replace: count, import: count, move: count, read: count, forget: count }),
+  resources: z.array(
+    z.object({
+      address: z.string(),
+      module: z.string(),
+      type: z.string(),
+      mode: z.string(),
+      action,
+      actions: z.array(z.enum(["no-op", "create", "read", "update", "delete", "forget"])),
+      reason: z.string().optional(),
+      previousAddress: z.string().optional(),
+      importing: z.object({ id: z.string().optional() }).optional(),
+      deposed: z.string().optional(),
+      attributes: z.array(attribute),
+    }),
+  ),
+  drift: z.array(z.object({ address: z.string(), action, attributes: z.array(attribute) })),
+  outputs: z.array(z.object({ name: z.string(), action, sensitive: z.boolean(), attributes: z.array(attribute) })),
+  deferred: z.array(z.object({ address: z.string(), action, reason: z.string() })),
+  checks: z.array(z.object({ address: z.string(), kind: z.string(), status: z.string(), problems: z.array(z.string()) })),
+});
+
+/** Reads a bundle's summary.json; anything off is one sentence naming the field. */
+export function parseSummaryJson(text: string, source: string): Summary {
+  const hint = "make a new plan with `infra plan`; never edit a bundle by hand";
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PlanFormatError(`${source} is not valid JSON (${(error as Error).message})`, hint);
+  }
+  const result = summarySchema.safeParse(document);
+  if (!result.success) {
+    const [issue] = result.error.issues;
+    throw new PlanFormatError(`${source} is not a summary this infra writes: ${formatFieldPath(issue?.path ?? [])} ${issue?.message ?? "is malformed"}`, hint);
+  }
+  return result.data as unknown as Summary;
+}
