@@ -4,9 +4,10 @@ import path from "node:path";
 import { envsDir, listEnvironments, parseDirectory, readEnvironment, unknownEnvironment } from "../config/environment.js";
 import { InfraError, TerraformError } from "../errors.js";
 import { exec, findExecutable } from "../process.js";
-import { blockingFindings, describeFinding, evaluateStaticRules, staticRules } from "../policy/index.js";
+import { blockingFindings, describeFinding } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
 import { readOptions, requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { reportFor, staticFindings } from "./policy.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -80,7 +81,8 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
   let findings: string[] = [];
   const config = await timed("config", target, async () => {
     const environment = await readEnvironment(context.root, env, readOptions(context));
-    findings = blockingFindings(evaluateStaticRules(staticRules, environment)).map(describeFinding);
+    const report = await reportFor(context, environment, await staticFindings(context, environment));
+    findings = blockingFindings(report.findings).map(describeFinding);
     return { status: "passed" };
   });
   if (config.status !== "passed") return [config];

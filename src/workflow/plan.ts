@@ -1,23 +1,25 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Environment } from "../config/environment.js";
-import { RefusedError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { readRevision } from "../git.js";
-import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
+import { mergeFindings } from "../policy/index.js";
+import { renderPolicyMarkdown, verdictOf } from "../policy/report.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { redactPlan } from "../review/redact.js";
 import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { planFindings, reportFor, staticFindings } from "./policy.js";
 
 export interface PlanInput {
   env: string;
   /** Bundle directory; replaced whole only once the new bundle is complete. */
   out: string;
+  /** Addresses of protected resources the plan may delete or replace (`--allow-destroy`). */
+  allowDestroy?: readonly string[];
 }
 
 export interface PlanResult {
@@ -33,7 +35,8 @@ export function defaultBundleDir(env: string): string {
 export async function plan(context: WorkflowContext, input: PlanInput): Promise<PlanResult> {
   const { logger } = context;
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
-  const findings = refuseOnPolicy(environment);
+  // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
+  const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
 
   const out = path.resolve(input.out);
   await mkdir(path.dirname(out), { recursive: true });
@@ -49,6 +52,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     );
     const planJson = JSON.parse(planJsonText) as PlanJson;
     const summary = summarizePlan(planJson);
+    const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
     const header: PlanHeader = {
       env: environment.name,
       region: environment.region,
@@ -60,7 +64,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     await Promise.all([
       writeFile(path.join(staging, BundleFile.redactedJson), `${JSON.stringify(redactPlan(planJson), null, 2)}\n`),
       writeFile(path.join(staging, BundleFile.text), planText),
-      writeFile(path.join(staging, BundleFile.summaryMarkdown), renderMarkdown(summary, header)),
+      writeFile(path.join(staging, BundleFile.summaryMarkdown), renderMarkdown(summary, header) + renderPolicyMarkdown(policy)),
       writeFile(path.join(staging, BundleFile.summaryJson), `${JSON.stringify({ ...header, ...summary }, null, 2)}\n`),
     ]);
     const files = await digestDirectory(staging, UNDIGESTED_FILES);
@@ -74,7 +78,8 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       planDigest,
       hasChanges: summary.hasChanges,
       counts: summary.counts,
-      findings,
+      findings: policy.findings,
+      policy: verdictOf(policy),
       files,
     };
     await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -85,16 +90,4 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
-}
-
-function refuseOnPolicy(environment: Environment): Finding[] {
-  const findings = evaluateStaticRules(staticRules, environment);
-  const blocking = blockingFindings(findings);
-  if (blocking.length > 0) {
-    throw new RefusedError(
-      `policy refused to plan ${environment.name}:\n${blocking.map((finding) => `  ${describeFinding(finding)}`).join("\n")}`,
-      "change the configuration so it keeps the promise; `infra check` lists every finding",
-    );
-  }
-  return findings;
 }
