@@ -5,7 +5,7 @@ import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { readRevision } from "../git.js";
 import { mergeFindings } from "../policy/index.js";
-import { renderPolicyMarkdown, verdictOf } from "../policy/report.js";
+import { renderPolicyMarkdown, verdictOf, type PolicyReport } from "../policy/report.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { redactPlan } from "../review/redact.js";
 import { renderMarkdown, type PlanHeader } from "../review/render.js";
@@ -26,6 +26,7 @@ export interface PlanResult {
   bundle: string;
   manifest: Manifest;
   summary: Summary;
+  policy: PolicyReport;
 }
 
 export function defaultBundleDir(env: string): string {
@@ -85,7 +86,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
     await rm(out, { recursive: true, force: true });
     await rename(staging, out);
-    return { bundle: out, manifest, summary };
+    return { bundle: out, manifest, summary, policy };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
