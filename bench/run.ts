@@ -10,6 +10,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchPolicy } from "./policy.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const INFRA = path.join(REPO, "bin", "infra.js");
@@ -86,3 +87,4 @@ function benchHelp(): void {
 console.log(`terraform: ${execFileSync("terraform", ["version", "-json"]).toString().match(/"terraform_version":\s*"([^"]+)"/)?.[1]}; node ${process.version}`);
 await benchPlan();
 benchHelp();
+await benchPolicy();

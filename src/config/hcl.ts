@@ -36,6 +36,11 @@ export interface ParseOptions {
 
 /** Parses one file; the same content is parsed once however often and by however many runs. */
 export async function parseHclFile(file: string, options: ParseOptions): Promise<HclBody> {
+  return (await parseHclFileWithText(file, options)).body;
+}
+
+/** The same, with the text that was parsed (for line numbers), read once. */
+export async function parseHclFileWithText(file: string, options: ParseOptions): Promise<{ body: HclBody; text: string }> {
   const text = await readFile(file, "utf8");
   const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
   let parsed = parsedByContent.get(key);
@@ -45,7 +50,7 @@ export async function parseHclFile(file: string, options: ParseOptions): Promise
     // A failed parse is not remembered: the next caller gets its own error for its own file.
     parsed.catch(() => parsedByContent.delete(key));
   }
-  return parsed;
+  return { body: await parsed, text };
 }
 
 async function parseOrReadCache(file: string, text: string, key: string, options: ParseOptions): Promise<HclBody> {

@@ -1,7 +1,7 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
-import { asBodies, blocksOf, labeledBlocksOf, type HclBody, type ParsedFile } from "../config/hcl.js";
+import { asBodies, blocksOf, labeledBlocksOf, parseHclFileWithText, type HclBody, type ParsedFile } from "../config/hcl.js";
 import { resourceReferencesIn, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 /**
@@ -45,10 +45,19 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
   const readDir = (dir: string): Promise<ParsedFile[]> => {
     let parsed = parsedDirs.get(dir);
     if (!parsed) {
-      parsed = parseDirectory(dir, options).then(async (files) => {
-        await Promise.all(files.map(async ({ file }) => texts.set(file, await readFile(file, "utf8"))));
-        return files;
-      });
+      parsed = readdir(dir).then((names) =>
+        Promise.all(
+          names
+            .filter((name) => name.endsWith(".tf"))
+            .sort()
+            .map(async (name) => {
+              const file = path.join(dir, name);
+              const { body, text } = await parseHclFileWithText(file, options);
+              texts.set(file, text);
+              return { file, body };
+            }),
+        ),
+      );
       parsedDirs.set(dir, parsed);
     }
     return parsed;
@@ -182,7 +191,12 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
 
 function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, type: string, name: string, body: HclBody): PolicyResource {
   const text = tree.texts.get(file) ?? "";
-  const blockStart = findBlock(text, `resource\\s+"${escapeRegExp(type)}"\\s+"${escapeRegExp(name)}"`);
+  // Found only when a finding needs a line: most resources never do.
+  let blockStart: number | undefined | null = null;
+  const start = (): number | undefined => {
+    if (blockStart === null) blockStart = findBlock(text, `resource\\s+"${escapeRegExp(type)}"\\s+"${escapeRegExp(name)}"`);
+    return blockStart;
+  };
   const walk = (pathText: string): Resolved[] => {
     let current: Resolved[] = [{ value: body, instance }];
     for (const segment of pathText.split(".")) {
@@ -209,7 +223,6 @@ function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, t
     module: instance.address,
     address: `${instance.address ? `${instance.address}.` : ""}${type}.${name}`,
     file,
-    ...(blockStart === undefined ? {} : { line: lineAt(text, blockStart) }),
     values(pathText) {
       return walk(pathText).flatMap(({ value, instance: at }) => {
         if (value === UNKNOWN) return [UNKNOWN];
@@ -228,6 +241,7 @@ function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, t
       return walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value));
     },
     lineOf(pathText) {
+      const blockStart = start();
       if (blockStart === undefined) return undefined;
       const last = pathText.split(".").at(-1) ?? pathText;
       const blockEnd = text.indexOf("\n}", blockStart);

@@ -22,7 +22,6 @@ export interface PolicyResource {
   address: string;
   /** Where it is written, for HCL findings. */
   file?: string;
-  line?: number;
   /**
    * Every value at a dotted path; a list of nested blocks on the way contributes each block.
    * `undefined` entries never appear: an absent attribute yields no values.
