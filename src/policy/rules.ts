@@ -893,6 +893,31 @@ export const networkOpenIngress: PolicyRule = {
   },
 };
 
+export const moduleRemote: PolicyRule = {
+  id: "module-remote",
+  rationale: "A registry or git module is not read before the plan; only the plan rules judge what it creates.",
+  promise: Promise_.audit,
+  severity: "warning",
+  tree({ tree }) {
+    return tree.instances.flatMap((instance) =>
+      labeledBlocksOf(instance.files, "module").flatMap(({ file, label, body }) => {
+        const source = body["source"];
+        if (typeof source === "string" && (source.startsWith("./") || source.startsWith("../"))) return [];
+        const text = tree.texts.get(file) ?? "";
+        const start = findBlock(text, `module\\s+"${label.replace(/[^\w-]/g, "")}"`);
+        return [
+          {
+            message: `module "${label}" comes from ${show(source)}, which the HCL rules cannot read; its resources are judged on the plan only`,
+            address: `${instance.address ? `${instance.address}.` : ""}module.${label}`,
+            file,
+            ...(start === undefined ? {} : { line: lineAt(text, start) }),
+          },
+        ];
+      }),
+    );
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Destruction
 // ---------------------------------------------------------------------------------------------
@@ -945,6 +970,7 @@ export const policyRules: readonly PolicyRule[] = [
   networkPublicIp,
   networkOpenIngress,
   destructionProtected,
+  moduleRemote,
 ];
 
 export function ruleKinds(rule: PolicyRule): Array<"hcl" | "plan"> {

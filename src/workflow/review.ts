@@ -6,6 +6,7 @@ import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
+import { policyReport, renderPolicyText } from "../policy/report.js";
 import { renderText } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
 
@@ -31,5 +32,6 @@ export async function review(bundleDir: string): Promise<ReviewResult> {
     digestDirectory(bundle, UNDIGESTED_FILES).then((onDisk) => compareDigests(manifest.files, onDisk)),
     readReceipt(bundle),
   ]);
-  return { bundle, manifest, summary, integrity, receipt, text: renderText(summary, manifest) };
+  const policy = manifest.policy ? `\n${renderPolicyText(policyReport(manifest.findings ?? [], manifest.policy.waivers))}` : "";
+  return { bundle, manifest, summary, integrity, receipt, text: renderText(summary, manifest) + policy };
 }

@@ -118,6 +118,9 @@ describe("infra plan and apply with a policy error", () => {
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
     expect(manifest.policy).toEqual({ status: "passed", errors: 0, warnings: 0, waivers: [{ ...waiver, covered: 1 }] });
     expect(await readFile(path.join(bundle, "summary.md"), "utf8")).toContain("region move rehearsal");
+    const review = await runInfra(["review", bundle]);
+    expect(review.stdout).toContain("waived  [region-promise]");
+    expect(review.stdout).toContain("waiver  region-promise on envs/prod/environment.tf until 2999-12-31: region move rehearsal");
     const apply = await runInfra(["apply", "--env", "prod", "--root", root, "--plan", bundle], { env });
     expect(apply.code, apply.stderr).toBe(0);
   });

@@ -101,6 +101,17 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
     }
   });
 
+  it("warns, without failing, about a module the HCL rules cannot read", async () => {
+    const root = await copyPolicyTree();
+    await applyEdits(root, [{ file: "envs/dev/main.tf", from: /$/, to: '\nmodule "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "6.0.0"\n}\n' }]);
+    const result = await policy(quietContext(root), { env: "dev", allowDestroy: [] });
+    expect(result.findings).toEqual([
+      expect.objectContaining({ rule: "module-remote", severity: "warning", address: "module.vpc", file: `${root}/envs/dev/main.tf`, line: 34 }),
+    ]);
+    expect(result.status).toBe("passed");
+    expect(result.warnings).toBe(1);
+  });
+
   it("names the file and line of the broken property", async () => {
     const root = await copyPolicyTree();
     await applyEdits(root, [{ file: EKS, from: "endpoint_public_access  = false", to: "endpoint_public_access  = true" }]);
