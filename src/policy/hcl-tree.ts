@@ -86,7 +86,8 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
       // Registry and git modules are not read here; the plan rules see what they create.
       if (typeof source !== "string" || !(source.startsWith("./") || source.startsWith("../"))) continue;
       const childDir = path.resolve(dir, source);
-      if (!(await isDirectory(childDir))) continue;
+      // A module that calls itself, directly or through others, would never end: terraform refuses it too.
+      if (isAncestorDir(instance, childDir) || !(await isDirectory(childDir))) continue;
       const childAddress = `${address ? `${address}.` : ""}module.${label}`;
       instance.children.set(label, await load(childDir, rootDir, childAddress, body, instance, depth + 1));
     }
@@ -99,6 +100,11 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
   const roots: ModuleInstance[] = [];
   for (const dir of rootDirs) roots.push(await load(dir, dir, "", null, null, 0));
   return { environment, roots, instances, accounts: await readAccounts(environment.root, options), texts };
+}
+
+function isAncestorDir(instance: ModuleInstance, dir: string): boolean {
+  for (let current: ModuleInstance | null = instance; current; current = current.parent) if (current.dir === dir) return true;
+  return false;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -112,6 +112,17 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
     expect(result.warnings).toBe(1);
   });
 
+  it("reads a module that calls itself (source \".\") or its caller once, and a missing module not at all", async () => {
+    const root = await copyPolicyTree();
+    await applyEdits(root, [
+      { file: "modules/ecr/main.tf", from: /$/, to: '\nmodule "again" {\n  source = "./"\n}\n\nmodule "up" {\n  source = "../platform"\n}\n\nmodule "gone" {\n  source = "../nowhere"\n}\n' },
+      { file: "modules/ecr/main.tf", from: '"IMMUTABLE"', to: '"MUTABLE"' },
+    ]);
+    const result = await policy(quietContext(root), { env: "dev", allowDestroy: [] });
+    // platform -> ecr -> platform is a cycle too, so "up" is not followed either: one instance, one finding.
+    expect(result.findings.map((finding) => finding.address)).toEqual(["module.platform.module.ecr.aws_ecr_repository.this"]);
+  });
+
   it("names the file and line of the broken property", async () => {
     const root = await copyPolicyTree();
     await applyEdits(root, [{ file: EKS, from: "endpoint_public_access  = false", to: "endpoint_public_access  = true" }]);
