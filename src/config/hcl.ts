@@ -74,10 +74,25 @@ async function readCached(cacheFile: string): Promise<HclBody | undefined> {
 }
 
 /** Written then renamed, so a concurrent reader (another infra process) sees a whole entry or none. */
+const createdCacheDirs = new Map<string, Promise<unknown>>();
+
 async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
-  await mkdir(path.dirname(cacheFile), { recursive: true });
+  const dir = path.dirname(cacheFile);
+  // Once per run, not once per file: a cold tree of a thousand files would otherwise pay a thousand mkdirs.
+  let created = createdCacheDirs.get(dir);
+  if (!created) {
+    created = mkdir(dir, { recursive: true });
+    createdCacheDirs.set(dir, created);
+    created.catch(() => createdCacheDirs.delete(dir));
+  }
+  await created;
   const partial = `${cacheFile}.${process.pid}.${randomUUID()}.partial`;
-  await writeFile(partial, JSON.stringify(body));
+  const text = JSON.stringify(body);
+  await writeFile(partial, text).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true }); // the cache was removed while this run was using it
+    await writeFile(partial, text);
+  });
   await rename(partial, cacheFile);
 }
 
