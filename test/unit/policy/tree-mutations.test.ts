@@ -37,6 +37,7 @@ const MUTATIONS: Mutation[] = [
     what: "a provider alias for another region",
     edits: [{ file: "envs/dev/providers.tf", from: /$/, to: '\nprovider "aws" {\n  alias               = "elsewhere"\n  region              = "us-west-2"\n  allowed_account_ids = [local.account_id]\n}\n' }],
   },
+  { rule: "region-backend", env: "dev", what: "the backend's region left to the environment", edits: [{ file: "envs/dev/backend.tf", from: '    region       = "eu-central-1"\n', to: "" }] },
   {
     rule: "no-replication",
     env: "dev",
