@@ -104,7 +104,7 @@ export function applyWaivers(findings: readonly Finding[], waiversFile: WaiversF
         severity: "error",
         message: `waiver ${index + 1} (${waiver.rule} on ${waiver.address ?? waiver.path ?? "nothing"}) ${problem}`,
         promise: waiverValid.promise,
-        ...(waiversFile.file ? { file: waiversFile.file } : {}),
+        ...(waiversFile.file ? { file: path.relative(input.root, waiversFile.file) || waiversFile.file } : {}),
       });
     } else {
       valid.push({ waiver, reason: (waiver.reason ?? "").trim(), covered: 0 });

@@ -25,10 +25,15 @@ export function planFindings({ environment, plan, allowDestroy }: PlanFindingsIn
   return evaluatePlan({ plan, environment, acknowledgedDestructions: allowDestroy });
 }
 
-/** HCL and plan findings, with the tree's waivers applied: the verdict check, plan and policy share. */
+/**
+ * HCL and plan findings, with the tree's waivers applied: the verdict check, plan and policy share.
+ * Files are named relative to the tree, as a reviewer and a waiver's `path` know them (a bundle
+ * never carries the planning machine's directories).
+ */
 export async function reportFor(context: WorkflowContext, environment: Environment, findings: readonly Finding[]): Promise<PolicyReport> {
   const waivers = await readWaivers(context.root);
-  const waived = applyWaivers(findings, waivers, { env: environment.name, root: context.root, now: context.now() });
+  const relative = findings.map((finding) => (finding.file ? { ...finding, file: relativeToTree(context.root, finding.file) } : finding));
+  const waived = applyWaivers(relative, waivers, { env: environment.name, root: context.root, now: context.now() });
   return policyReport(waived.findings, waived.inForce);
 }
 
@@ -52,6 +57,11 @@ export async function policy(context: WorkflowContext, input: PolicyInput): Prom
   const fromPlan = planFile ? planFindings({ environment, plan: await readPlanJson(planFile), allowDestroy: input.allowDestroy }) : [];
   const report = await reportFor(context, environment, mergeFindings(hcl, fromPlan));
   return { env: environment.name, plan: planFile, ...report };
+}
+
+function relativeToTree(root: string, file: string): string {
+  const relative = path.relative(root, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
 async function planJsonFile(target: string): Promise<string> {

@@ -49,7 +49,7 @@ describe("infra policy --env", () => {
     const failing = await runInfra(["policy", "--env", "prod", "--root", root]);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain(
-      `error   [ecr-immutable-tags] module.platform.module.ecr.aws_ecr_repository.this has image_tag_mutability = "MUTABLE"; set it to "IMMUTABLE" (${root}/modules/ecr/main.tf line 29)`,
+      `error   [ecr-immutable-tags] module.platform.module.ecr.aws_ecr_repository.this has image_tag_mutability = "MUTABLE"; set it to "IMMUTABLE" (modules/ecr/main.tf line 29)`,
     );
     expect(failing.stdout).toContain("policy FAILED: 1 error(s)");
   });

@@ -107,7 +107,7 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
     await applyEdits(root, [{ file: "envs/dev/main.tf", from: /$/, to: '\nmodule "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "6.0.0"\n}\n' }]);
     const result = await policy(quietContext(root), { env: "dev", allowDestroy: [] });
     expect(result.findings).toEqual([
-      expect.objectContaining({ rule: "module-remote", severity: "warning", address: "module.vpc", file: `${root}/envs/dev/main.tf`, line: 34 }),
+      expect.objectContaining({ rule: "module-remote", severity: "warning", address: "module.vpc", file: "envs/dev/main.tf", line: 34 }),
     ]);
     expect(result.status).toBe("passed");
     expect(result.warnings).toBe(1);
@@ -132,7 +132,7 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
       rule: "eks-public-endpoint",
       severity: "error",
       address: "module.platform.module.eks.aws_eks_cluster.this",
-      file: `${root}/modules/eks/main.tf`,
+      file: "modules/eks/main.tf",
       line: 85,
       source: "hcl",
     });
