@@ -14,7 +14,7 @@ import {
 export type Severity = "error" | "warning";
 
 /** The sentences of the compliance page; every rule keeps one. */
-export const Promise_ = {
+export const PROMISES = {
   region: "Production only in us-east-2; development and testing only in eu-central-1.",
   isolation: "One account and one cluster per environment, fully isolated.",
   private: "Clusters reachable only inside the cloud network.",
@@ -184,7 +184,7 @@ const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 export const regionPromise: PolicyRule = {
   id: "region-promise",
   rationale: "An environment's region fact is the one the compliance page names for it.",
-  promise: Promise_.region,
+  promise: PROMISES.region,
   severity: "error",
   tree({ tree }) {
     const { name, region, factsFile } = tree.environment;
@@ -208,9 +208,8 @@ function lineOfFact(tree: PolicyTree, file: string, key: string): { line?: numbe
 export const regionProvider: PolicyRule = {
   id: "region-provider",
   rationale: "The default AWS provider of every environment root takes its region from the environment's facts.",
-  promise: Promise_.region,
+  promise: PROMISES.region,
   severity: "error",
-  reference: undefined,
   tree({ tree, environment }) {
     return tree.roots.filter(usesAws).flatMap((root) => {
       const defaults = awsProviders(tree).filter(({ instance, body }) => instance === root && body["alias"] === undefined);
@@ -236,7 +235,7 @@ export const regionProvider: PolicyRule = {
 export const regionResources: PolicyRule = {
   id: "region-resources",
   rationale: "No provider alias, module argument or resource may place anything in another region.",
-  promise: Promise_.region,
+  promise: PROMISES.region,
   severity: "error",
   resources({ resources, environment, source }) {
     const found: Violation[] = [];
@@ -294,7 +293,7 @@ export const regionResources: PolicyRule = {
 export const regionBackend: PolicyRule = {
   id: "region-backend",
   rationale: "State lives in the environment's own region, never beside another region's.",
-  promise: Promise_.region,
+  promise: PROMISES.region,
   severity: "error",
   tree({ tree, environment }) {
     const backend = tree.environment.backend;
@@ -308,7 +307,7 @@ export const regionBackend: PolicyRule = {
 export const noReplication: PolicyRule = {
   id: "no-replication",
   rationale: "Replication copies images or state to another region or account.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   resources({ resources }) {
     const replicating = ofType(resources, "aws_ecr_replication_configuration", "aws_s3_bucket_replication_configuration").map((resource) =>
@@ -324,7 +323,7 @@ export const noReplication: PolicyRule = {
 export const kmsSingleRegion: PolicyRule = {
   id: "kms-single-region",
   rationale: "A multi-region key, or a replica of one, makes the key material usable outside the environment's region.",
-  promise: Promise_.region,
+  promise: PROMISES.region,
   severity: "error",
   resources({ resources }) {
     return [
@@ -345,7 +344,7 @@ export const kmsSingleRegion: PolicyRule = {
 export const accountAllowedIds: PolicyRule = {
   id: "account-allowed-ids",
   rationale: "A provider bound to the environment's account cannot touch another, whatever credentials it gets.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   tree({ tree, environment }) {
     return awsProviders(tree)
@@ -369,7 +368,7 @@ export const accountAllowedIds: PolicyRule = {
 export const accountBackend: PolicyRule = {
   id: "account-backend",
   rationale: "Each environment's state lives in its own account: the account id the backend names is the environment's.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   tree({ tree, environment }) {
     const backend = tree.environment.backend;
@@ -395,7 +394,7 @@ const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
 export const accountStaticKeys: PolicyRule = {
   id: "account-static-keys",
   rationale: "Static access keys leak and never expire; roles are assumed instead.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   reference: "checkov CKV_AWS_41",
   resources({ resources }) {
@@ -433,7 +432,7 @@ export const accountStaticKeys: PolicyRule = {
 export const accountDistinct: PolicyRule = {
   id: "account-distinct",
   rationale: "Two environments in one account are not isolated.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   tree({ tree, environment }) {
     const sharing = tree.accounts.filter((other) => other.env !== environment.name && other.accountId === environment.accountId);
@@ -457,7 +456,7 @@ const EKS = "aws_eks_cluster";
 export const eksPublicEndpoint: PolicyRule = {
   id: "eks-public-endpoint",
   rationale: "A public API endpoint makes the cluster reachable from the internet.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   reference: "checkov CKV_AWS_39",
   resources: (context) =>
@@ -469,7 +468,7 @@ export const eksPublicEndpoint: PolicyRule = {
 export const eksPrivateEndpoint: PolicyRule = {
   id: "eks-private-endpoint",
   rationale: "Without the private endpoint, nodes and operators inside the network cannot reach the API.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   resources: (context) =>
     requireValue(context, [EKS], "vpc_config.endpoint_private_access", true, false, (resource, actual) =>
@@ -480,7 +479,7 @@ export const eksPrivateEndpoint: PolicyRule = {
 export const eksSecretsEncryption: PolicyRule = {
   id: "eks-secrets-encryption",
   rationale: "Kubernetes secrets are encrypted with a customer-managed KMS key we administer.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   reference: "checkov CKV_AWS_58",
   resources({ resources }) {
@@ -499,7 +498,7 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
 export const eksControlPlaneLogs: PolicyRule = {
   id: "eks-control-plane-logs",
   rationale: "All five control-plane log types make the cluster auditable.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
   reference: "checkov CKV_AWS_37",
   resources({ resources }) {
@@ -521,7 +520,7 @@ const EKS_LOG_GROUP = /^\/aws\/eks\/.+\/cluster$/;
 export const eksLogRetention: PolicyRule = {
   id: "eks-log-retention",
   rationale: "Control-plane logs are kept at least a year, in a log group we create before the cluster does.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
   reference: "checkov CKV_AWS_338",
   resources({ resources, source }) {
@@ -553,7 +552,7 @@ function rawName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
 export const eksAuthenticationMode: PolicyRule = {
   id: "eks-authentication-mode",
   rationale: "Access entries (API) are explicit and auditable; the aws-auth ConfigMap is not.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
   resources: (context) =>
     requireValue(context, [EKS], "access_config.authentication_mode", "API", "CONFIG_MAP", (resource, actual) =>
@@ -564,7 +563,7 @@ export const eksAuthenticationMode: PolicyRule = {
 export const eksCreatorAdmin: PolicyRule = {
   id: "eks-creator-admin",
   rationale: "Whoever created the cluster must not hold an invisible, permanent admin grant.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
   resources: (context) =>
     requireValue(context, [EKS], "access_config.bootstrap_cluster_creator_admin_permissions", false, true, (resource, actual) =>
@@ -575,7 +574,7 @@ export const eksCreatorAdmin: PolicyRule = {
 export const eksNodeImdsv2: PolicyRule = {
   id: "eks-node-imdsv2",
   rationale: "IMDSv1 lets any request forgery on a node read its instance credentials.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   reference: "checkov CKV_AWS_79",
   resources(context) {
@@ -592,7 +591,7 @@ export const eksNodeImdsv2: PolicyRule = {
 export const eksNodeSubnets: PolicyRule = {
   id: "eks-node-subnets",
   rationale: "Nodes in a subnet with a route to an internet gateway or public IPs are reachable from outside.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   resources({ resources, source }) {
     if (source === "plan") return []; // subnet ids are unknown until apply; the HCL tells
@@ -624,7 +623,7 @@ const ECR = "aws_ecr_repository";
 export const ecrImmutableTags: PolicyRule = {
   id: "ecr-immutable-tags",
   rationale: "A tag that can be overwritten lets a reviewed image be swapped for another.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   reference: "checkov CKV_AWS_51",
   resources: (context) =>
@@ -636,7 +635,7 @@ export const ecrImmutableTags: PolicyRule = {
 export const ecrScanOnPush: PolicyRule = {
   id: "ecr-scan-on-push",
   rationale: "Every image is scanned for vulnerabilities as it is pushed.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   reference: "checkov CKV_AWS_163",
   resources: (context) =>
@@ -648,7 +647,7 @@ export const ecrScanOnPush: PolicyRule = {
 export const ecrKmsEncryption: PolicyRule = {
   id: "ecr-kms-encryption",
   rationale: "Images are encrypted with KMS, whose use is logged and whose key policy we control.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   reference: "checkov CKV_AWS_136",
   resources: (context) =>
@@ -660,7 +659,7 @@ export const ecrKmsEncryption: PolicyRule = {
 export const ecrRegistryScanning: PolicyRule = {
   id: "ecr-registry-scanning",
   rationale: "A registry-wide scanning configuration covers every repository, including ones made outside this tree.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   resources({ resources }) {
     const repositories = ofType(resources, ECR);
@@ -679,7 +678,7 @@ export const ecrRegistryScanning: PolicyRule = {
 export const ecrForceDelete: PolicyRule = {
   id: "ecr-force-delete",
   rationale: "force_delete lets a destroy take every image with the repository.",
-  promise: Promise_.images,
+  promise: PROMISES.images,
   severity: "error",
   resources({ resources }) {
     return ofType(resources, ECR)
@@ -709,7 +708,7 @@ function stateRule(
   return {
     id,
     rationale,
-    promise: Promise_.audit,
+    promise: PROMISES.audit,
     severity: "error",
     ...(reference ? { reference } : {}),
     resources: (context) => stateBuckets(context).flatMap((bucket) => judge(context, bucket)),
@@ -785,7 +784,7 @@ function deniesInsecureTransportInSource(source: string): boolean {
 export const networkFlowLogs: PolicyRule = {
   id: "network-flow-logs",
   rationale: "Flow logs of ALL traffic make every VPC's connections auditable.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
   reference: "checkov CKV2_AWS_11",
   resources(context) {
@@ -805,7 +804,7 @@ export const networkFlowLogs: PolicyRule = {
 export const networkDefaultSecurityGroup: PolicyRule = {
   id: "network-default-sg",
   rationale: "The default security group allows all traffic between its members; we adopt it and empty it.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   reference: "checkov CKV2_AWS_12",
   resources(context) {
@@ -835,7 +834,7 @@ export const networkDefaultSecurityGroup: PolicyRule = {
 export const networkPublicIp: PolicyRule = {
   id: "network-public-ip",
   rationale: "Nothing gets a public IP address just by being launched.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   reference: "checkov CKV_AWS_130",
   resources({ resources }) {
@@ -856,7 +855,7 @@ export const networkPublicIp: PolicyRule = {
 export const networkOpenIngress: PolicyRule = {
   id: "network-open-ingress",
   rationale: "Only a load balancer's HTTPS listener may be reached from anywhere.",
-  promise: Promise_.private,
+  promise: PROMISES.private,
   severity: "error",
   reference: "trivy AVD-AWS-0107",
   resources({ resources }) {
@@ -896,7 +895,7 @@ export const networkOpenIngress: PolicyRule = {
 export const moduleRemote: PolicyRule = {
   id: "module-remote",
   rationale: "A registry or git module is not read before the plan; only the plan rules judge what it creates.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "warning",
   tree({ tree }) {
     return tree.instances.flatMap((instance) =>
@@ -925,7 +924,7 @@ export const moduleRemote: PolicyRule = {
 export const destructionProtected: PolicyRule = {
   id: "destruction-protected",
   rationale: "A cluster, registry, account, key or state bucket lost cannot be recreated as it was.",
-  promise: Promise_.isolation,
+  promise: PROMISES.isolation,
   severity: "error",
   plan({ plan, acknowledgedDestructions }) {
     return unacknowledgedDestructions(protectedDestructions(plan), acknowledgedDestructions).map((destruction) => ({

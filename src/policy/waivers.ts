@@ -3,7 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { Finding } from "./index.js";
-import { Promise_, type PolicyRule } from "./rules.js";
+import { PROMISES, type PolicyRule } from "./rules.js";
 
 /** Where waivers live: one file at the top of the terraform tree, reviewed like the HCL beside it. */
 export const WAIVERS_FILE = "policy-waivers.json";
@@ -50,7 +50,7 @@ export interface WaiversFile {
 export const waiverValid: PolicyRule = {
   id: "waiver-valid",
   rationale: "A waiver without a reason, or past its expiry, hides a broken promise nobody answers for.",
-  promise: Promise_.audit,
+  promise: PROMISES.audit,
   severity: "error",
 };
 
