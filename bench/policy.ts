@@ -110,12 +110,21 @@ function timeCli(args: string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function runPolicy(root: string): number {
+/** Loaded with --import into the measured process: reports the CPU time it used, which a busy machine inflates far less than wall time. */
+const CPU_HOOK = 'process.on("exit", () => { const { user, system } = process.cpuUsage(); process.stderr.write(`\\ncpu-ms ${(user + system) / 1000}\\n`); });\n';
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function runPolicy(root: string, hook: string): Timing {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [INFRA, "policy", "--env", "dev", "--root", root, "--quiet", "--json"], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const result = spawnSync(process.execPath, ["--import", hook, INFRA, "policy", "--env", "dev", "--root", root, "--quiet", "--json"], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`infra policy exited ${result.status}: ${result.stderr.toString().slice(-2000)}${result.stdout.toString().slice(0, 2000)}`);
-  return ms;
+  const cpuMs = Number(/cpu-ms ([\d.]+)/.exec(result.stderr.toString())?.[1] ?? Number.NaN);
+  return { wallMs, cpuMs };
 }
 
 async function benchStatic(): Promise<void> {
@@ -124,19 +133,22 @@ async function benchStatic(): Promise<void> {
     const root = path.join(workspace, "terraform");
     const { files, bytes } = await generateTree(root);
     const cache = path.join(root, ".infra", "hcl");
-    const cold: number[] = [];
-    const warm: number[] = [];
+    const hook = path.join(workspace, "cpu-hook.mjs");
+    await writeFile(hook, CPU_HOOK);
+    const cold: Timing[] = [];
+    const warm: Timing[] = [];
     for (let run = 0; run < RUNS; run += 1) {
       await rm(cache, { recursive: true, force: true });
-      cold.push(runPolicy(root));
-      warm.push(runPolicy(root));
+      cold.push(runPolicy(root, hook));
+      warm.push(runPolicy(root, hook));
     }
     if (!(await stat(cache).catch(() => undefined))?.isDirectory()) throw new Error("the parse cache was not written");
-    const [coldMs, warmMs] = [median(cold), median(warm)];
+    const [coldMs, warmMs] = [median(cold.map((t) => t.wallMs)), median(warm.map((t) => t.wallMs))];
+    const [coldCpu, warmCpu] = [median(cold.map((t) => t.cpuMs)), median(warm.map((t) => t.cpuMs))];
     const startup = median(Array.from({ length: RUNS }, () => timeCli(["--help"])));
     console.log(`static policy, ${files} .tf files (${(bytes / 1e6).toFixed(2)} MB), infra policy in a fresh process (median of ${RUNS}):`);
-    console.log(`  cold (empty parse cache): ${coldMs.toFixed(0)} ms (target <= 5000 ms) ${coldMs <= 5000 ? "OK" : "OVER TARGET"}`);
-    console.log(`  warm (parse cache filled): ${warmMs.toFixed(0)} ms (target <= 500 ms) ${warmMs <= 500 ? "OK" : "OVER TARGET"}`);
+    console.log(`  cold (empty parse cache): ${coldMs.toFixed(0)} ms wall, ${coldCpu.toFixed(0)} ms CPU (target <= 5000 ms) ${coldMs <= 5000 ? "OK" : "OVER TARGET"}`);
+    console.log(`  warm (parse cache filled): ${warmMs.toFixed(0)} ms wall, ${warmCpu.toFixed(0)} ms CPU (target <= 500 ms) ${warmMs <= 500 ? "OK" : "OVER TARGET"}`);
     console.log(`  (both include starting the CLI: \`infra --help\` takes ${startup.toFixed(0)} ms here; load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores)`);
   } finally {
     await rm(workspace, { recursive: true, force: true });
