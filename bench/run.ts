@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchReview } from "./review.js";
+import { benchPolicy } from "./policy.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const INFRA = path.join(REPO, "bin", "infra.js");
@@ -88,3 +89,4 @@ console.log(`terraform: ${execFileSync("terraform", ["version", "-json"]).toStri
 await benchPlan();
 benchHelp();
 await benchReview();
+await benchPolicy();

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { BundleError } from "../errors.js";
 import type { Finding } from "../policy/index.js";
+import type { PolicyVerdict } from "../policy/report.js";
 import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
 import type { FileDigests } from "./digest.js";
@@ -19,6 +20,8 @@ export interface Manifest extends PlanHeader {
   hasChanges: boolean;
   counts: ChangeCounts;
   findings: Finding[];
+  /** The policy verdict: a failed bundle is kept for review, and apply refuses it. Absent in bundles older than policies. */
+  policy?: PolicyVerdict;
   files: FileDigests;
 }
 

@@ -36,6 +36,11 @@ export interface ParseOptions {
 
 /** Parses one file; the same content is parsed once however often and by however many runs. */
 export async function parseHclFile(file: string, options: ParseOptions): Promise<HclBody> {
+  return (await parseHclFileWithText(file, options)).body;
+}
+
+/** The same, with the text that was parsed (for line numbers), read once. */
+export async function parseHclFileWithText(file: string, options: ParseOptions): Promise<{ body: HclBody; text: string }> {
   const text = await readFile(file, "utf8");
   const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
   let parsed = parsedByContent.get(key);
@@ -45,7 +50,7 @@ export async function parseHclFile(file: string, options: ParseOptions): Promise
     // A failed parse is not remembered: the next caller gets its own error for its own file.
     parsed.catch(() => parsedByContent.delete(key));
   }
-  return parsed;
+  return { body: await parsed, text };
 }
 
 async function parseOrReadCache(file: string, text: string, key: string, options: ParseOptions): Promise<HclBody> {
@@ -69,10 +74,25 @@ async function readCached(cacheFile: string): Promise<HclBody | undefined> {
 }
 
 /** Written then renamed, so a concurrent reader (another infra process) sees a whole entry or none. */
+const createdCacheDirs = new Map<string, Promise<unknown>>();
+
 async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
-  await mkdir(path.dirname(cacheFile), { recursive: true });
+  const dir = path.dirname(cacheFile);
+  // Once per run, not once per file: a cold tree of a thousand files would otherwise pay a thousand mkdirs.
+  let created = createdCacheDirs.get(dir);
+  if (!created) {
+    created = mkdir(dir, { recursive: true });
+    createdCacheDirs.set(dir, created);
+    created.catch(() => createdCacheDirs.delete(dir));
+  }
+  await created;
   const partial = `${cacheFile}.${process.pid}.${randomUUID()}.partial`;
-  await writeFile(partial, JSON.stringify(body));
+  const text = JSON.stringify(body);
+  await writeFile(partial, text).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true }); // the cache was removed while this run was using it
+    await writeFile(partial, text);
+  });
   await rename(partial, cacheFile);
 }
 

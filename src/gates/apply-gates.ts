@@ -6,6 +6,7 @@ import type { IrregularEntry } from "../bundle/listing.js";
 import type { Manifest } from "../bundle/manifest.js";
 import type { Receipt } from "../bundle/receipt.js";
 import { compareDigests, describeIntegrity } from "./integrity.js";
+import { policyGate } from "./policy-gate.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
 export interface ApplyGateInput {
@@ -126,7 +127,7 @@ export const notYetAppliedGate: ApplyGate = {
  * The gates every apply passes, in order. Identity (STS), promotion and approval gates
  * join this list; apply itself does not change.
  */
-export const defaultApplyGates: readonly ApplyGate[] = [environmentGate, integrityGate, terraformVersionGate, notYetAppliedGate];
+export const defaultApplyGates: readonly ApplyGate[] = [environmentGate, integrityGate, terraformVersionGate, notYetAppliedGate, policyGate];
 
 /** Runs every gate; stops at the first refusal so its error is the one the user sees. */
 export async function evaluateGates(gates: readonly ApplyGate[], input: ApplyGateInput): Promise<GateDecision[]> {

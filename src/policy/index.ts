@@ -1,54 +1,81 @@
-import type { Environment } from "../config/environment.js";
+import type { PlanJson } from "../review/plan-json.js";
+import { hclResources, type PolicyTree } from "./hcl-tree.js";
+import { planResources } from "./plan-resources.js";
+import { policyRules, type PolicyRule, type RuleEnvironment, type Severity, type Violation } from "./rules.js";
+
+export { loadPolicyTree, type PolicyTree } from "./hcl-tree.js";
+export { policyRules, promisedRegion, type PolicyRule, type Severity } from "./rules.js";
 
 export interface Finding {
   rule: string;
-  severity: "error" | "warning";
+  severity: Severity;
   message: string;
-  /** The file to edit, when the rule can name one. */
+  /** The compliance-page sentence the rule keeps. */
+  promise?: string;
+  /** The resource or module address, when the finding is about one. */
+  address?: string;
+  /** The file to edit, when the rule can name one, and the line in it. */
   file?: string;
+  line?: number;
+  /** Found on the HCL before a plan, or on the plan. */
+  source?: "hcl" | "plan";
+  /** Set when a waiver in force covers the finding: it is shown, but blocks nothing. */
+  waived?: { reason: string; expires: string };
 }
 
-/** A rule over parsed HCL, run before terraform plans anything. Pure: data in, findings out. */
-export interface StaticRule {
-  id: string;
-  /** The compliance-page sentence the rule enforces. */
-  promise: string;
-  check(environment: Environment): Finding[];
+/** Every finding of the rules over one environment's parsed HCL (roots and the modules they call). */
+export function evaluateTree(tree: PolicyTree, rules: readonly PolicyRule[] = policyRules): Finding[] {
+  const context = { tree, environment: tree.environment, resources: hclResources(tree), source: "hcl" as const };
+  return rules.flatMap((rule) => [...(rule.resources?.(context) ?? []), ...(rule.tree?.(context) ?? [])].map((violation) => toFinding(rule, violation, "hcl")));
 }
 
-/** Production runs only in us-east-2; development and testing only in eu-central-1. */
-const PRODUCTION_NAMES = new Set(["prod", "production"]);
-export const PRODUCTION_REGION = "us-east-2";
-export const NON_PRODUCTION_REGION = "eu-central-1";
-
-export const regionPromise: StaticRule = {
-  id: "region-promise",
-  promise: "production only in us-east-2, development and testing only in eu-central-1",
-  check(environment) {
-    const expected = PRODUCTION_NAMES.has(environment.name) ? PRODUCTION_REGION : NON_PRODUCTION_REGION;
-    if (environment.region === expected) return [];
-    return [
-      {
-        rule: this.id,
-        severity: "error",
-        message: `environment "${environment.name}" is in ${environment.region}, but the compliance page promises ${expected} for it`,
-        file: environment.factsFile,
-      },
-    ];
-  },
-};
-
-/** The rules `infra check` and `infra plan` run. The policies issue adds to this list. */
-export const staticRules: readonly StaticRule[] = [regionPromise];
-
-export function evaluateStaticRules(rules: readonly StaticRule[], environment: Environment): Finding[] {
-  return rules.flatMap((rule) => rule.check(environment));
+export interface PlanPolicyInput {
+  plan: PlanJson;
+  environment: RuleEnvironment;
+  /** Addresses whose deletion or replacement is acknowledged. */
+  acknowledgedDestructions?: readonly string[];
 }
 
+/** Every finding of the rules over a plan JSON (values after the change, modules expanded). */
+export function evaluatePlan(input: PlanPolicyInput, rules: readonly PolicyRule[] = policyRules): Finding[] {
+  const context = {
+    plan: input.plan,
+    environment: input.environment,
+    resources: planResources(input.plan),
+    source: "plan" as const,
+    acknowledgedDestructions: input.acknowledgedDestructions ?? [],
+  };
+  return rules.flatMap((rule) => [...(rule.resources?.(context) ?? []), ...(rule.plan?.(context) ?? [])].map((violation) => toFinding(rule, violation, "plan")));
+}
+
+/**
+ * HCL and plan findings together; a plan finding the HCL already reported for the same rule
+ * and resource (the plan adds only the instance key) is dropped, keeping the one with a line.
+ */
+export function mergeFindings(hcl: readonly Finding[], plan: readonly Finding[]): Finding[] {
+  const seen = new Set(hcl.map((finding) => `${finding.rule}|${finding.address ?? ""}`));
+  return [...hcl, ...plan.filter((finding) => !seen.has(`${finding.rule}|${withoutInstanceKeys(finding.address ?? "")}`))];
+}
+
+function withoutInstanceKeys(address: string): string {
+  return address.replace(/\[(?:"(?:[^"\\]|\\.)*"|\d+)\]/g, "");
+}
+
+function toFinding(rule: PolicyRule, violation: Violation, source: "hcl" | "plan"): Finding {
+  return { rule: rule.id, severity: rule.severity, message: violation.message, promise: rule.promise, ...pick(violation), source };
+}
+
+function pick({ address, file, line }: Violation): Pick<Finding, "address" | "file" | "line"> {
+  return { ...(address ? { address } : {}), ...(file ? { file } : {}), ...(line !== undefined ? { line } : {}) };
+}
+
+/** Errors not covered by a waiver: what fails `infra check` and marks a bundle failed. */
 export function blockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((finding) => finding.severity === "error");
+  return findings.filter((finding) => finding.severity === "error" && !finding.waived);
 }
 
 export function describeFinding(finding: Finding): string {
-  return `[${finding.rule}] ${finding.message}${finding.file ? ` (${finding.file})` : ""}`;
+  const where = finding.file ? ` (${finding.file}${finding.line !== undefined ? ` line ${finding.line}` : ""})` : "";
+  const waived = finding.waived ? ` [waived until ${finding.waived.expires}: ${finding.waived.reason}]` : "";
+  return `[${finding.rule}] ${finding.message}${where}${waived}`;
 }

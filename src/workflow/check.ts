@@ -4,9 +4,10 @@ import path from "node:path";
 import { envsDir, listEnvironments, parseDirectory, readEnvironment, unknownEnvironment } from "../config/environment.js";
 import { InfraError, TerraformError } from "../errors.js";
 import { exec, findExecutable } from "../process.js";
-import { blockingFindings, describeFinding, evaluateStaticRules, staticRules } from "../policy/index.js";
+import { blockingFindings, describeFinding } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
 import { readOptions, requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { reportFor, staticFindings } from "./policy.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -78,9 +79,14 @@ async function checkFormat(context: WorkflowContext): Promise<CheckStep> {
 async function checkEnvironment(context: WorkflowContext, env: string): Promise<CheckStep[]> {
   const target = path.join("envs", env);
   let findings: string[] = [];
+  let notes: string[] = [];
   const config = await timed("config", target, async () => {
     const environment = await readEnvironment(context.root, env, readOptions(context));
-    findings = blockingFindings(evaluateStaticRules(staticRules, environment)).map(describeFinding);
+    const report = await reportFor(context, environment, await staticFindings(context, environment));
+    const blocking = blockingFindings(report.findings);
+    findings = blocking.map(describeFinding);
+    // Warnings and waived findings do not fail the step, but are listed with it.
+    notes = report.findings.filter((finding) => !blocking.includes(finding)).map(describeFinding);
     return { status: "passed" };
   });
   if (config.status !== "passed") return [config];
@@ -89,8 +95,8 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
     target,
     durationMs: 0,
     ...(findings.length === 0
-      ? { status: "passed" }
-      : { status: "failed", reason: `${findings.length} finding(s)`, details: findings }),
+      ? { status: "passed", ...(notes.length > 0 ? { details: notes } : {}) }
+      : { status: "failed", reason: `${findings.length} finding(s)`, details: [...findings, ...notes] }),
   };
   return [config, policy];
 }

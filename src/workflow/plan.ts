@@ -1,18 +1,19 @@
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Environment } from "../config/environment.js";
-import { RefusedError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
 import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { checkOut, commitStaging, createStaging } from "../bundle/out.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
 import { readRevision } from "../git.js";
-import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
+import { mergeFindings } from "../policy/index.js";
+import { renderPolicyMarkdown, verdictOf, type PolicyReport } from "../policy/report.js";
+import { parsePlanJson } from "../review/plan-json.js";
 import type { PlanHeader } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
@@ -20,12 +21,15 @@ export interface PlanInput {
   env: string;
   /** Bundle directory; replaced whole only once the new bundle is complete. */
   out: string;
+  /** Addresses of protected resources the plan may delete or replace (`--allow-destroy`). */
+  allowDestroy?: readonly string[];
 }
 
 export interface PlanResult {
   bundle: string;
   manifest: Manifest;
   summary: Summary;
+  policy: PolicyReport;
 }
 
 export function defaultBundleDir(env: string): string {
@@ -35,7 +39,8 @@ export function defaultBundleDir(env: string): string {
 export async function plan(context: WorkflowContext, input: PlanInput): Promise<PlanResult> {
   const { logger } = context;
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
-  const findings = refuseOnPolicy(environment);
+  // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
+  const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
   const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
@@ -52,6 +57,8 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
       Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
     );
+    const planJson = parsePlanJson(planJsonText, "terraform show -json");
+    const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
     const header: PlanHeader = {
       env: environment.name,
       region: environment.region,
@@ -64,7 +71,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       writeBundleFiles(out, async () => {
         await copyFile(planFile, path.join(staging, BundleFile.plan));
         await chmod(path.join(staging, BundleFile.plan), 0o600);
-        return writeReviewArtifacts(staging, planJsonText, planText, header);
+        return writeReviewArtifacts(staging, planJson, planText, header, renderPolicyMarkdown(policy));
       }),
     );
     const files = await digestDirectory(staging, UNDIGESTED_FILES);
@@ -78,14 +85,15 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       planDigest,
       hasChanges: summary.hasChanges,
       counts: summary.counts,
-      findings,
+      findings: policy.findings,
+      policy: verdictOf(policy),
       files,
     };
     await writeBundleFiles(out, async () => {
       await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`, BUNDLE_FILE_MODE);
       await commitStaging(staging, out);
     });
-    return { bundle: out, manifest, summary };
+    return { bundle: out, manifest, summary, policy };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
@@ -99,16 +107,4 @@ async function writeBundleFiles<T>(out: string, work: () => Promise<T>): Promise
   return work().catch((error: unknown) => {
     throw fileSystemError(error, `cannot write the plan bundle ${displayPath(out)}`, "free space or choose a writable place with --out DIR, then plan again");
   });
-}
-
-function refuseOnPolicy(environment: Environment): Finding[] {
-  const findings = evaluateStaticRules(staticRules, environment);
-  const blocking = blockingFindings(findings);
-  if (blocking.length > 0) {
-    throw new RefusedError(
-      `policy refused to plan ${environment.name}:\n${blocking.map((finding) => `  ${describeFinding(finding)}`).join("\n")}`,
-      "change the configuration so it keeps the promise; `infra check` lists every finding",
-    );
-  }
-  return findings;
 }

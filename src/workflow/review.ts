@@ -6,8 +6,9 @@ import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
 import { BundleError, UsageError } from "../errors.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
+import { policyReport, type PolicyReport } from "../policy/report.js";
 import { renderHtml } from "../review/html.js";
-import { parsePlanJson } from "../review/plan-json.js";
+import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
 import { parseSummaryJson, summaryDocument } from "../review/summary-file.js";
@@ -32,6 +33,8 @@ export type ReviewResult =
       running?: ApplyMarker;
       /** An apply infra did not see to its end, recorded by this review from terraform's log. */
       recovered?: SettledApply;
+      /** The policy verdict the plan recorded, with its findings and waivers (absent in bundles made before policies). */
+      policy?: PolicyReport;
     }
   | { kind: "plan"; planFile: string; summary: Summary };
 
@@ -65,6 +68,7 @@ async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
     receipt,
     ...(unfinished && !("outcome" in unfinished) ? { running: unfinished.marker } : {}),
     ...(unfinished && "outcome" in unfinished ? { recovered: unfinished } : {}),
+    ...(manifest.policy ? { policy: policyReport(manifest.findings ?? [], manifest.policy.waivers) } : {}),
   };
 }
 
@@ -106,17 +110,17 @@ export async function writeReview(out: string, text: string, target: string): Pr
 
 /**
  * Everything a bundle holds for reviewers, from terraform's two show outputs: plan.redacted.json
- * (masked, swept, compact), plan.txt (swept), summary.md, summary.json and report.html.
+ * (masked, swept, compact), plan.txt (swept), summary.md (with `markdownAppendix`, e.g. the policy
+ * section, at its end), summary.json and report.html.
  */
-export async function writeReviewArtifacts(dir: string, planJsonText: string, planText: string, header: PlanHeader): Promise<Summary> {
-  const plan = parsePlanJson(planJsonText, "terraform show -json");
+export async function writeReviewArtifacts(dir: string, plan: PlanJson, planText: string, header: PlanHeader, markdownAppendix = ""): Promise<Summary> {
   const redaction = createRedaction(plan);
   const summary = summarizePlan(plan, redaction);
   const write = (name: string, text: string) => writeFile(path.join(dir, name), text, BUNDLE_FILE_MODE);
   await Promise.all([
     write(BundleFile.redactedJson, `${redaction.json()}\n`),
     write(BundleFile.text, redaction.sweepText(planText)),
-    write(BundleFile.summaryMarkdown, renderReview(summary, header, "md", { fullReport: `${BundleFile.report} in the plan bundle` })),
+    write(BundleFile.summaryMarkdown, renderReview(summary, header, "md", { fullReport: `${BundleFile.report} in the plan bundle` }) + markdownAppendix),
     write(BundleFile.summaryJson, renderReview(summary, header, "json")),
     write(BundleFile.report, renderReview(summary, header, "html")),
   ]);

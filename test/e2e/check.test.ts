@@ -114,9 +114,11 @@ describe("infra check", () => {
     const policy = parse(run.stdout).steps.find((s) => s.step === "policy" && s.target === "envs/prod");
     expect(policy?.status).toBe("failed");
     expect(policy?.details?.[0]).toContain('environment "prod" is in eu-west-1, but the compliance page promises us-east-2');
+    expect(policy?.details?.[0]).toMatch(/environment\.tf line 3\)$/);
+    // plan still writes the bundle, marked failed, for the reviewer (test/e2e/policy.test.ts)
     const plan = await runInfra(["plan", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
     expect(plan.code).toBe(1);
-    expect(plan.stderr).toContain("policy refused to plan prod");
+    expect(plan.stdout).toContain("policy FAILED");
   });
 
   it("reports a root whose providers cannot be downloaded as skipped, with the reason", async (context) => {

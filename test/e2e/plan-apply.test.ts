@@ -80,7 +80,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
     const receipt = await readJson<Receipt>(path.join(bundle, "receipt.json"));
     expect(receipt).toMatchObject({ env: "dev", outcome: "applied", planDigest: manifest.planDigest, commit: null });
-    expect(receipt.gates.map((gate) => gate.gate)).toEqual(["environment", "integrity", "terraform-version", "not-yet-applied"]);
+    expect(receipt.gates.map((gate) => gate.gate)).toEqual(["environment", "integrity", "terraform-version", "not-yet-applied", "policy"]);
     expect(JSON.parse(run.stdout)).toMatchObject({ receipt: { outcome: "applied" } });
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });

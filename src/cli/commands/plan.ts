@@ -4,6 +4,7 @@ import { createContext, printResult, withCommonOptions, type CommonOptions } fro
 interface PlanArgs extends CommonOptions {
   env: string;
   out?: string;
+  "allow-destroy": string[];
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -13,15 +14,23 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     withCommonOptions(yargs)
       .option("env", { type: "string", demandOption: true, describe: "Environment to plan: a folder under <root>/envs" })
       .option("out", { type: "string", describe: "Bundle directory [default: artifacts/<env>]" })
+      .option("allow-destroy", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Address of a protected resource (cluster, registry, account, key, state bucket) this plan may delete or replace (repeatable)",
+      })
       .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries"),
   handler: async (args) => {
-    const [{ plan, defaultBundleDir }, { renderText }] = await Promise.all([
+    const [{ plan, defaultBundleDir }, { renderText }, { renderPolicyText }] = await Promise.all([
       import("../../workflow/plan.js"),
       import("../../review/render.js"),
+      import("../../policy/report.js"),
     ]);
-    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env) });
-    printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary }, () =>
-      `${renderText(result.summary, result.manifest)}\nbundle: ${result.bundle}\n`,
+    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env), allowDestroy: args["allow-destroy"] });
+    printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary, policy: result.policy }, () =>
+      `${renderText(result.summary, result.manifest)}\n${renderPolicyText(result.policy)}bundle: ${result.bundle}${result.policy.status === "failed" ? " (marked failed: written for review, apply will refuse it)" : ""}\n`,
     );
+    if (result.policy.status === "failed") process.exitCode = 1;
   },
 };

@@ -30,10 +30,11 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review, renderReview, headerOf, writeReview }, { describeIntegrity }, { describeSettled }] = await Promise.all([
+    const [{ review, renderReview, headerOf, writeReview }, { describeIntegrity }, { describeSettled }, { renderPolicyText }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../gates/integrity.js"),
       import("../../workflow/unfinished-apply.js"),
+      import("../../policy/report.js"),
     ]);
     const result = await review(args.target);
     // Recorded from terraform's log: the user must hear it even with --quiet or --json.
@@ -41,7 +42,7 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
     const rendered = renderReview(result.summary, headerOf(result), args.format, { detail: args.detail });
     const trailer =
       result.kind === "bundle" && args.format === "text"
-        ? `\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\napply: ${applyState(result)}\n`
+        ? `${result.policy ? `\n${renderPolicyText(result.policy)}` : ""}\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\napply: ${applyState(result)}\n`
         : "";
     if (args.out) {
       await writeReview(args.out, rendered, args.target);

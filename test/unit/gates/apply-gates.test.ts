@@ -43,6 +43,7 @@ const MANIFEST: Manifest = {
   hasChanges: true,
   counts: { add: 1, change: 0, destroy: 0, replace: 0 },
   findings: [],
+  policy: { status: "passed", errors: 0, warnings: 0, waivers: [] },
   files: FILES,
 };
 
@@ -193,6 +194,7 @@ describe("evaluateGates", () => {
       ["integrity", true],
       ["terraform-version", true],
       ["not-yet-applied", true],
+      ["policy", true],
     ]);
   });
 

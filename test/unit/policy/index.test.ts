@@ -1,78 +1,53 @@
 import { describe, expect, it } from "vitest";
-import type { Environment } from "../../../src/config/environment.js";
-import {
-  blockingFindings,
-  describeFinding,
-  evaluateStaticRules,
-  regionPromise,
-  staticRules,
-  type Finding,
-} from "../../../src/policy/index.js";
+import { blockingFindings, describeFinding, mergeFindings, policyRules, promisedRegion, type Finding } from "../../../src/policy/index.js";
+import { ruleKinds } from "../../../src/policy/rules.js";
 
-function environment(name: string, region: string): Environment {
-  return {
-    name,
-    root: "/repo/terraform",
-    dir: `/repo/terraform/envs/${name}`,
-    factsFile: `/repo/terraform/envs/${name}/environment.tf`,
-    region,
-    accountId: "123456789012",
-    promotedFrom: null,
-    backend: null,
-    files: [],
-  };
-}
-
-describe("regionPromise", () => {
-  it("returns no findings for prod in us-east-2", () => {
-    expect(regionPromise.check(environment("prod", "us-east-2"))).toEqual([]);
-  });
-
-  it("returns no findings for dev in eu-central-1", () => {
-    expect(regionPromise.check(environment("dev", "eu-central-1"))).toEqual([]);
-  });
-
-  it("returns an error for prod outside us-east-2", () => {
-    expect(regionPromise.check(environment("prod", "eu-central-1"))).toEqual([
-      {
-        rule: "region-promise",
-        severity: "error",
-        message: 'environment "prod" is in eu-central-1, but the compliance page promises us-east-2 for it',
-        file: "/repo/terraform/envs/prod/environment.tf",
-      },
-    ]);
-  });
-
-  it("returns an error for dev outside eu-central-1", () => {
-    const findings = regionPromise.check(environment("dev", "us-east-2"));
-    expect(findings).toHaveLength(1);
-    expect(findings[0]?.message).toBe('environment "dev" is in us-east-2, but the compliance page promises eu-central-1 for it');
-  });
-
-  it("treats 'production' as production and any other name as non-production", () => {
-    expect(regionPromise.check(environment("production", "us-east-2"))).toEqual([]);
-    expect(regionPromise.check(environment("staging", "us-east-2"))[0]?.severity).toBe("error");
+describe("promisedRegion", () => {
+  it("promises us-east-2 to production and eu-central-1 to every other environment", () => {
+    expect(promisedRegion("prod")).toBe("us-east-2");
+    expect(promisedRegion("production")).toBe("us-east-2");
+    expect(promisedRegion("dev")).toBe("eu-central-1");
+    expect(promisedRegion("staging")).toBe("eu-central-1");
   });
 });
 
-describe("evaluateStaticRules", () => {
-  it("returns the findings of every rule", () => {
-    expect(evaluateStaticRules(staticRules, environment("dev", "us-west-2")).map((finding) => finding.rule)).toEqual(["region-promise"]);
+describe("policyRules", () => {
+  it("gives every rule a unique id, a rationale, a promise and at least one kind", () => {
+    const ids = policyRules.map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of policyRules) {
+      expect(rule.rationale.length, rule.id).toBeGreaterThan(10);
+      expect(rule.promise.length, rule.id).toBeGreaterThan(10);
+      expect(ruleKinds(rule).length, rule.id).toBeGreaterThan(0);
+    }
   });
 });
 
 describe("blockingFindings and describeFinding", () => {
   const findings: Finding[] = [
     { rule: "a", severity: "warning", message: "soft" },
-    { rule: "b", severity: "error", message: "hard", file: "main.tf" },
+    { rule: "b", severity: "error", message: "hard", file: "main.tf", line: 7 },
+    { rule: "c", severity: "error", message: "excused", waived: { reason: "migration", expires: "2026-12-31" } },
   ];
 
-  it("keeps only errors", () => {
+  it("keeps only errors no waiver covers", () => {
     expect(blockingFindings(findings).map((finding) => finding.rule)).toEqual(["b"]);
   });
 
-  it("formats rule, message and file", () => {
-    expect(describeFinding(findings[1] as Finding)).toBe("[b] hard (main.tf)");
+  it("formats rule, message, file and line, and a waiver", () => {
+    expect(describeFinding(findings[1] as Finding)).toBe("[b] hard (main.tf line 7)");
     expect(describeFinding(findings[0] as Finding)).toBe("[a] soft");
+    expect(describeFinding(findings[2] as Finding)).toBe("[c] excused [waived until 2026-12-31: migration]");
+  });
+});
+
+describe("mergeFindings", () => {
+  it("drops a plan finding the HCL already reported for the same rule and resource, keeping other plan findings", () => {
+    const hcl: Finding[] = [{ rule: "ecr-force-delete", severity: "error", message: "hcl", address: "module.ecr.aws_ecr_repository.this", line: 3 }];
+    const plan: Finding[] = [
+      { rule: "ecr-force-delete", severity: "error", message: "plan", address: 'module.ecr.aws_ecr_repository.this["api"]' },
+      { rule: "ecr-immutable-tags", severity: "error", message: "plan only", address: 'module.ecr.aws_ecr_repository.this["api"]' },
+    ];
+    expect(mergeFindings(hcl, plan).map((finding) => finding.message)).toEqual(["hcl", "plan only"]);
   });
 });

@@ -1,0 +1,82 @@
+/**
+ * One view of a resource, whether it comes from the parsed HCL (before a plan) or from a plan's
+ * `resource_changes` (after): most rules are written once, against this view, and run on both.
+ */
+
+/** A value that exists but is not known here: an expression HCL alone cannot resolve, or "known after apply". */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+export type Unknown = typeof UNKNOWN;
+
+/** A resource another resource points at: its module address and its module-local `type.name`. */
+export interface ResourceRef {
+  module: string;
+  local: string;
+}
+
+export interface PolicyResource {
+  type: string;
+  name: string;
+  /** Module address (`module.platform.module.eks`), "" for the root module. */
+  module: string;
+  /** Full address; from a plan it carries the instance key. */
+  address: string;
+  /** Where it is written, for HCL findings. */
+  file?: string;
+  /**
+   * Every value at a dotted path; a list of nested blocks on the way contributes each block.
+   * `undefined` entries never appear: an absent attribute yields no values.
+   */
+  values(path: string): Array<unknown>;
+  /** The resources an attribute's expression refers to (resolved through variables and module outputs in HCL). */
+  references(path: string): ResourceRef[];
+  /** The expression text at a path, resolved as far as HCL goes (empty for a plan). */
+  sources(path: string): string[];
+  /** The line of an attribute, for HCL findings. */
+  lineOf(path: string): number | undefined;
+}
+
+/** The first value at a path: `undefined` when absent (the provider's default applies). */
+export function valueOf(resource: PolicyResource, path: string): unknown {
+  return resource.values(path)[0];
+}
+
+export function refOf(resource: PolicyResource): ResourceRef {
+  return { module: resource.module, local: `${resource.type}.${resource.name}` };
+}
+
+/** The resources of `type` whose `attribute` refers to `target` (same module), or holds the same known id or name. */
+export function resourcesReferring(
+  resources: readonly PolicyResource[],
+  type: string,
+  attributes: readonly string[],
+  target: PolicyResource,
+  sameValue?: { targetPath: string; path: string },
+): PolicyResource[] {
+  const wanted = refOf(target);
+  const targetValue = sameValue ? valueOf(target, sameValue.targetPath) : undefined;
+  return resources.filter((resource) => {
+    if (resource.type !== type) return false;
+    const refers = attributes.some((attribute) =>
+      resource.references(attribute).some((ref) => ref.module === wanted.module && ref.local === wanted.local),
+    );
+    if (refers) return true;
+    return sameValue !== undefined && typeof targetValue === "string" && valueOf(resource, sameValue.path) === targetValue;
+  });
+}
+
+/** The resources an attribute refers to, looked up among `resources`. */
+export function referencedResources(resources: readonly PolicyResource[], from: PolicyResource, path: string): PolicyResource[] {
+  const refs = from.references(path);
+  return resources.filter((resource) => refs.some((ref) => ref.module === resource.module && ref.local === `${resource.type}.${resource.name}`));
+}
+
+/** `aws_x.y` references inside an expression's text (not `data.aws_x.y`). */
+export function resourceReferencesIn(expression: string): string[] {
+  const found = new Set<string>();
+  for (const match of expression.matchAll(/(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)/g)) found.add(`${match[1]}.${match[2]}`);
+  return [...found];
+}
+
+export function isKnown(value: unknown): boolean {
+  return value !== UNKNOWN && value !== undefined;
+}

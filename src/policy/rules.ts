@@ -1,0 +1,980 @@
+import path from "node:path";
+import { labeledBlocksOf, type HclBody } from "../config/hcl.js";
+import type { PlanJson } from "../review/plan-json.js";
+import { protectedDestructions, unacknowledgedDestructions } from "./destruction.js";
+import { findBlock, lineAt, resolve, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
+import {
+  referencedResources,
+  resourcesReferring,
+  UNKNOWN,
+  valueOf,
+  type PolicyResource,
+} from "./resources.js";
+
+export type Severity = "error" | "warning";
+
+/** The sentences of the compliance page; every rule keeps one. */
+export const PROMISES = {
+  region: "Production only in us-east-2; development and testing only in eu-central-1.",
+  isolation: "One account and one cluster per environment, fully isolated.",
+  private: "Clusters reachable only inside the cloud network.",
+  images: "Images immutable, scanned on push, kept in the environment's own region.",
+  audit: "Everything auditable.",
+} as const;
+
+/** Production runs only in us-east-2; development and testing only in eu-central-1. */
+const PRODUCTION_NAMES = new Set(["prod", "production"]);
+export const PRODUCTION_REGION = "us-east-2";
+export const NON_PRODUCTION_REGION = "eu-central-1";
+
+export function promisedRegion(envName: string): string {
+  return PRODUCTION_NAMES.has(envName) ? PRODUCTION_REGION : NON_PRODUCTION_REGION;
+}
+
+/** What a rule found; the evaluator adds rule id, severity and promise. */
+export interface Violation {
+  message: string;
+  address?: string;
+  file?: string;
+  line?: number;
+}
+
+export interface RuleEnvironment {
+  name: string;
+  region: string;
+  accountId: string;
+}
+
+export interface ResourceContext {
+  environment: RuleEnvironment;
+  resources: readonly PolicyResource[];
+  /** "hcl" before a plan (unknown values are left to the plan), "plan" after. */
+  source: "hcl" | "plan";
+}
+
+export interface TreeContext extends ResourceContext {
+  tree: PolicyTree;
+}
+
+export interface PlanContext extends ResourceContext {
+  plan: PlanJson;
+  /** Addresses whose deletion or replacement was acknowledged (`--allow-destroy ADDRESS`). */
+  acknowledgedDestructions: readonly string[];
+}
+
+export interface PolicyRule {
+  id: string;
+  /** One line: why the rule exists. */
+  rationale: string;
+  /** The compliance-page sentence it keeps. */
+  promise: string;
+  severity: Severity;
+  /** The matching checkov or trivy check, where one exists. */
+  reference?: string;
+  /** Over resources: runs on the HCL before a plan and on the plan after. */
+  resources?(context: ResourceContext): Violation[];
+  /** Over the parsed HCL tree only (providers, backends, facts). */
+  tree?(context: TreeContext): Violation[];
+  /** Over a plan only (deletions, resolved ARNs). */
+  plan?(context: PlanContext): Violation[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------------
+
+function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
+  return resources.filter((resource) => types.includes(resource.type));
+}
+
+function at(resource: PolicyResource, attribute: string, message: string): Violation {
+  const line = resource.lineOf(attribute);
+  return {
+    message,
+    address: resource.address,
+    ...(resource.file ? { file: resource.file } : {}),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
+/**
+ * `attribute` must be `expected`; `absent` is what the provider does when it is not set.
+ * An unknown value is left to the plan when reading HCL, and is a finding on the plan itself
+ * only when `unknownFails` (a value that can only be known after apply cannot be checked).
+ */
+function requireValue(
+  context: ResourceContext,
+  types: string[],
+  attribute: string,
+  expected: unknown,
+  absent: unknown,
+  describe: (resource: PolicyResource, actual: unknown) => string,
+): Violation[] {
+  return ofType(context.resources, ...types).flatMap((resource) => {
+    const values = resource.values(attribute);
+    const actuals = values.length === 0 ? [absent] : values;
+    return actuals
+      .filter((actual) => actual !== UNKNOWN && actual !== expected)
+      .slice(0, 1)
+      .map((actual) => at(resource, attribute, describe(resource, actual)));
+  });
+}
+
+function show(value: unknown): string {
+  return value === undefined ? "not set" : JSON.stringify(value);
+}
+
+/** Every AWS provider block of every instance, with where it is written. */
+function awsProviders(tree: PolicyTree): Array<{ instance: ModuleInstance; file: string; body: HclBody; line?: number }> {
+  return tree.instances.flatMap((instance) =>
+    labeledBlocksOf(instance.files, "provider")
+      .filter(({ label }) => label === "aws")
+      .map(({ file, body }) => {
+        const text = tree.texts.get(file) ?? "";
+        const start = findBlock(text, 'provider\\s+"aws"');
+        return { instance, file, body, ...(start === undefined ? {} : { line: lineAt(text, start) }) };
+      }),
+  );
+}
+
+function usesAws(instance: ModuleInstance): boolean {
+  return instance.files.some(({ body }) => {
+    const resources = body["resource"];
+    const provider = body["provider"];
+    return (
+      (typeof resources === "object" && resources !== null && Object.keys(resources).some((type) => type.startsWith("aws_"))) ||
+      (typeof provider === "object" && provider !== null && "aws" in provider)
+    );
+  });
+}
+
+function resolvedString(instance: ModuleInstance, value: unknown): string | undefined {
+  const resolved = resolve(instance, value).value;
+  return typeof resolved === "string" && !resolved.includes("${") ? resolved : undefined;
+}
+
+function attributeLine(tree: PolicyTree, file: string, fromLine: number | undefined, attribute: string): number | undefined {
+  const text = tree.texts.get(file) ?? "";
+  const lines = text.split("\n");
+  for (let index = (fromLine ?? 1) - 1; index < lines.length; index += 1) {
+    if (new RegExp(`^\\s*${attribute}\\s*=`).test(lines[index] ?? "")) return index + 1;
+  }
+  return fromLine;
+}
+
+function relative(tree: PolicyTree, file: string): string {
+  return path.relative(tree.environment.root, file) || file;
+}
+
+const ARN_REGION = /^arn:aws[\w-]*:[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):/;
+
+function* stringsIn(value: unknown, depth = 0): Generator<string> {
+  if (depth > 64) return;
+  if (typeof value === "string") yield value;
+  else if (Array.isArray(value)) for (const item of value) yield* stringsIn(item, depth + 1);
+  else if (typeof value === "object" && value !== null) for (const item of Object.values(value)) yield* stringsIn(item, depth + 1);
+}
+
+const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
+
+// ---------------------------------------------------------------------------------------------
+// Region
+// ---------------------------------------------------------------------------------------------
+
+export const regionPromise: PolicyRule = {
+  id: "region-promise",
+  rationale: "An environment's region fact is the one the compliance page names for it.",
+  promise: PROMISES.region,
+  severity: "error",
+  tree({ tree }) {
+    const { name, region, factsFile } = tree.environment;
+    const expected = promisedRegion(name);
+    if (region === expected) return [];
+    return [
+      {
+        message: `environment "${name}" is in ${region}, but the compliance page promises ${expected} for it`,
+        file: factsFile,
+        ...lineOfFact(tree, factsFile, "region"),
+      },
+    ];
+  },
+};
+
+function lineOfFact(tree: PolicyTree, file: string, key: string): { line?: number } {
+  const line = attributeLine(tree, file, 1, key);
+  return line === undefined ? {} : { line };
+}
+
+export const regionProvider: PolicyRule = {
+  id: "region-provider",
+  rationale: "The default AWS provider of every environment root takes its region from the environment's facts.",
+  promise: PROMISES.region,
+  severity: "error",
+  tree({ tree, environment }) {
+    return tree.roots.filter(usesAws).flatMap((root) => {
+      const defaults = awsProviders(tree).filter(({ instance, body }) => instance === root && body["alias"] === undefined);
+      if (defaults.length === 0) {
+        return [{ message: `root ${relative(tree, root.dir)} uses AWS but has no provider "aws" block with region = local.region`, file: root.dir }];
+      }
+      return defaults.flatMap(({ instance, file, body, line }) => {
+        const region = resolvedString(instance, body["region"]);
+        if (region === environment.region) return [];
+        const where = attributeLine(tree, file, line, "region");
+        return [
+          {
+            message: `provider "aws" in ${relative(tree, file)} sets region ${region === undefined ? show(body["region"]) : `"${region}"`}, but ${environment.name} is in ${environment.region}`,
+            file,
+            ...(where === undefined ? {} : { line: where }),
+          },
+        ];
+      });
+    });
+  },
+};
+
+export const regionResources: PolicyRule = {
+  id: "region-resources",
+  rationale: "No provider alias, module argument or resource may place anything in another region.",
+  promise: PROMISES.region,
+  severity: "error",
+  resources({ resources, environment, source }) {
+    const found: Violation[] = [];
+    for (const resource of resources) {
+      const region = valueOf(resource, "region");
+      if (typeof region === "string" && region !== environment.region) {
+        found.push(at(resource, "region", `${resource.address} is placed in ${region}, outside ${environment.name}'s ${environment.region}`));
+        continue;
+      }
+      if (source !== "plan") continue;
+      for (const text of stringsIn(resource.values("arn").concat(resource.values("id")))) {
+        const arnRegion = ARN_REGION.exec(text)?.[1];
+        if (arnRegion && arnRegion !== environment.region) {
+          found.push(at(resource, "arn", `${resource.address} has ARN ${text} in ${arnRegion}, outside ${environment.name}'s ${environment.region}`));
+          break;
+        }
+      }
+    }
+    return found;
+  },
+  tree({ tree, environment }) {
+    const found: Violation[] = [];
+    for (const provider of awsProviders(tree)) {
+      if (provider.body["alias"] === undefined && provider.instance.parent === null) continue; // region-provider's
+      const region = resolvedString(provider.instance, provider.body["region"]);
+      if (region !== undefined && region !== environment.region) {
+        const line = attributeLine(tree, provider.file, provider.line, "region");
+        found.push({
+          message: `a provider "aws" in ${relative(tree, provider.file)} points at ${region}, outside ${environment.name}'s ${environment.region}`,
+          file: provider.file,
+          ...(line === undefined ? {} : { line }),
+        });
+      }
+    }
+    for (const instance of tree.instances) {
+      if (!instance.call || !instance.parent) continue;
+      const region = resolvedString(instance.parent, instance.call["region"]);
+      if (region !== undefined && region !== environment.region) {
+        found.push({ message: `${instance.address} is called with region "${region}", outside ${environment.name}'s ${environment.region}`, address: instance.address });
+      }
+    }
+    return found;
+  },
+  plan({ plan, environment }) {
+    const providers = (plan.configuration as { provider_config?: unknown } | undefined)?.provider_config;
+    if (typeof providers !== "object" || providers === null) return [];
+    return Object.entries(providers as Record<string, { name?: string; expressions?: { region?: { constant_value?: unknown } } }>).flatMap(([key, config]) => {
+      const region = config?.expressions?.region?.constant_value;
+      if (config?.name !== "aws" || typeof region !== "string" || region === environment.region) return [];
+      return [{ message: `provider ${key} in the plan points at ${region}, outside ${environment.name}'s ${environment.region}` }];
+    });
+  },
+};
+
+export const regionBackend: PolicyRule = {
+  id: "region-backend",
+  rationale: "State lives in the environment's own region, never beside another region's.",
+  promise: PROMISES.region,
+  severity: "error",
+  tree({ tree, environment }) {
+    const backend = tree.environment.backend;
+    if (!backend || backend.type !== "s3") return [];
+    const region = backend.config["region"];
+    if (region === environment.region) return [];
+    return [{ message: `the s3 backend keeps ${environment.name}'s state in ${show(region)}, not in ${environment.region}`, file: backend.file }];
+  },
+};
+
+export const noReplication: PolicyRule = {
+  id: "no-replication",
+  rationale: "Replication copies images or state to another region or account.",
+  promise: PROMISES.images,
+  severity: "error",
+  resources({ resources }) {
+    const replicating = ofType(resources, "aws_ecr_replication_configuration", "aws_s3_bucket_replication_configuration").map((resource) =>
+      at(resource, "rule", `${resource.address} replicates out of the environment's region; images and state stay where they are made`),
+    );
+    const inline = ofType(resources, "aws_s3_bucket")
+      .filter((resource) => resource.values("replication_configuration").some((value) => value !== UNKNOWN && !(Array.isArray(value) && value.length === 0)))
+      .map((resource) => at(resource, "replication_configuration", `${resource.address} has a replication_configuration block`));
+    return [...replicating, ...inline];
+  },
+};
+
+export const kmsSingleRegion: PolicyRule = {
+  id: "kms-single-region",
+  rationale: "A multi-region key, or a replica of one, makes the key material usable outside the environment's region.",
+  promise: PROMISES.region,
+  severity: "error",
+  resources({ resources }) {
+    return [
+      ...ofType(resources, "aws_kms_key")
+        .filter((resource) => valueOf(resource, "multi_region") === true)
+        .map((resource) => at(resource, "multi_region", `${resource.address} is a multi-region key`)),
+      ...ofType(resources, "aws_kms_replica_key", "aws_kms_replica_external_key").map((resource) =>
+        at(resource, "primary_key_arn", `${resource.address} replicates a key into this region from another`),
+      ),
+    ];
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Account
+// ---------------------------------------------------------------------------------------------
+
+export const accountAllowedIds: PolicyRule = {
+  id: "account-allowed-ids",
+  rationale: "A provider bound to the environment's account cannot touch another, whatever credentials it gets.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  tree({ tree, environment }) {
+    return awsProviders(tree)
+      .filter(({ instance }) => instance.parent === null && tree.roots.includes(instance))
+      .flatMap(({ instance, file, body, line }) => {
+        const resolved = resolve(instance, body["allowed_account_ids"]);
+        const ids = Array.isArray(resolved.value) ? resolved.value.map((item) => resolvedString(resolved.instance, item)) : undefined;
+        if (ids && ids.length === 1 && ids[0] === environment.accountId) return [];
+        const where = attributeLine(tree, file, line, "allowed_account_ids");
+        return [
+          {
+            message: `provider "aws" in ${relative(tree, file)} must set allowed_account_ids = [local.account_id] (${environment.accountId}), it has ${ids ? JSON.stringify(ids) : "none"}`,
+            file,
+            ...(where === undefined ? {} : { line: where }),
+          },
+        ];
+      });
+  },
+};
+
+export const accountBackend: PolicyRule = {
+  id: "account-backend",
+  rationale: "Each environment's state lives in its own account: the account id the backend names is the environment's.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  tree({ tree, environment }) {
+    const backend = tree.environment.backend;
+    if (!backend || backend.type !== "s3") return [];
+    const ids = new Set<string>();
+    for (const text of stringsIn(backend.config)) for (const match of text.matchAll(/(?<!\d)\d{12}(?!\d)/g)) ids.add(match[0]);
+    const others = [...ids].filter((id) => id !== environment.accountId);
+    if (ids.size > 0 && others.length === 0) return [];
+    return [
+      {
+        message:
+          others.length > 0
+            ? `the s3 backend names account ${others.join(", ")}, not ${environment.name}'s ${environment.accountId}`
+            : `the s3 backend names no account; put ${environment.accountId} in the bucket name (or allowed_account_ids)`,
+        file: backend.file,
+      },
+    ];
+  },
+};
+
+const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
+
+export const accountStaticKeys: PolicyRule = {
+  id: "account-static-keys",
+  rationale: "Static access keys leak and never expire; roles are assumed instead.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  reference: "checkov CKV_AWS_41",
+  resources({ resources }) {
+    return ofType(resources, "aws_iam_access_key").map((resource) => at(resource, "user", `${resource.address} creates a static access key`));
+  },
+  tree({ tree }) {
+    const found: Violation[] = [];
+    for (const { file, body, line } of awsProviders(tree)) {
+      for (const key of ["access_key", "secret_key"]) {
+        if (key in body) {
+          const where = attributeLine(tree, file, line, key);
+          found.push({ message: `provider "aws" in ${relative(tree, file)} sets ${key}; assume a role instead`, file, ...(where === undefined ? {} : { line: where }) });
+        }
+      }
+    }
+    const backend = tree.environment.backend;
+    for (const key of ["access_key", "secret_key"]) {
+      if (backend && key in backend.config) found.push({ message: `the ${backend.type} backend sets ${key}; assume a role instead`, file: backend.file });
+    }
+    const seen = new Set<string>();
+    for (const instance of tree.instances) {
+      for (const { file } of instance.files) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const text = tree.texts.get(file) ?? "";
+        const match = ACCESS_KEY_ID.exec(text);
+        // The key itself is never repeated in the finding.
+        if (match) found.push({ message: `${relative(tree, file)} contains an AWS access key id`, file, line: lineAt(text, match.index) });
+      }
+    }
+    return found;
+  },
+};
+
+export const accountDistinct: PolicyRule = {
+  id: "account-distinct",
+  rationale: "Two environments in one account are not isolated.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  tree({ tree, environment }) {
+    const sharing = tree.accounts.filter((other) => other.env !== environment.name && other.accountId === environment.accountId);
+    if (sharing.length === 0) return [];
+    return [
+      {
+        message: `${environment.name} shares account ${environment.accountId} with ${sharing.map((other) => other.env).join(", ")}`,
+        file: tree.environment.factsFile,
+        ...lineOfFact(tree, tree.environment.factsFile, "account_id"),
+      },
+    ];
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// EKS
+// ---------------------------------------------------------------------------------------------
+
+const EKS = "aws_eks_cluster";
+
+export const eksPublicEndpoint: PolicyRule = {
+  id: "eks-public-endpoint",
+  rationale: "A public API endpoint makes the cluster reachable from the internet.",
+  promise: PROMISES.private,
+  severity: "error",
+  reference: "checkov CKV_AWS_39",
+  resources: (context) =>
+    requireValue(context, [EKS], "vpc_config.endpoint_public_access", false, true, (resource, actual) =>
+      `${resource.address} has endpoint_public_access = ${show(actual)}${actual === true && resource.values("vpc_config.endpoint_public_access").length === 0 ? " (the default)" : ""}; set it to false`,
+    ),
+};
+
+export const eksPrivateEndpoint: PolicyRule = {
+  id: "eks-private-endpoint",
+  rationale: "Without the private endpoint, nodes and operators inside the network cannot reach the API.",
+  promise: PROMISES.private,
+  severity: "error",
+  resources: (context) =>
+    requireValue(context, [EKS], "vpc_config.endpoint_private_access", true, false, (resource, actual) =>
+      `${resource.address} has endpoint_private_access = ${show(actual)}; set it to true`,
+    ),
+};
+
+export const eksSecretsEncryption: PolicyRule = {
+  id: "eks-secrets-encryption",
+  rationale: "Kubernetes secrets are encrypted with a customer-managed KMS key we administer.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  reference: "checkov CKV_AWS_58",
+  resources({ resources }) {
+    return ofType(resources, EKS).flatMap((resource) => {
+      const kinds = resource.values("encryption_config.resources");
+      const keys = resource.values("encryption_config.provider.key_arn");
+      const coversSecrets = kinds.some((value) => value === UNKNOWN || (Array.isArray(value) && value.includes("secrets")));
+      if (coversSecrets && keys.length > 0) return [];
+      return [at(resource, "encryption_config", `${resource.address} does not encrypt secrets with a KMS key (encryption_config { resources = ["secrets"], provider { key_arn } })`)];
+    });
+  },
+};
+
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+export const eksControlPlaneLogs: PolicyRule = {
+  id: "eks-control-plane-logs",
+  rationale: "All five control-plane log types make the cluster auditable.",
+  promise: PROMISES.audit,
+  severity: "error",
+  reference: "checkov CKV_AWS_37",
+  resources({ resources }) {
+    return ofType(resources, EKS).flatMap((resource) => {
+      const value = valueOf(resource, "enabled_cluster_log_types");
+      if (value === UNKNOWN) return [];
+      const enabled = Array.isArray(value) ? value : [];
+      if (enabled.includes(UNKNOWN)) return [];
+      const missing = EKS_LOG_TYPES.filter((type) => !enabled.includes(type));
+      if (missing.length === 0) return [];
+      return [at(resource, "enabled_cluster_log_types", `${resource.address} does not log ${missing.join(", ")}`)];
+    });
+  },
+};
+
+const MIN_RETENTION_DAYS = 365;
+const EKS_LOG_GROUP = /^\/aws\/eks\/.+\/cluster$/;
+
+export const eksLogRetention: PolicyRule = {
+  id: "eks-log-retention",
+  rationale: "Control-plane logs are kept at least a year, in a log group we create before the cluster does.",
+  promise: PROMISES.audit,
+  severity: "error",
+  reference: "checkov CKV_AWS_338",
+  resources({ resources, source }) {
+    const groups = ofType(resources, "aws_cloudwatch_log_group").filter((group) => {
+      const name = rawName(group, source);
+      return typeof name === "string" && EKS_LOG_GROUP.test(name);
+    });
+    const found: Violation[] = [];
+    for (const group of groups) {
+      const days = valueOf(group, "retention_in_days");
+      if (days === UNKNOWN || days === undefined || days === 0) continue; // 0 or unset: never expires
+      if (typeof days === "number" && days >= MIN_RETENTION_DAYS) continue;
+      found.push(at(group, "retention_in_days", `${group.address} keeps control-plane logs ${show(days)} days; at least ${MIN_RETENTION_DAYS} are promised`));
+    }
+    for (const cluster of ofType(resources, EKS)) {
+      if (groups.length === 0) found.push(at(cluster, "enabled_cluster_log_types", `${cluster.address} has no /aws/eks/<name>/cluster log group of ours; EKS would create one with no retention or key`));
+    }
+    return found;
+  },
+};
+
+/** A log group's name, with the unresolvable parts of an HCL template kept (the pattern still tells). */
+function rawName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
+  const value = valueOf(resource, "name");
+  if (value !== UNKNOWN || source === "plan") return value;
+  return "/aws/eks/(expression)/cluster"; // an HCL expression: judged on the plan
+}
+
+export const eksAuthenticationMode: PolicyRule = {
+  id: "eks-authentication-mode",
+  rationale: "Access entries (API) are explicit and auditable; the aws-auth ConfigMap is not.",
+  promise: PROMISES.audit,
+  severity: "error",
+  resources: (context) =>
+    requireValue(context, [EKS], "access_config.authentication_mode", "API", "CONFIG_MAP", (resource, actual) =>
+      `${resource.address} has authentication_mode = ${show(actual)}; set it to "API"`,
+    ),
+};
+
+export const eksCreatorAdmin: PolicyRule = {
+  id: "eks-creator-admin",
+  rationale: "Whoever created the cluster must not hold an invisible, permanent admin grant.",
+  promise: PROMISES.audit,
+  severity: "error",
+  resources: (context) =>
+    requireValue(context, [EKS], "access_config.bootstrap_cluster_creator_admin_permissions", false, true, (resource, actual) =>
+      `${resource.address} has bootstrap_cluster_creator_admin_permissions = ${show(actual)}; set it to false`,
+    ),
+};
+
+export const eksNodeImdsv2: PolicyRule = {
+  id: "eks-node-imdsv2",
+  rationale: "IMDSv1 lets any request forgery on a node read its instance credentials.",
+  promise: PROMISES.private,
+  severity: "error",
+  reference: "checkov CKV_AWS_79",
+  resources(context) {
+    const templates = requireValue(context, ["aws_launch_template"], "metadata_options.http_tokens", "required", "optional", (resource, actual) =>
+      `${resource.address} has metadata_options.http_tokens = ${show(actual)}; set it to "required"`,
+    );
+    const groups = ofType(context.resources, "aws_eks_node_group")
+      .filter((group) => group.values("launch_template").length === 0)
+      .map((group) => at(group, "node_group_name", `${group.address} has no launch_template, so its nodes allow IMDSv1; give it one with http_tokens = "required"`));
+    return [...templates, ...groups];
+  },
+};
+
+export const eksNodeSubnets: PolicyRule = {
+  id: "eks-node-subnets",
+  rationale: "Nodes in a subnet with a route to an internet gateway or public IPs are reachable from outside.",
+  promise: PROMISES.private,
+  severity: "error",
+  resources({ resources, source }) {
+    if (source === "plan") return []; // subnet ids are unknown until apply; the HCL tells
+    return ofType(resources, "aws_eks_node_group").flatMap((group) => {
+      const subnets = referencedResources(resources, group, "subnet_ids").filter((subnet) => subnet.type === "aws_subnet");
+      const publicOnes = subnets.filter((subnet) => isPublicSubnet(resources, subnet));
+      return publicOnes.map((subnet) => at(group, "subnet_ids", `${group.address} places nodes in ${subnet.address}, which is public (internet gateway route or public IPs)`));
+    });
+  },
+};
+
+function isPublicSubnet(resources: readonly PolicyResource[], subnet: PolicyResource): boolean {
+  if (valueOf(subnet, "map_public_ip_on_launch") === true) return true;
+  const associations = resourcesReferring(resources, "aws_route_table_association", ["subnet_id", "for_each"], subnet);
+  const tables = associations.flatMap((association) => referencedResources(resources, association, "route_table_id"));
+  return tables.some((table) => {
+    const inline = table.references("route.gateway_id").some((ref) => ref.local.startsWith("aws_internet_gateway."));
+    const routes = resourcesReferring(resources, "aws_route", ["route_table_id"], table);
+    return inline || routes.some((route) => route.references("gateway_id").some((ref) => ref.local.startsWith("aws_internet_gateway.")));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECR
+// ---------------------------------------------------------------------------------------------
+
+const ECR = "aws_ecr_repository";
+
+export const ecrImmutableTags: PolicyRule = {
+  id: "ecr-immutable-tags",
+  rationale: "A tag that can be overwritten lets a reviewed image be swapped for another.",
+  promise: PROMISES.images,
+  severity: "error",
+  reference: "checkov CKV_AWS_51",
+  resources: (context) =>
+    requireValue(context, [ECR], "image_tag_mutability", "IMMUTABLE", "MUTABLE", (resource, actual) =>
+      `${resource.address} has image_tag_mutability = ${show(actual)}; set it to "IMMUTABLE"`,
+    ),
+};
+
+export const ecrScanOnPush: PolicyRule = {
+  id: "ecr-scan-on-push",
+  rationale: "Every image is scanned for vulnerabilities as it is pushed.",
+  promise: PROMISES.images,
+  severity: "error",
+  reference: "checkov CKV_AWS_163",
+  resources: (context) =>
+    requireValue(context, [ECR], "image_scanning_configuration.scan_on_push", true, false, (resource, actual) =>
+      `${resource.address} has image_scanning_configuration.scan_on_push = ${show(actual)}; set it to true`,
+    ),
+};
+
+export const ecrKmsEncryption: PolicyRule = {
+  id: "ecr-kms-encryption",
+  rationale: "Images are encrypted with KMS, whose use is logged and whose key policy we control.",
+  promise: PROMISES.images,
+  severity: "error",
+  reference: "checkov CKV_AWS_136",
+  resources: (context) =>
+    requireValue(context, [ECR], "encryption_configuration.encryption_type", "KMS", "AES256", (resource, actual) =>
+      `${resource.address} has encryption_type = ${show(actual)}; set encryption_configuration { encryption_type = "KMS" }`,
+    ),
+};
+
+export const ecrRegistryScanning: PolicyRule = {
+  id: "ecr-registry-scanning",
+  rationale: "A registry-wide scanning configuration covers every repository, including ones made outside this tree.",
+  promise: PROMISES.images,
+  severity: "error",
+  resources({ resources }) {
+    const repositories = ofType(resources, ECR);
+    if (repositories.length === 0) return [];
+    const configurations = ofType(resources, "aws_ecr_registry_scanning_configuration");
+    const scanning = configurations.some((configuration) =>
+      configuration.values("rule.scan_frequency").some((frequency) => frequency === UNKNOWN || frequency === "SCAN_ON_PUSH" || frequency === "CONTINUOUS_SCAN"),
+    );
+    if (scanning) return [];
+    const first = configurations[0] ?? repositories[0];
+    if (!first) return [];
+    return [at(first, "rule", configurations.length === 0 ? "ECR repositories exist but no aws_ecr_registry_scanning_configuration does" : `${first.address} has no rule scanning on push`)];
+  },
+};
+
+export const ecrForceDelete: PolicyRule = {
+  id: "ecr-force-delete",
+  rationale: "force_delete lets a destroy take every image with the repository.",
+  promise: PROMISES.images,
+  severity: "error",
+  resources({ resources }) {
+    return ofType(resources, ECR)
+      .filter((resource) => valueOf(resource, "force_delete") === true)
+      .map((resource) => at(resource, "force_delete", `${resource.address} has force_delete = true`));
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// State bucket
+// ---------------------------------------------------------------------------------------------
+
+/** State buckets: those whose name says they hold (terraform) state, as every backend.tf here names them. */
+function stateBuckets(context: ResourceContext): PolicyResource[] {
+  return ofType(context.resources, "aws_s3_bucket").filter((bucket) => {
+    const name = valueOf(bucket, "bucket");
+    return typeof name === "string" && /(^|[-_.])(tf)?state([-_.]|$)/.test(name);
+  });
+}
+
+function stateRule(
+  id: string,
+  rationale: string,
+  reference: string | undefined,
+  judge: (context: ResourceContext, bucket: PolicyResource) => Violation[],
+): PolicyRule {
+  return {
+    id,
+    rationale,
+    promise: PROMISES.audit,
+    severity: "error",
+    ...(reference ? { reference } : {}),
+    resources: (context) => stateBuckets(context).flatMap((bucket) => judge(context, bucket)),
+  };
+}
+
+function attached(context: ResourceContext, type: string, bucket: PolicyResource): PolicyResource[] {
+  return resourcesReferring(context.resources, type, ["bucket"], bucket, { targetPath: "bucket", path: "bucket" });
+}
+
+export const stateVersioning = stateRule("state-versioning", "Every state version can be restored and audited.", "checkov CKV_AWS_21", (context, bucket) => {
+  const versioning = attached(context, "aws_s3_bucket_versioning", bucket);
+  const statuses = versioning.flatMap((resource) => resource.values("versioning_configuration.status"));
+  if (statuses.some((status) => status === "Enabled" || status === UNKNOWN)) return [];
+  return [at(versioning[0] ?? bucket, "status", `state bucket ${bucket.address} is not versioned (aws_s3_bucket_versioning with status = "Enabled")`)];
+});
+
+export const stateEncryption = stateRule("state-encryption", "State holds secrets: it is encrypted with a KMS key we administer.", "checkov CKV_AWS_145", (context, bucket) => {
+  const encryption = attached(context, "aws_s3_bucket_server_side_encryption_configuration", bucket);
+  const algorithms = encryption.flatMap((resource) => resource.values("rule.apply_server_side_encryption_by_default.sse_algorithm"));
+  if (algorithms.some((algorithm) => algorithm === "aws:kms" || algorithm === "aws:kms:dsse" || algorithm === UNKNOWN)) return [];
+  return [at(encryption[0] ?? bucket, "sse_algorithm", `state bucket ${bucket.address} is not encrypted with SSE-KMS (sse_algorithm = "aws:kms")`)];
+});
+
+const PUBLIC_ACCESS_FLAGS = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] as const;
+
+export const statePublicAccess = stateRule("state-public-access", "State must never be readable from outside the account.", "checkov CKV2_AWS_6", (context, bucket) => {
+  const blocks = attached(context, "aws_s3_bucket_public_access_block", bucket);
+  const complete = blocks.some((block) => PUBLIC_ACCESS_FLAGS.every((flag) => valueOf(block, flag) === true || valueOf(block, flag) === UNKNOWN));
+  if (complete) return [];
+  return [at(blocks[0] ?? bucket, "block_public_acls", `state bucket ${bucket.address} does not block all public access (${PUBLIC_ACCESS_FLAGS.join(", ")} all true)`)];
+});
+
+export const stateTlsOnly = stateRule("state-tls-only", "State is never read or written over plain HTTP.", undefined, (context, bucket) => {
+  const policies = attached(context, "aws_s3_bucket_policy", bucket);
+  const denies = policies.some((policy) => {
+    const document = valueOf(policy, "policy");
+    if (typeof document === "string") return deniesInsecureTransport(document);
+    if (document !== UNKNOWN) return false;
+    // From HCL, a jsonencode({...}) is judged by its source; in a plan an unknown document
+    // (it names the bucket's ARN, known after apply) was judged on the HCL already.
+    const sources = policy.sources("policy");
+    return context.source === "plan" || sources.some(deniesInsecureTransportInSource);
+  });
+  if (denies) return [];
+  return [at(policies[0] ?? bucket, "policy", `state bucket ${bucket.address} has no policy denying requests without TLS (aws:SecureTransport = false)`)];
+});
+
+function deniesInsecureTransport(document: string): boolean {
+  try {
+    const parsed = JSON.parse(document) as { Statement?: unknown };
+    const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+    return statements.some((statement) => {
+      const text = JSON.stringify(statement);
+      return typeof statement === "object" && statement !== null && (statement as { Effect?: unknown }).Effect === "Deny" && /"aws:SecureTransport":\s*"?false"?/.test(text);
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** `Effect = "Deny"` and `"aws:SecureTransport" = "false"` in the source of one statement of a jsonencode. */
+function deniesInsecureTransportInSource(source: string): boolean {
+  return source
+    .split(/\}\s*,\s*\{/)
+    .some((statement) => /Effect\s*=\s*"Deny"/.test(statement) && /"aws:SecureTransport"\s*=\s*"?false"?/.test(statement));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network
+// ---------------------------------------------------------------------------------------------
+
+export const networkFlowLogs: PolicyRule = {
+  id: "network-flow-logs",
+  rationale: "Flow logs of ALL traffic make every VPC's connections auditable.",
+  promise: PROMISES.audit,
+  severity: "error",
+  reference: "checkov CKV2_AWS_11",
+  resources(context) {
+    return ofType(context.resources, "aws_vpc").flatMap((vpc) => {
+      const logs = resourcesReferring(context.resources, "aws_flow_log", ["vpc_id"], vpc, { targetPath: "id", path: "vpc_id" });
+      if (logs.some((log) => [UNKNOWN, "ALL"].includes(valueOf(log, "traffic_type") as string | symbol))) return [];
+      const partial = logs[0];
+      return [
+        partial
+          ? at(partial, "traffic_type", `${partial.address} logs ${show(valueOf(partial, "traffic_type"))} traffic of ${vpc.address}; set traffic_type = "ALL"`)
+          : at(vpc, "cidr_block", `${vpc.address} has no aws_flow_log of ALL traffic`),
+      ];
+    });
+  },
+};
+
+export const networkDefaultSecurityGroup: PolicyRule = {
+  id: "network-default-sg",
+  rationale: "The default security group allows all traffic between its members; we adopt it and empty it.",
+  promise: PROMISES.private,
+  severity: "error",
+  reference: "checkov CKV2_AWS_12",
+  resources(context) {
+    const found: Violation[] = [];
+    const defaults = ofType(context.resources, "aws_default_security_group");
+    for (const group of defaults) {
+      for (const direction of ["ingress", "egress"]) {
+        const rules = group.values(direction).filter((value) => !(Array.isArray(value) && value.length === 0));
+        if (rules.length > 0) found.push(at(group, direction, `${group.address} has ${direction} rules; the default security group must have none`));
+      }
+    }
+    for (const type of ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule"]) {
+      for (const rule of ofType(context.resources, type)) {
+        if (rule.references("security_group_id").some((ref) => ref.local.startsWith("aws_default_security_group."))) {
+          found.push(at(rule, "security_group_id", `${rule.address} adds a rule to the default security group`));
+        }
+      }
+    }
+    for (const vpc of ofType(context.resources, "aws_vpc")) {
+      const adopted = resourcesReferring(context.resources, "aws_default_security_group", ["vpc_id"], vpc, { targetPath: "id", path: "vpc_id" });
+      if (adopted.length === 0) found.push(at(vpc, "cidr_block", `${vpc.address} leaves its default security group with its rules; adopt it with an empty aws_default_security_group`));
+    }
+    return found;
+  },
+};
+
+export const networkPublicIp: PolicyRule = {
+  id: "network-public-ip",
+  rationale: "Nothing gets a public IP address just by being launched.",
+  promise: PROMISES.private,
+  severity: "error",
+  reference: "checkov CKV_AWS_130",
+  resources({ resources }) {
+    return [
+      ...ofType(resources, "aws_subnet")
+        .filter((subnet) => valueOf(subnet, "map_public_ip_on_launch") === true)
+        .map((subnet) => at(subnet, "map_public_ip_on_launch", `${subnet.address} has map_public_ip_on_launch = true`)),
+      ...ofType(resources, "aws_instance")
+        .filter((instance) => valueOf(instance, "associate_public_ip_address") === true)
+        .map((instance) => at(instance, "associate_public_ip_address", `${instance.address} has associate_public_ip_address = true`)),
+      ...ofType(resources, "aws_launch_template")
+        .filter((template) => template.values("network_interfaces.associate_public_ip_address").some((value) => value === true || value === "true"))
+        .map((template) => at(template, "associate_public_ip_address", `${template.address} gives its instances public IP addresses`)),
+    ];
+  },
+};
+
+export const networkOpenIngress: PolicyRule = {
+  id: "network-open-ingress",
+  rationale: "Only a load balancer's HTTPS listener may be reached from anywhere.",
+  promise: PROMISES.private,
+  severity: "error",
+  reference: "trivy AVD-AWS-0107",
+  resources({ resources }) {
+    const loadBalancerGroups = new Set(
+      ofType(resources, "aws_lb", "aws_alb", "aws_elb").flatMap((lb) => lb.references("security_groups").map((ref) => `${ref.module}|${ref.local}`)),
+    );
+    const onLoadBalancer = (rule: PolicyResource, attribute: string) =>
+      rule.references(attribute).some((ref) => loadBalancerGroups.has(`${ref.module}|${ref.local}`)) ||
+      (rule.type === "aws_security_group" && loadBalancerGroups.has(`${rule.module}|${rule.type}.${rule.name}`));
+    const only443 = (from: unknown, to: unknown) => Number(from) === 443 && Number(to) === 443;
+    const found: Violation[] = [];
+    const judge = (rule: PolicyResource, cidrs: unknown[], from: unknown, to: unknown, attribute: string, groupAttribute: string) => {
+      const open = cidrs.flat().filter((cidr): cidr is string => typeof cidr === "string" && OPEN_CIDRS.has(cidr));
+      if (open.length === 0) return;
+      if (only443(from, to) && onLoadBalancer(rule, groupAttribute)) return;
+      found.push(at(rule, attribute, `${rule.address} allows ingress from ${open.join(", ")} on ports ${show(from)}-${show(to)}; only a load balancer listener on 443 may be open to the internet`));
+    };
+    for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
+      judge(rule, [valueOf(rule, "cidr_ipv4"), valueOf(rule, "cidr_ipv6")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_ipv4", "security_group_id");
+    }
+    for (const rule of ofType(resources, "aws_security_group_rule")) {
+      if (valueOf(rule, "type") !== "ingress") continue;
+      judge(rule, [...rule.values("cidr_blocks"), ...rule.values("ipv6_cidr_blocks")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_blocks", "security_group_id");
+    }
+    for (const group of ofType(resources, "aws_security_group")) {
+      const ingress = group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]));
+      for (const block of ingress) {
+        if (typeof block !== "object" || block === null) continue;
+        const record = block as Record<string, unknown>;
+        judge(group, [record["cidr_blocks"], record["ipv6_cidr_blocks"]], record["from_port"], record["to_port"], "ingress", "");
+      }
+    }
+    return found;
+  },
+};
+
+export const moduleRemote: PolicyRule = {
+  id: "module-remote",
+  rationale: "A registry or git module is not read before the plan; only the plan rules judge what it creates.",
+  promise: PROMISES.audit,
+  severity: "warning",
+  tree({ tree }) {
+    return tree.instances.flatMap((instance) =>
+      labeledBlocksOf(instance.files, "module").flatMap(({ file, label, body }) => {
+        const source = body["source"];
+        if (typeof source === "string" && (source.startsWith("./") || source.startsWith("../"))) return [];
+        const text = tree.texts.get(file) ?? "";
+        const start = findBlock(text, `module\\s+"${label.replace(/[^\w-]/g, "")}"`);
+        return [
+          {
+            message: `module "${label}" comes from ${show(source)}, which the HCL rules cannot read; its resources are judged on the plan only`,
+            address: `${instance.address ? `${instance.address}.` : ""}module.${label}`,
+            file,
+            ...(start === undefined ? {} : { line: lineAt(text, start) }),
+          },
+        ];
+      }),
+    );
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Destruction
+// ---------------------------------------------------------------------------------------------
+
+export const destructionProtected: PolicyRule = {
+  id: "destruction-protected",
+  rationale: "A cluster, registry, account, key or state bucket lost cannot be recreated as it was.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  plan({ plan, acknowledgedDestructions }) {
+    return unacknowledgedDestructions(protectedDestructions(plan), acknowledgedDestructions).map((destruction) => ({
+      message: `the plan would ${destruction.action} ${destruction.kind} ${destruction.address}; acknowledge it with --allow-destroy '${destruction.address}' if intended`,
+      address: destruction.address,
+    }));
+  },
+};
+
+/** Every rule, in the order they are listed and reported. */
+export const policyRules: readonly PolicyRule[] = [
+  regionPromise,
+  regionProvider,
+  regionResources,
+  regionBackend,
+  noReplication,
+  kmsSingleRegion,
+  accountAllowedIds,
+  accountBackend,
+  accountStaticKeys,
+  accountDistinct,
+  eksPublicEndpoint,
+  eksPrivateEndpoint,
+  eksSecretsEncryption,
+  eksControlPlaneLogs,
+  eksLogRetention,
+  eksAuthenticationMode,
+  eksCreatorAdmin,
+  eksNodeImdsv2,
+  eksNodeSubnets,
+  ecrImmutableTags,
+  ecrScanOnPush,
+  ecrKmsEncryption,
+  ecrRegistryScanning,
+  ecrForceDelete,
+  stateVersioning,
+  stateEncryption,
+  statePublicAccess,
+  stateTlsOnly,
+  networkFlowLogs,
+  networkDefaultSecurityGroup,
+  networkPublicIp,
+  networkOpenIngress,
+  destructionProtected,
+  moduleRemote,
+];
+
+export function ruleKinds(rule: PolicyRule): Array<"hcl" | "plan"> {
+  return [
+    ...(rule.resources || rule.tree ? (["hcl"] as const) : []),
+    ...(rule.resources || rule.plan ? (["plan"] as const) : []),
+  ];
+}

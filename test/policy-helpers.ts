@@ -1,0 +1,53 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+import { FIXTURES } from "./helpers.js";
+import { createLogger } from "../src/log.js";
+import type { WorkflowContext } from "../src/workflow/context.js";
+
+const copies: string[] = [];
+afterAll(async () => {
+  await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/**
+ * A private copy of test/fixtures/policy-tree. Symlinks stay relative (bootstrap/<env>/environment.tf
+ * links to its environment's), so an edit of the copy's facts reaches its bootstrap too.
+ */
+export async function copyPolicyTree(): Promise<string> {
+  const workspace = await mkdtemp(path.join(tmpdir(), "infra-policy-"));
+  copies.push(workspace);
+  const root = path.join(workspace, "terraform");
+  await cp(path.join(FIXTURES, "policy-tree"), root, { recursive: true, verbatimSymlinks: true });
+  return root;
+}
+
+/** One property broken: `from` (which must occur exactly once) becomes `to` in `file`. */
+export interface Edit {
+  file: string;
+  from: string | RegExp;
+  to: string;
+}
+
+export async function applyEdits(root: string, edits: readonly Edit[]): Promise<void> {
+  for (const edit of edits) {
+    const file = path.join(root, edit.file);
+    const text = await readFile(file, "utf8");
+    const matches = typeof edit.from === "string" ? text.split(edit.from).length - 1 : (text.match(new RegExp(edit.from, "g")) ?? []).length;
+    if (matches !== 1) throw new Error(`edit of ${edit.file}: expected exactly one ${String(edit.from)}, found ${matches}`);
+    await writeFile(file, text.replace(edit.from, edit.to));
+  }
+}
+
+/** A workflow context for in-process tests: quiet, real terraform for parse-error positions. */
+export function quietContext(root: string, now = new Date("2026-06-01T12:00:00Z")): WorkflowContext {
+  return {
+    root,
+    cwd: root,
+    terraformBinary: "terraform",
+    processEnv: process.env,
+    logger: createLogger({ quiet: true, write: () => undefined }),
+    now: () => now,
+  };
+}
