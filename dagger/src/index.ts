@@ -39,6 +39,7 @@ function bundleDir(env: string): string {
   return `${SOURCE_DIR}/artifacts/${env}`;
 }
 
+/** Check, plan, review and apply this repository's terraform with the `infra` CLI, in a pinned toolchain. */
 @object()
 export class Infra {
   source: Directory;
