@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Argv } from "yargs";
 import { createLogger } from "../log.js";
 import type { WorkflowContext } from "../workflow/context.js";
+import { parseDeclaredToolchain } from "../bundle/toolchain.js";
 import { readEnv } from "./env.js";
 
 /** Options every command that touches a terraform tree shares. */
@@ -43,8 +44,10 @@ export function createProcessContext(options: { quiet: boolean }): Omit<Workflow
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
+  const env = readEnv(process.env);
   return {
-    terraformBinary: readEnv(process.env).INFRA_TERRAFORM ?? "terraform",
+    terraformBinary: env.INFRA_TERRAFORM ?? "terraform",
+    declaredToolchain: parseDeclaredToolchain(env.INFRA_TOOLCHAIN),
     processEnv: process.env,
     logger,
     signal: controller.signal,

@@ -18,6 +18,8 @@ export interface WorkflowContext {
   /** Aborted on Ctrl-C: running terraform gets one SIGINT and stops cleanly. */
   signal?: AbortSignal;
   now: () => Date;
+  /** What the place this runs in declares about itself (INFRA_TOOLCHAIN), for the manifest. */
+  declaredToolchain?: Record<string, string>;
 }
 
 /** Per-run working files (terraform data dirs) live here, outside the configuration. */

@@ -5,6 +5,7 @@ import { RefusedError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
+import { toolchainOf } from "../bundle/toolchain.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
 import type { PlanJson } from "../review/plan-json.js";
@@ -70,7 +71,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       ...header,
       terraformVersion,
-      toolchain: { infra: INFRA_VERSION, node: process.versions.node },
+      toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
       hasChanges: summary.hasChanges,
       counts: summary.counts,
