@@ -178,6 +178,20 @@ export class Infra {
       .withExec(["infra", "review", bundle, "--json"], { redirectStdout: `${REVIEW_DIR}/out/review.json` })
       .directory(`${REVIEW_DIR}/out`);
   }
+
+  /**
+   * `infra lock`: every root's .terraform.lock.hcl with provider hashes for linux and darwin,
+   * amd64 and arm64, laid out as under terraform/.
+   *
+   * Example usage: dagger call lock -o terraform/
+   */
+  @func()
+  async lock(): Promise<Directory> {
+    return (await this.toolchain())
+      .withExec(["infra", "lock"])
+      .directory(`${SOURCE_DIR}/terraform`)
+      .filter({ include: ["**/.terraform.lock.hcl"] });
+  }
 }
 
 interface AwsCredentials {

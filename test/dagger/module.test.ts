@@ -3,6 +3,7 @@ import yargs, { type CommandModule } from "yargs";
 import { NODE_IMAGE, TERRAFORM, TFLINT } from "../../dagger/src/toolchain.js";
 import { applyCommand } from "../../src/cli/commands/apply.js";
 import { checkCommand } from "../../src/cli/commands/check.js";
+import { lockCommand } from "../../src/cli/commands/lock.js";
 import { planCommand } from "../../src/cli/commands/plan.js";
 import { reviewCommand } from "../../src/cli/commands/review.js";
 import type { FakeEngine, Step } from "./fake-engine.js";
@@ -34,16 +35,18 @@ let apply: ModuleRun;
 /** On an arm64 engine, so the arm64 archives and sums are exercised too. */
 let check: ModuleRun;
 let unsupported: ModuleRun;
+let lock: ModuleRun;
 
 beforeAll(async () => {
-  [registration, plan, apply, check, unsupported] = await Promise.all([
+  [registration, plan, apply, check, unsupported, lock] = await Promise.all([
     runModule({ call: { parentName: "", name: "", parent: {}, args: {} } }),
     runModule(infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS })),
     runModule(infraCall("apply", { env: "prod", plan: PLAN_ID, approve: true, ...CREDENTIAL_ARGS })),
     runModule({ ...infraCall("check", {}), platform: "linux/arm64/v8" }),
     runModule({ ...infraCall("plan", { env: "dev" }), platform: "linux/s390x" }),
+    runModule(infraCall("lock", {})),
   ]);
-  await Promise.all([registration, plan, apply, check, unsupported].map((run) => run.engine.close()));
+  await Promise.all([registration, plan, apply, check, unsupported, lock].map((run) => run.engine.close()));
 }, 240_000);
 
 /** The chain of calls behind the Directory a function returned. */
@@ -105,7 +108,7 @@ describe("the registered surface (what `dagger functions` lists)", () => {
     ]);
   });
 
-  it("lists toolchain, check, plan, apply and review with their arguments, types, cache policy and the check", () => {
+  it("lists toolchain, check, plan, apply, review and lock with their arguments, types, cache policy and the check", () => {
     const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
     const credentials = ["awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken"].map((name) => ({ name, type: "Secret", optional: true }));
     expect(infra!.functions).toEqual([
@@ -131,6 +134,7 @@ describe("the registered surface (what `dagger functions` lists)", () => {
         check: false,
       },
       { name: "review", returns: "Directory", args: [{ name: "plan", type: "Directory", optional: false }], cachePolicy: "Default", check: false },
+      { name: "lock", returns: "Directory", args: [], cachePolicy: "Default", check: false },
     ]);
   });
 });
@@ -293,6 +297,19 @@ describe("check", () => {
   });
 });
 
+describe("lock", () => {
+  it("runs `infra lock` in the toolchain and returns only the lock files, laid out as under terraform/", () => {
+    const chain = returnedPipeline(lock);
+    expect(only(chain, "from")).toEqual({ address: NODE_IMAGE });
+    expect(execs(chain).at(-1)).toEqual(["infra", "lock"]);
+    expect(chain.slice(-2)).toEqual([
+      { field: "directory", args: { path: "/src/terraform" } },
+      { field: "filter", args: { include: ["**/.terraform.lock.hcl"] } },
+    ]);
+    expect(all(chain, "withSecretVariable")).toEqual([]);
+  });
+});
+
 describe("the CLI flags the module passes", () => {
   /** Parses argv with the real command definition, strictly, without running the command. */
   async function parsesStrictly(command: CommandModule<object, never>, argv: string[]): Promise<void> {
@@ -310,14 +327,15 @@ describe("the CLI flags the module passes", () => {
     apply: applyCommand as CommandModule<object, never>,
     check: checkCommand as CommandModule<object, never>,
     review: reviewCommand as CommandModule<object, never>,
+    lock: lockCommand as CommandModule<object, never>,
   };
 
   it("exist in the CLI: every `infra` command line the module ran parses with `.strict()`", async () => {
-    const lines = [plan, check]
+    const lines = [plan, check, lock]
       .flatMap((run) => run.engine.queries)
       .flatMap((query) => [...query.matchAll(/withExec \(args: (\[[^\]]*\])/g)].map((match) => JSON.parse(match[1]!) as string[]))
       .filter((argv) => argv[0] === "infra");
-    expect(lines.map((argv) => argv[1])).toEqual(["plan", "check"]);
+    expect(lines.map((argv) => argv[1])).toEqual(["plan", "check", "lock"]);
     for (const argv of lines) await parsesStrictly(commands[argv[1]!]!, argv.slice(1));
     const applyLine = execs(returnedPipeline(apply)).at(-1)!;
     await parsesStrictly(commands["apply"]!, applyLine.slice(1).filter((arg) => arg !== "--approve"));
