@@ -128,7 +128,7 @@ export class Infra {
   ): Promise<Directory> {
     const bundle = bundleDir(env);
     const container = withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken });
-    return container.withExec(["infra", "plan", "--env", env, "--out", bundle]).directory(bundle);
+    return asNewRun(container).withExec(["infra", "plan", "--env", env, "--out", bundle]).directory(bundle);
   }
 
   /**
@@ -154,7 +154,7 @@ export class Infra {
   ): Promise<Directory> {
     const bundle = bundleDir(env);
     const container = withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken });
-    return container
+    return asNewRun(container)
       .withDirectory(bundle, plan)
       .withExec(["infra", "apply", "--env", env, "--plan", bundle, ...(approve ? ["--approve"] : [])])
       .directory(bundle);
@@ -192,6 +192,15 @@ export class Infra {
       .directory(`${SOURCE_DIR}/terraform`)
       .filter({ include: ["**/.terraform.lock.hcl"] });
   }
+}
+
+/**
+ * Makes the next exec a run of its own. `cache: "never"` keeps the function from being cached, but
+ * the engine would still reuse an earlier exec with the same inputs (secrets are not part of the
+ * cache key): a plan of unchanged source would come back without terraform reading the state again.
+ */
+function asNewRun(container: Container): Container {
+  return container.withEnvVariable("INFRA_RUN_ID", crypto.randomUUID());
 }
 
 interface AwsCredentials {

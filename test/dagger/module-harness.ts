@@ -11,27 +11,29 @@ const sdkClientDeclarations = path.join(repoRoot, "node_modules", "@dagger.io", 
 
 export interface ModuleRun {
   engine: FakeEngine;
+  /** Exit code and stderr of the process that ran this call (shared by every call in it). */
   exitCode: number | null;
   stderr: string;
 }
 
 /**
- * Runs the module in its own process against a fake engine, as the engine's runtime would:
- * the SDK's own entrypoint reads the call from the engine and answers through it.
+ * Runs calls of the module, in one child process, each against its own fake engine, as the
+ * engine's runtime would: the SDK's own entrypoint reads the call from the engine and answers
+ * through it, in the order given. A failing call ends the process, so it must be the last one.
  */
-export async function runModule(options: FakeEngineOptions): Promise<ModuleRun> {
-  const engine = await startFakeEngine(options);
+export async function runModule<Name extends string>(calls: Record<Name, FakeEngineOptions>): Promise<Record<Name, ModuleRun>> {
+  const names = Object.keys(calls) as Name[];
+  const engines = await Promise.all(names.map((name) => startFakeEngine(calls[name])));
   const scratch = await mkdtemp(path.join(tmpdir(), "infra-dagger-"));
   try {
     const clientFile = path.join(scratch, "client.gen.ts");
     await copyFile(sdkClientDeclarations, clientFile);
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "test", "dagger", "run-module.ts"), moduleSource, clientFile], {
+    const sessions = engines.map((engine) => `${engine.port}:${engine.token}`);
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "test", "dagger", "run-module.ts"), moduleSource, clientFile, ...sessions], {
       cwd: repoRoot,
       env: {
         PATH: process.env["PATH"],
         HOME: process.env["HOME"],
-        DAGGER_SESSION_PORT: String(engine.port),
-        DAGGER_SESSION_TOKEN: engine.token,
         TSX_TSCONFIG_PATH: path.join(repoRoot, "dagger", "tsconfig.json"),
       },
       stdio: ["ignore", "ignore", "pipe"],
@@ -39,9 +41,10 @@ export async function runModule(options: FakeEngineOptions): Promise<ModuleRun> 
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     const exitCode = await new Promise<number | null>((done) => child.on("close", done));
-    return { engine, exitCode, stderr };
+    return Object.fromEntries(names.map((name, index) => [name, { engine: engines[index]!, exitCode, stderr }])) as Record<Name, ModuleRun>;
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    await Promise.all(engines.map((engine) => engine.close()));
   }
 }
 

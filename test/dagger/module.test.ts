@@ -36,18 +36,20 @@ let apply: ModuleRun;
 let check: ModuleRun;
 let unsupported: ModuleRun;
 let lock: ModuleRun;
+let review: ModuleRun;
 
 beforeAll(async () => {
-  [registration, plan, apply, check, unsupported, lock] = await Promise.all([
-    runModule({ call: { parentName: "", name: "", parent: {}, args: {} } }),
-    runModule(infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS })),
-    runModule(infraCall("apply", { env: "prod", plan: PLAN_ID, approve: true, ...CREDENTIAL_ARGS })),
-    runModule({ ...infraCall("check", {}), platform: "linux/arm64/v8" }),
-    runModule({ ...infraCall("plan", { env: "dev" }), platform: "linux/s390x" }),
-    runModule(infraCall("lock", {})),
-  ]);
-  await Promise.all([registration, plan, apply, check, unsupported, lock].map((run) => run.engine.close()));
-}, 240_000);
+  ({ registration, plan, apply, check, lock, review, unsupported } = await runModule({
+    registration: { call: { parentName: "", name: "", parent: {}, args: {} } },
+    plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS }),
+    apply: infraCall("apply", { env: "prod", plan: PLAN_ID, approve: true, ...CREDENTIAL_ARGS }),
+    check: { ...infraCall("check", {}), platform: "linux/arm64/v8" },
+    lock: infraCall("lock", {}),
+    review: infraCall("review", { plan: PLAN_ID }),
+    // Last: a failed call ends the module's process, as it does under the engine.
+    unsupported: { ...infraCall("plan", { env: "dev" }), platform: "linux/s390x" },
+  }));
+}, 600_000);
 
 /** The chain of calls behind the Directory a function returned. */
 function returnedPipeline(run: ModuleRun): Step[] {
@@ -82,7 +84,7 @@ function installedTools(engine: FakeEngine, chain: Step[]) {
 
 describe("the registered surface (what `dagger functions` lists)", () => {
   it("registers one object Infra with the repository as its constructor's context directory", () => {
-    expect(registration.exitCode, registration.stderr).toBe(0);
+    expect(registration.engine.failure(), registration.stderr).toBeUndefined();
     const [infra, ...others] = registeredSurface(registration.engine, registration.engine.returned() as string);
     expect(others).toEqual([]);
     expect(infra!.name).toBe("Infra");
@@ -232,10 +234,26 @@ describe("plan", () => {
     expect(only(plan.engine.origin(String(sourceArgs["source"])), "node")).toEqual({ id: SOURCE_ID });
   });
 
+  it("is never cached: the function by policy, its plan exec by a run id of its own", () => {
+    const chain = returnedPipeline(plan);
+    const runIds = all(chain, "withEnvVariable").filter((args) => args["name"] === "INFRA_RUN_ID");
+    expect(runIds).toHaveLength(1);
+    expect(runIds[0]!["value"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const applyRunId = all(returnedPipeline(apply), "withEnvVariable").find((args) => args["name"] === "INFRA_RUN_ID");
+    expect(applyRunId?.["value"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(applyRunId?.["value"]).not.toBe(runIds[0]!["value"]);
+    // After the toolchain's last layer, so the toolchain itself stays cached.
+    const fields = chain.map((step) => step.field);
+    const runIdAt = chain.findIndex((step) => step.field === "withEnvVariable" && step.args["name"] === "INFRA_RUN_ID");
+    expect(runIdAt).toBeGreaterThan(fields.lastIndexOf("withSecretVariable"));
+    expect(runIdAt).toBe(fields.lastIndexOf("withExec") - 1);
+    const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
+    expect(infra!.functions.filter((fn) => fn.cachePolicy === "Never").map((fn) => fn.name)).toEqual(["plan", "apply"]);
+  });
+
   it("returns the bundle directory the CLI wrote", () => {
     const chain = returnedPipeline(plan);
     expect(chain.at(-1)).toEqual({ field: "directory", args: { path: "/src/artifacts/dev" } });
-    expect(plan.exitCode).toBe(0);
   });
 
   it("refuses an engine platform the toolchain has no checksums for, naming the supported ones", () => {
@@ -273,8 +291,7 @@ describe("apply", () => {
 
 describe("check", () => {
   it("runs `infra check --strict` in the same toolchain, with no credentials, and returns nothing", () => {
-    expect(check.exitCode, check.stderr).toBe(0);
-    expect(check.engine.failure()).toBeUndefined();
+    expect(check.engine.failure(), check.stderr).toBeUndefined();
     expect(check.engine.returned()).toBeNull();
     const synced = check.engine.queries.filter((query) => /\bsync\b/.test(query));
     expect(synced).toHaveLength(1);
@@ -282,6 +299,7 @@ describe("check", () => {
     expect(synced[0]).toMatch(/withMountedCache \(path: "\/cache\/terraform-plugins",cache: "fake-id-\d+",sharing: LOCKED\)/);
     expect(synced[0]).toContain('withExec (args: ["infra","check","--strict"]) { sync');
     expect(synced[0]).not.toContain("withSecretVariable");
+    expect(synced[0]).not.toContain("INFRA_RUN_ID");
   });
 
   it("takes the arm64 archives and sums on an arm64 engine (Apple Silicon)", () => {
@@ -294,6 +312,20 @@ describe("check", () => {
         'http (url: "https://github.com/terraform-linters/tflint/releases/download/v0.64.0/tflint_linux_arm64.zip",checksum: "sha256:560da89aacf59389d4eb029730dd5b109b7288096c32f2726a0d9e783a5ea8eb")',
       ),
     ]);
+  });
+});
+
+describe("review", () => {
+  it("reviews the bundle it was given twice, for people and for machines, and returns both files", () => {
+    const chain = returnedPipeline(review);
+    const bundle = all(chain, "withDirectory").find((args) => args["path"] === "/review/bundle")!;
+    expect(only(review.engine.origin(String(bundle["source"])), "node")).toEqual({ id: PLAN_ID });
+    expect(all(chain, "withExec").slice(-2)).toEqual([
+      { args: ["infra", "review", "/review/bundle"], redirectStdout: "/review/out/review.txt" },
+      { args: ["infra", "review", "/review/bundle", "--json"], redirectStdout: "/review/out/review.json" },
+    ]);
+    expect(chain.at(-1)).toEqual({ field: "directory", args: { path: "/review/out" } });
+    expect(all(chain, "withSecretVariable")).toEqual([]);
   });
 });
 
@@ -331,15 +363,14 @@ describe("the CLI flags the module passes", () => {
   };
 
   it("exist in the CLI: every `infra` command line the module ran parses with `.strict()`", async () => {
-    const lines = [plan, check, lock]
+    const lines = [plan, check, lock, review]
       .flatMap((run) => run.engine.queries)
       .flatMap((query) => [...query.matchAll(/withExec \(args: (\[[^\]]*\])/g)].map((match) => JSON.parse(match[1]!) as string[]))
       .filter((argv) => argv[0] === "infra");
-    expect(lines.map((argv) => argv[1])).toEqual(["plan", "check", "lock"]);
+    expect(lines.map((argv) => argv[1])).toEqual(["plan", "check", "lock", "review", "review"]);
     for (const argv of lines) await parsesStrictly(commands[argv[1]!]!, argv.slice(1));
     const applyLine = execs(returnedPipeline(apply)).at(-1)!;
     await parsesStrictly(commands["apply"]!, applyLine.slice(1).filter((arg) => arg !== "--approve"));
-    await parsesStrictly(commands["review"]!, ["review", "/review/bundle", "--json"]);
     await expect(parsesStrictly(commands["plan"]!, ["plan", "--env", "dev", "--no-such-flag"])).rejects.toThrow(/Unknown argument/);
   });
 
