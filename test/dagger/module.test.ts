@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import yargs, { type CommandModule } from "yargs";
 import { NODE_IMAGE, TERRAFORM, TFLINT } from "../../dagger/src/toolchain.js";
 import { applyCommand } from "../../src/cli/commands/apply.js";
@@ -8,6 +10,7 @@ import { planCommand } from "../../src/cli/commands/plan.js";
 import { reviewCommand } from "../../src/cli/commands/review.js";
 import type { FakeEngine, Step } from "./fake-engine.js";
 import { all, only, registeredSurface, runModule, type ModuleRun } from "./module-harness.js";
+import { REPO_ROOT } from "../helpers.js";
 
 // The real SDK runs the module in a child process against a fake engine on 127.0.0.1 (see
 // fake-engine.ts); what is asserted is the GraphQL the SDK sent, i.e. what a real engine would run.
@@ -385,5 +388,69 @@ describe("the CLI flags the module passes", () => {
       context.skip();
     }
     await parsesStrictly(commands["apply"]!, execs(returnedPipeline(apply)).at(-1)!.slice(1));
+  });
+});
+
+describe("the GitHub Actions workflow", () => {
+  interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, string>;
+  }
+  interface Job {
+    if?: string;
+    needs?: string | string[];
+    environment?: string;
+    permissions?: Record<string, string>;
+    steps: Step[];
+  }
+  const load = async () => {
+    const text = await readFile(`${REPO_ROOT}.github/workflows/infra.yml`, "utf8");
+    return { text, workflow: parseYaml(text) as { on: Record<string, unknown>; jobs: Record<string, Job> } };
+  };
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+  it("pins every action by commit SHA, with the tag in a comment", async () => {
+    const { text } = await load();
+    const uses = [...text.matchAll(/uses: (\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [line, action, comment] of uses) expect({ line, ok: /@[0-9a-f]{40}$/.test(action!) && /^ # v\d/.test(comment!) }).toEqual({ line, ok: true });
+  });
+
+  it("calls only functions and flags the module registers, with credentials only as env:// secrets", async () => {
+    const { workflow } = await load();
+    const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
+    const calls = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .flatMap((step) => (step.run?.startsWith("dagger call ") ? [step.run.split(/\s+/).slice(2)] : []));
+    expect(calls.map((words) => words[0])).toEqual(["plan", "apply", "plan", "apply"]);
+    for (const [name, ...words] of calls) {
+      const fn = infra!.functions.find((candidate) => candidate.name === name)!;
+      const flags = words.filter((word) => word.startsWith("--")).map((flag) => flag.slice(2));
+      expect(flags.filter((flag) => !fn.args.some((arg) => kebab(arg.name) === flag))).toEqual([]);
+      for (const arg of fn.args.filter((candidate) => candidate.type === "Secret")) {
+        expect(words[words.indexOf(`--${kebab(arg.name)}`) + 1]).toMatch(/^env:\/\/AWS_[A-Z_]+$/);
+      }
+      for (const arg of fn.args.filter((candidate) => !candidate.optional)) expect(flags).toContain(kebab(arg.name));
+    }
+  });
+
+  it("reaches AWS only through OIDC into the environment's infra-deploy, from the GitHub environment of the same name", async () => {
+    const { workflow } = await load();
+    const awsJobs = Object.entries(workflow.jobs).filter(([, job]) => job.steps.some((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@")));
+    expect(awsJobs.map(([name]) => name)).toEqual(["plan-dev", "apply-dev", "plan-prod", "apply-prod"]);
+    for (const [name, job] of awsJobs) {
+      const env = name.split("-")[1]!;
+      expect(job.environment).toBe(env);
+      expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+      const credentials = job.steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"))!.with!;
+      expect(credentials["role-to-assume"]).toBe("arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/infra-deploy");
+      expect(job.steps.find((step) => step.run?.includes("GITHUB_OUTPUT"))!.run).toContain(`name=infra-${env}-\${GITHUB_SHA:0:12}`);
+      expect(job.steps.find((step) => step.run?.startsWith("dagger call "))!.run).toContain(`--env ${env}`);
+    }
+    expect(workflow.jobs["check"]!.steps.map((step) => step.run).filter(Boolean)).toEqual(["dagger check"]);
+    expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "push"]);
+    expect(workflow.jobs["apply-dev"]!.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    expect([workflow.jobs["plan-prod"]!.needs, workflow.jobs["apply-prod"]!.needs]).toEqual(["apply-dev", "plan-prod"]);
   });
 });
