@@ -38,6 +38,8 @@ export interface FakeEngine {
   returned(): unknown;
   /** The message the function failed with through `returnError`, or undefined. */
   failure(): string | undefined;
+  /** The values attached to that error (exitCode, stderr... as JSON text), by name. */
+  failureValues(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export interface FakeEngineOptions {
   platform?: string;
   /** Secret IDs the engine knows and their plaintext (what `plaintext` would reveal). */
   secrets?: Record<string, string>;
+  /** Answer a query containing `match` as an engine answers a failed exec. */
+  failExec?: { match: string; message: string; exitCode: number; stderr: string };
 }
 
 export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeEngine> {
@@ -57,6 +61,7 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
   let counter = 0;
   let returnedValue: unknown;
   let failureMessage: string | undefined;
+  let failureValues: Record<string, string> = {};
 
   const newId = (chain: Step[]): string => {
     counter += 1;
@@ -91,19 +96,17 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
       case "returnValue":
         returnedValue = JSON.parse(String(step.args["value"]));
         return null;
-      case "returnError":
-        failureMessage = errorMessage(String(step.args["error"]));
+      case "returnError": {
+        const made = origins.get(String(step.args["error"])) ?? [];
+        failureMessage = String(made.find((call) => call.field === "error")?.args["message"] ?? step.args["error"]);
+        failureValues = Object.fromEntries(made.filter((call) => call.field === "withValue").map((call) => [String(call.args["name"]), String(call.args["value"])]));
         return null;
+      }
       case "version":
         return "v0.21.9";
       default:
         return null;
     }
-  };
-
-  const errorMessage = (id: string): string => {
-    const made = origins.get(id)?.find((step) => step.field === "error");
-    return made ? String(made.args["message"]) : id;
   };
 
   const resolve = (selectionSet: SelectionSetNode, chain: Step[], variables: Record<string, unknown>): Record<string, unknown> => {
@@ -145,6 +148,11 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { query: string; variables?: Record<string, unknown> };
         queries.push(body.query);
+        const failExec = options.failExec;
+        if (failExec && body.query.includes(failExec.match)) {
+          const { message, exitCode, stderr } = failExec;
+          return reply(200, { data: null, errors: [{ message, extensions: { _type: "EXEC_ERROR", exitCode, stdout: "", stderr } }] });
+        }
         const document = parse(body.query);
         const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
         if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) throw new Error("no operation in the query");
@@ -171,6 +179,7 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
     },
     returned: () => returnedValue,
     failure: () => failureMessage,
+    failureValues: () => failureValues,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

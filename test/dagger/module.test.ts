@@ -40,8 +40,18 @@ let check: ModuleRun;
 let unsupported: ModuleRun;
 let lock: ModuleRun;
 let review: ModuleRun;
+let failingCheck: ModuleRun;
+
+// What the CLI prints for an unknown environment, relayed by the engine as the exec's stderr.
+const CLI_REFUSAL = "error: there is no environment staging in terraform/envs (known: dev, prod)";
 
 beforeAll(async () => {
+  const failing = runModule({
+    failingCheck: {
+      ...infraCall("check", {}),
+      failExec: { match: '"infra","check","--strict"', message: "process \"infra check --strict\" did not complete successfully: exit code: 1", exitCode: 1, stderr: CLI_REFUSAL },
+    },
+  });
   ({ registration, plan, apply, check, lock, review, unsupported } = await runModule({
     registration: { call: { parentName: "", name: "", parent: {}, args: {} } },
     plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS }),
@@ -52,6 +62,7 @@ beforeAll(async () => {
     // Last: a failed call ends the module's process, as it does under the engine.
     unsupported: { ...infraCall("plan", { env: "dev" }), platform: "linux/s390x" },
   }));
+  ({ failingCheck } = await failing);
 }, 600_000);
 
 /** The chain of calls behind the Directory a function returned. */
@@ -303,6 +314,13 @@ describe("check", () => {
     expect(synced[0]).toContain('withExec (args: ["infra","check","--strict"]) { sync');
     expect(synced[0]).not.toContain("withSecretVariable");
     expect(synced[0]).not.toContain("INFRA_RUN_ID");
+  });
+
+  it("fails with the CLI's exit code and its own words when `infra check` fails", () => {
+    expect(failingCheck.exitCode).toBe(1);
+    expect(failingCheck.engine.failure()).toBe('process "infra check --strict" did not complete successfully: exit code: 1');
+    expect(failingCheck.engine.failureValues()).toMatchObject({ exitCode: "1", stderr: JSON.stringify(CLI_REFUSAL) });
+    expect(failingCheck.engine.returned()).toBeUndefined();
   });
 
   it("takes the arm64 archives and sums on an arm64 engine (Apple Silicon)", () => {
