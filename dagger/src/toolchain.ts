@@ -7,7 +7,12 @@
  * Changing a version means changing its checksums in the same commit.
  */
 
-/** Official Node.js image (Debian bookworm, slim), pinned by its multi-platform index digest. */
+/**
+ * Official Node.js 20 image (Debian bookworm, slim), pinned by digest: the same digest of this tag
+ * is pinned in three unrelated public repositories (a Dockerfile, a Go image table, a Ruby test).
+ * It must be the multi-platform index, not one platform's manifest, for arm64 engines to get an
+ * arm64 image; re-check with `docker buildx imagetools inspect` when changing it.
+ */
 export const NODE_IMAGE =
   "docker.io/library/node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0";
 
@@ -32,7 +37,8 @@ export const TERRAFORM: PinnedTool = {
   version: "1.11.4",
   binary: "terraform",
   url: (platform) => `https://releases.hashicorp.com/terraform/1.11.4/terraform_1.11.4_${archSuffix(platform)}.zip`,
-  // terraform_1.11.4_SHA256SUMS
+  // terraform_1.11.4_SHA256SUMS; cross-checked in HashiCorp's own Homebrew tap formula for 1.11.4
+  // and in unrelated pins of the same release (a Nix flake, a Python package's TF_ZIP_HASH).
   sha256: {
     "linux/amd64": "1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc",
     "linux/arm64": "a43d1d0da9b9bab214a8305a39db0e40869572594ccf50c416a7756499143633",
@@ -44,7 +50,8 @@ export const TFLINT: PinnedTool = {
   version: "0.64.0",
   binary: "tflint",
   url: (platform) => `https://github.com/terraform-linters/tflint/releases/download/v0.64.0/tflint_${archSuffix(platform)}.zip`,
-  // checksums.txt of the v0.64.0 release
+  // checksums.txt of the v0.64.0 release; cross-checked in several unrelated pins of it
+  // (Dockerfiles, a Bazel toolchain table, install scripts), all quoting the same two values.
   sha256: {
     "linux/amd64": "cca9d13e2e1d7a2c627af60ff899a3c9b74212899416aeb96ec764d2ef954537",
     "linux/arm64": "560da89aacf59389d4eb029730dd5b109b7288096c32f2726a0d9e783a5ea8eb",
