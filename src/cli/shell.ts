@@ -30,6 +30,9 @@ export function createContext(options: Omit<CommonOptions, "json">): WorkflowCon
 
 /** Everything but the tree: logger on stderr, Ctrl-C as an abort signal, terraform from the environment. */
 export function createProcessContext(options: { quiet: boolean }): Omit<WorkflowContext, "root"> {
+  const env = readEnv(process.env);
+  // Read before any handler is installed: a malformed declaration stops here, with nothing started.
+  const declaredToolchain = parseDeclaredToolchain(env.INFRA_TOOLCHAIN);
   const controller = new AbortController();
   const logger = createLogger({ quiet: options.quiet, write: (line) => process.stderr.write(`${line}\n`) });
   let interrupts = 0;
@@ -44,10 +47,9 @@ export function createProcessContext(options: { quiet: boolean }): Omit<Workflow
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
-  const env = readEnv(process.env);
   return {
     terraformBinary: env.INFRA_TERRAFORM ?? "terraform",
-    declaredToolchain: parseDeclaredToolchain(env.INFRA_TOOLCHAIN),
+    declaredToolchain,
     processEnv: process.env,
     logger,
     signal: controller.signal,
