@@ -46,12 +46,7 @@ let failingCheck: ModuleRun;
 const CLI_REFUSAL = "error: there is no environment staging in terraform/envs (known: dev, prod)";
 
 beforeAll(async () => {
-  const failing = runModule({
-    failingCheck: {
-      ...infraCall("check", {}),
-      failExec: { match: '"infra","check","--strict"', message: "process \"infra check --strict\" did not complete successfully: exit code: 1", exitCode: 1, stderr: CLI_REFUSAL },
-    },
-  });
+  // One module process at a time: the machine's two cores are shared with the rest of the suite.
   ({ registration, plan, apply, check, lock, review, unsupported } = await runModule({
     registration: { call: { parentName: "", name: "", parent: {}, args: {} } },
     plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS }),
@@ -62,7 +57,12 @@ beforeAll(async () => {
     // Last: a failed call ends the module's process, as it does under the engine.
     unsupported: { ...infraCall("plan", { env: "dev" }), platform: "linux/s390x" },
   }));
-  ({ failingCheck } = await failing);
+  ({ failingCheck } = await runModule({
+    failingCheck: {
+      ...infraCall("check", {}),
+      failExec: { match: '"infra","check","--strict"', message: "process \"infra check --strict\" did not complete successfully: exit code: 1", exitCode: 1, stderr: CLI_REFUSAL },
+    },
+  }));
 }, 600_000);
 
 /** The chain of calls behind the Directory a function returned. */
