@@ -7,6 +7,7 @@ import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
 import type { FileDigests } from "./digest.js";
 import { BundleFile } from "./layout.js";
+import type { Toolchain } from "./toolchain.js";
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -14,7 +15,7 @@ export const MANIFEST_SCHEMA_VERSION = 1;
 export interface Manifest extends PlanHeader {
   schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
   terraformVersion: string;
-  toolchain: { infra: string; node: string };
+  toolchain: Toolchain;
   /** sha256 of tfplan: the identity of what apply will execute. */
   planDigest: string;
   hasChanges: boolean;

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Argv } from "yargs";
 import { createLogger } from "../log.js";
 import type { WorkflowContext } from "../workflow/context.js";
+import { parseDeclaredToolchain } from "../bundle/toolchain.js";
 import { readEnv } from "./env.js";
 
 /** Options every command that touches a terraform tree shares. */
@@ -29,6 +30,9 @@ export function createContext(options: Omit<CommonOptions, "json">): WorkflowCon
 
 /** Everything but the tree: logger on stderr, Ctrl-C as an abort signal, terraform from the environment. */
 export function createProcessContext(options: { quiet: boolean }): Omit<WorkflowContext, "root"> {
+  const env = readEnv(process.env);
+  // Read before any handler is installed: a malformed declaration stops here, with nothing started.
+  const declaredToolchain = parseDeclaredToolchain(env.INFRA_TOOLCHAIN);
   const controller = new AbortController();
   const logger = createLogger({ quiet: options.quiet, write: (line) => process.stderr.write(`${line}\n`) });
   let interrupts = 0;
@@ -48,7 +52,8 @@ export function createProcessContext(options: { quiet: boolean }): Omit<Workflow
   process.on("SIGHUP", onInterrupt);
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   return {
-    terraformBinary: readEnv(process.env).INFRA_TERRAFORM ?? "terraform",
+    terraformBinary: env.INFRA_TERRAFORM ?? "terraform",
+    declaredToolchain,
     processEnv: process.env,
     logger,
     signal: controller.signal,

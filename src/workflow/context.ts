@@ -20,6 +20,8 @@ export interface WorkflowContext {
   now: () => Date;
   /** The directory the user ran infra in: `--out` may never name it or a parent of it. */
   cwd: string;
+  /** What the place this runs in declares about itself (INFRA_TOOLCHAIN), for the manifest. */
+  declaredToolchain?: Record<string, string>;
 }
 
 /** Per-run working files (terraform data dirs) live here, outside the configuration. */

@@ -5,6 +5,7 @@ import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
 import { checkOut, commitStaging, createStaging } from "../bundle/out.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
+import { toolchainOf } from "../bundle/toolchain.js";
 import { readRevision } from "../git.js";
 import { mergeFindings } from "../policy/index.js";
 import { renderPolicyMarkdown, verdictOf, type PolicyReport } from "../policy/report.js";
@@ -81,7 +82,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       ...header,
       terraformVersion,
-      toolchain: { infra: INFRA_VERSION, node: process.versions.node },
+      toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
       hasChanges: summary.hasChanges,
       counts: summary.counts,

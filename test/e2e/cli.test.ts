@@ -5,7 +5,7 @@ describe("infra --help", () => {
   it("lists every command", async () => {
     const run = await runInfra(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["check", "plan", "apply", "review <target>", "demo"]) expect(run.stdout).toContain(`infra ${command}`);
+    for (const command of ["check", "plan", "apply", "review <target>", "demo", "policy", "lock"]) expect(run.stdout).toContain(`infra ${command}`);
   });
 
   it.each([
@@ -14,6 +14,7 @@ describe("infra --help", () => {
     ["apply", ["--env", "--plan", "--root", "--json", "--quiet"]],
     ["review", ["--json"]],
     ["demo", ["--json", "--quiet"]],
+    ["lock", ["--platform", "--fs-mirror", "--root", "--json", "--quiet"]],
   ])("documents the options of %s", async (command, options) => {
     const run = await runInfra([command, "--help"]);
     expect(run.code).toBe(0);
