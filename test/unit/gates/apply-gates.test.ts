@@ -25,6 +25,8 @@ const ENVIRONMENT: Environment = {
   region: "eu-central-1",
   accountId: "123456789012",
   promotedFrom: null,
+  protected: false,
+  maxPlanAgeMs: 86_400_000,
   backend: null,
   files: [],
 };

@@ -18,6 +18,8 @@ function environment(name: string, region: string): Environment {
     region,
     accountId: "123456789012",
     promotedFrom: null,
+    protected: false,
+    maxPlanAgeMs: 86_400_000,
     backend: null,
     files: [],
   };
