@@ -1,5 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { IdentityFacts } from "../aws/identity.js";
+import type { ApprovalRecord } from "../gates/approval.js";
 import { BundleFile } from "./layout.js";
 
 export type Outcome = "applied" | "failed" | "interrupted";
@@ -17,6 +19,12 @@ export interface Receipt {
   error?: string;
   gates: Array<{ gate: string; allowed: boolean; reason: string }>;
   terraformVersion: string;
+  /** Who terraform ran as, or `{ status: "offline" }` when --offline skipped the check. */
+  identity?: IdentityFacts;
+  /** Who approved: a person by the plan digest, a CI run in the deployment environment, or nobody needed to. */
+  approval?: ApprovalRecord;
+  /** Protected resources the apply was allowed to delete or replace (`--allow-destroy`). */
+  allowedDestroy?: string[];
 }
 
 export async function readReceipt(dir: string): Promise<Receipt | null> {

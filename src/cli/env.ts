@@ -1,5 +1,14 @@
 /** Every environment variable the CLI itself reads. Terraform's own (TF_VAR_*, AWS_*) pass through untouched. */
-export const ENV_KEYS = ["INFRA_TERRAFORM"] as const;
+export const ENV_KEYS = [
+  "INFRA_TERRAFORM",
+  // A CI run in a deployment environment may approve a protected apply (README "Gates").
+  "GITHUB_ACTIONS",
+  "GITHUB_RUN_ID",
+  "GITHUB_REPOSITORY",
+  "GITHUB_ACTOR",
+  "GITHUB_TRIGGERING_ACTOR",
+  "INFRA_DEPLOYMENT_ENVIRONMENT",
+] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
 export function readEnv(source: NodeJS.ProcessEnv): Record<EnvKey, string | undefined> {

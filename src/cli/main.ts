@@ -4,10 +4,12 @@ import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
 import { applyCommand } from "./commands/apply.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
+import { gateCommand } from "./commands/gate.js";
+import { ledgerCommand } from "./commands/ledger.js";
 import { planCommand } from "./commands/plan.js";
 import { reviewCommand } from "./commands/review.js";
 
-export const commands = [checkCommand, planCommand, applyCommand, reviewCommand, demoCommand];
+export const commands = [checkCommand, planCommand, applyCommand, reviewCommand, demoCommand, gateCommand, ledgerCommand];
 
 export async function main(argv: string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
@@ -17,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
       .usage("$0 <command> [options]\n\nCheck, plan, review and apply the terraform tree under ./terraform.")
       // yargs' types want one argv shape for every command; each module narrows its own.
       .command(commands as never)
-      .demandCommand(1, "name a command: check, plan, apply, review or demo")
+      .demandCommand(1, "name a command: check, plan, gate, apply, ledger, review or demo")
       .epilogue("Exit codes: 0 ok, 1 failed or refused (nothing applied), 2 usage error, 130 interrupted.")
       .strict()
       .help()

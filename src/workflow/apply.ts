@@ -1,22 +1,22 @@
 import path from "node:path";
 import { InfraError, InterruptedError } from "../errors.js";
-import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
-import { digestDirectory } from "../bundle/digest.js";
-import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
-import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
-import { readReceipt, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
+import { BundleFile } from "../bundle/layout.js";
+import type { Manifest } from "../bundle/manifest.js";
+import { writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
+import { approvalRecord } from "../gates/approval.js";
+import { recordApplied } from "../ledger.js";
+import { initEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { gatherGateFacts, type GateFacts, type GateOptions } from "./gate.js";
 
-export interface ApplyInput {
-  env: string;
-  bundle: string;
-  /** Defaults to every gate in defaultApplyGates. */
-  gates?: readonly ApplyGate[];
-}
+/** The bundle, the environment and what the gates need from the person or the CI run. */
+export type ApplyInput = GateOptions;
 
 export interface ApplyResult {
   receipt: Receipt;
   receiptFile: string;
+  /** The promotion ledger's ref for this apply (`refs/infra/applied/<env>/<commit>`), once applied. */
+  ledgerRef: string | null;
 }
 
 /**
@@ -24,27 +24,22 @@ export interface ApplyResult {
  * the plan; a receipt records the outcome (and the gates' reasons) whether it worked or not.
  */
 export async function apply(context: WorkflowContext, input: ApplyInput): Promise<ApplyResult> {
-  const bundle = path.resolve(input.bundle);
-  const manifest = await readBundleManifest(bundle);
-  const { terraformVersion, environment } = await openEnvironment(context, input.env);
-
-  const decisions = await context.logger.step("gates", async () =>
-    evaluateGates(input.gates ?? defaultApplyGates, {
-      environment,
-      manifest,
-      digestsOnDisk: await digestDirectory(bundle, UNDIGESTED_FILES),
-      previousReceipt: await readReceipt(bundle),
-      terraformVersion,
-    }),
-  );
+  const { facts, decisions } = await context.logger.step("gates", async () => {
+    const gathered = await gatherGateFacts(context, input);
+    return { facts: gathered, decisions: await evaluateGates(input.gates ?? defaultApplyGates, gathered.input, { every: true }) };
+  });
+  for (const decision of decisions) context.logger.info(`  ${decision.allowed ? "passed " : "REFUSED"} ${decision.gate}: ${decision.reason}`);
   const refused = decisions.find((decision) => !decision.allowed);
-  if (refused) throw refused.refusal ?? new InfraError(refused.reason);
+  if (refused) throw gateRefusal(refused);
+  const { bundle, manifest, environment, terraformVersion } = facts;
 
   const startedAt = context.now();
-  const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
+  const terraform = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
   const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
-    const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error);
-    return { receipt, receiptFile: await writeReceipt(bundle, receipt) };
+    const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, facts, error);
+    const receiptFile = await writeReceipt(bundle, receipt);
+    const ledgerRef = outcome === "applied" && manifest.commit !== null ? await recordApplied(context.root, environment.name, manifest.commit, receiptFile) : null;
+    return { receipt, receiptFile, ledgerRef };
   };
   try {
     await initEnvironment(context, terraform, terraformVersion);
@@ -63,6 +58,7 @@ function receiptOf(
   startedAt: Date,
   finishedAt: Date,
   outcome: Outcome,
+  facts: GateFacts,
   error?: InfraError,
 ): Receipt {
   return {
@@ -77,5 +73,8 @@ function receiptOf(
     ...(error ? { error: error.message } : {}),
     gates: decisions.map(({ gate, allowed, reason }) => ({ gate, allowed, reason })),
     terraformVersion,
+    identity: facts.input.identity,
+    approval: approvalRecord(facts.input.approval, facts.environment.protected, manifest.planDigest),
+    allowedDestroy: facts.input.allowDestroy,
   };
 }

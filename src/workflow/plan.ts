@@ -13,11 +13,14 @@ import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { requireDeployer } from "./identity.js";
 
 export interface PlanInput {
   env: string;
   /** Bundle directory; replaced whole only once the new bundle is complete. */
   out: string;
+  /** Skip the identity check (local-backend stacks only); otherwise terraform runs as infra-deploy. */
+  offline?: boolean;
 }
 
 export interface PlanResult {
@@ -34,19 +37,20 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const { logger } = context;
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
   const findings = refuseOnPolicy(environment);
+  // Read once: the session name terraform runs under and the manifest name the same commit.
+  const revision = await readRevision(context.root);
+  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
 
   const out = path.resolve(input.out);
   await mkdir(path.dirname(out), { recursive: true });
   // Written beside the target and renamed into place, so a failed plan never leaves half a bundle.
   const staging = await mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.partial-`));
   try {
-    const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
+    const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
     const planFile = path.join(staging, BundleFile.plan);
     await initEnvironment(context, terraform, terraformVersion);
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
-    const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
-      Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
-    );
+    const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = JSON.parse(planJsonText) as PlanJson;
     const summary = summarizePlan(planJson);
     const header: PlanHeader = {

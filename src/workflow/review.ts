@@ -6,7 +6,9 @@ import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
+import { protectedDestructions, type ProtectedDestruction } from "../policy/destruction.js";
 import { renderText } from "../review/render.js";
+import { readPlanJson } from "./gate.js";
 import type { Summary } from "../review/summary.js";
 
 export interface ReviewResult {
@@ -16,6 +18,8 @@ export interface ReviewResult {
   /** Whether the bundle is still exactly what `infra plan` wrote. */
   integrity: IntegrityReport;
   receipt: Receipt | null;
+  /** Deletes and replaces of protected resource types: each needs `--allow-destroy` at apply. */
+  protectedDestructions: ProtectedDestruction[];
   text: string;
 }
 
@@ -27,9 +31,13 @@ export async function review(bundleDir: string): Promise<ReviewResult> {
     throw new BundleError(`plan bundle ${bundle} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
   });
   const summary = JSON.parse(summaryText) as Summary;
-  const [integrity, receipt] = await Promise.all([
+  const [integrity, receipt, planJson] = await Promise.all([
     digestDirectory(bundle, UNDIGESTED_FILES).then((onDisk) => compareDigests(manifest.files, onDisk)),
     readReceipt(bundle),
+    readPlanJson(bundle),
   ]);
-  return { bundle, manifest, summary, integrity, receipt, text: renderText(summary, manifest) };
+  const destructions = protectedDestructions(planJson);
+  // Destruction of what cannot be recreated is what a reviewer must not miss: it comes first.
+  const warning = destructions.map((found) => `!! ${found.action} ${found.address} (${found.kind}): apply needs --allow-destroy '${found.address}'\n`).join("");
+  return { bundle, manifest, summary, integrity, receipt, protectedDestructions: destructions, text: `${warning}${warning ? "\n" : ""}${renderText(summary, manifest)}` };
 }

@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from "yargs";
+import { withOfflineOption, type OfflineOption } from "../gate-options.js";
 import { createContext, printResult, withCommonOptions, type CommonOptions } from "../shell.js";
 
-interface PlanArgs extends CommonOptions {
+interface PlanArgs extends CommonOptions, OfflineOption {
   env: string;
   out?: string;
 }
@@ -10,7 +11,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   command: "plan",
   describe: "Plan one environment and write the reviewable plan bundle",
   builder: (yargs: Argv) =>
-    withCommonOptions(yargs)
+    withOfflineOption(withCommonOptions(yargs))
       .option("env", { type: "string", demandOption: true, describe: "Environment to plan: a folder under <root>/envs" })
       .option("out", { type: "string", describe: "Bundle directory [default: artifacts/<env>]" })
       .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries"),
@@ -19,7 +20,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       import("../../workflow/plan.js"),
       import("../../review/render.js"),
     ]);
-    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env) });
+    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env), offline: args.offline });
     printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary }, () =>
       `${renderText(result.summary, result.manifest)}\nbundle: ${result.bundle}\n`,
     );

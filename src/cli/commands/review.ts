@@ -24,7 +24,8 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
     printResult(args.json, machine, () => {
       const integrity = result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`;
       const receipt = result.receipt ? `${result.receipt.outcome} at ${result.receipt.finishedAt}` : "not applied";
-      return `${text}\nbundle: ${integrity}\napply: ${receipt}\n`;
+      const digest = result.manifest.planDigest.slice(0, 12);
+      return `${text}\nbundle: ${integrity}\nplan digest: ${digest} (a protected environment applies it with --approve ${digest})\napply: ${receipt}\n`;
     });
     if (!result.integrity.ok) process.exitCode = 1;
   },

@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { IdentityFacts } from "../aws/identity.js";
+import type { Environment } from "../config/environment.js";
+import { BundleError } from "../errors.js";
+import { digestDirectory } from "../bundle/digest.js";
+import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
+import { readReceipt } from "../bundle/receipt.js";
+import { defaultApplyGates, evaluateGates, type ApplyGate, type ApplyGateInput, type GateDecision } from "../gates/apply-gates.js";
+import type { CiDeployment } from "../gates/approval.js";
+import { readRevision } from "../git.js";
+import { readApplied } from "../ledger.js";
+import { protectedDestructions } from "../policy/destruction.js";
+import type { PlanJson } from "../review/plan-json.js";
+import { openEnvironment, type WorkflowContext } from "./context.js";
+import { arriveAsDeployer } from "./identity.js";
+
+/** What a person or CI passes to the gates of one apply. */
+export interface GateOptions {
+  env: string;
+  bundle: string;
+  /** Skip the identity check (local-backend stacks only; the identity gate refuses it elsewhere). */
+  offline?: boolean;
+  /** `--approve`: the first 12 hex of the plan digest. */
+  approve?: string | null;
+  /** `--allow-destroy`: addresses of protected resources the plan may delete or replace. */
+  allowDestroy?: readonly string[];
+  /** The CI run and its deployment environment, when running in one. */
+  ci?: CiDeployment | null;
+  /** Defaults to defaultApplyGates. */
+  gates?: readonly ApplyGate[];
+}
+
+export interface GateFacts {
+  bundle: string;
+  manifest: Manifest;
+  environment: Environment;
+  terraformVersion: string;
+  input: ApplyGateInput;
+  /** The environment terraform runs with: the deploy role's temporary credentials once assumed. */
+  processEnv: NodeJS.ProcessEnv;
+}
+
+export interface GateResult {
+  env: string;
+  bundle: string;
+  planDigest: string;
+  allowed: boolean;
+  identity: IdentityFacts;
+  decisions: Array<Omit<GateDecision, "refusal"> & { hint?: string }>;
+}
+
+/** Every fact the gates decide over, gathered once: the bundle, git, the ledger, STS. */
+export async function gatherGateFacts(context: WorkflowContext, options: GateOptions): Promise<GateFacts> {
+  const bundle = path.resolve(options.bundle);
+  const manifest = await readBundleManifest(bundle);
+  const { terraformVersion, environment } = await openEnvironment(context, options.env);
+  const [digestsOnDisk, previousReceipt, checkout, planJson] = await Promise.all([
+    digestDirectory(bundle, UNDIGESTED_FILES),
+    readReceipt(bundle),
+    readRevision(context.root),
+    readPlanJson(bundle),
+  ]);
+  const identity = await arriveAsDeployer(context, environment, { commit: manifest.commit, dirty: manifest.dirty }, options.offline ?? false);
+  const promotionEntry =
+    environment.promotedFrom !== null && manifest.commit !== null ? await readApplied(context.root, environment.promotedFrom, manifest.commit) : null;
+  const input: ApplyGateInput = {
+    environment,
+    manifest,
+    digestsOnDisk,
+    previousReceipt,
+    terraformVersion,
+    checkout,
+    now: context.now(),
+    identity: identity.facts,
+    promotionEntry,
+    approval: { typed: options.approve ?? null, ci: options.ci ?? null },
+    destructions: protectedDestructions(planJson),
+    allowDestroy: [...(options.allowDestroy ?? [])],
+  };
+  return { bundle, manifest, environment, terraformVersion, input, processEnv: identity.processEnv };
+}
+
+/** `infra gate`: every gate's verdict, nothing applied. */
+export async function gate(context: WorkflowContext, options: GateOptions): Promise<GateResult> {
+  const facts = await gatherGateFacts(context, options);
+  const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
+  return describeGates(facts, decisions);
+}
+
+export function describeGates(facts: GateFacts, decisions: readonly GateDecision[]): GateResult {
+  return {
+    env: facts.environment.name,
+    bundle: facts.bundle,
+    planDigest: facts.manifest.planDigest,
+    allowed: decisions.every((decision) => decision.allowed),
+    identity: facts.input.identity,
+    decisions: decisions.map(({ gate: name, allowed, reason, refusal }) => ({ gate: name, allowed, reason, ...(refusal?.hint ? { hint: refusal.hint } : {}) })),
+  };
+}
+
+/** One line per verdict, for people. */
+export function renderVerdicts(decisions: GateResult["decisions"]): string {
+  const width = Math.max(...decisions.map((decision) => decision.gate.length));
+  return decisions
+    .map(({ gate: name, allowed, reason, hint }) => `${allowed ? "passed " : "REFUSED"}  ${name.padEnd(width)}  ${reason}${!allowed && hint ? `\n         ${" ".repeat(width)}  hint: ${hint}` : ""}`)
+    .join("\n");
+}
+
+/** The bundle's plan.redacted.json, which the destruction gate and the review read. */
+export async function readPlanJson(bundle: string): Promise<PlanJson> {
+  const file = path.join(bundle, BundleFile.redactedJson);
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text === null) throw new BundleError(`plan bundle ${bundle} has no ${BundleFile.redactedJson}`, "make a complete bundle with `infra plan`");
+  try {
+    return JSON.parse(text) as PlanJson;
+  } catch (error) {
+    throw new BundleError(`${file} is not valid JSON: ${(error as Error).message}`, "make a new plan; never edit a bundle by hand");
+  }
+}
