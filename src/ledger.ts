@@ -20,8 +20,8 @@ export type LedgerEntry = { ref: string; env: string; commit: string; receipt: R
 /** Records the receipt file of a successful apply under `refs/infra/applied/<env>/<commit>`; returns the ref. */
 export async function recordApplied(repoDir: string, env: string, commit: string, receiptFile: string): Promise<string> {
   const ref = ledgerRef(env, commit);
-  const blob = await git(repoDir, ["hash-object", "-w", "--", receiptFile], `store ${receiptFile} in the ledger`);
-  await git(repoDir, ["update-ref", "-m", `infra apply ${env}`, ref, blob.trim()], `write ${ref}`);
+  const blob = await git(repoDir, ["hash-object", "-w", "--", receiptFile], `record ${ref}`);
+  await git(repoDir, ["update-ref", "-m", `infra apply ${env}`, ref, blob.trim()], `record ${ref}`);
   return ref;
 }
 
@@ -69,7 +69,10 @@ async function git(repoDir: string, args: readonly string[], what: string): Prom
   const result = await exec("git", args, { cwd: repoDir });
   if (result.exitCode !== 0) {
     const detail = (result.spawnError?.message ?? result.stderr).trim().split("\n")[0] ?? "";
-    throw new InfraError(`could not ${what} in the git repository at ${repoDir}: ${detail}`, "the promotion ledger lives in the git repository holding the terraform tree");
+    throw new InfraError(
+      `could not ${what} (git ${args[0] ?? ""} in ${repoDir}): ${detail}`,
+      "the promotion ledger lives in the git repository holding the terraform tree; run infra inside it",
+    );
   }
   return result.stdout;
 }
