@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, open } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -64,4 +64,90 @@ export async function findExecutable(name: string, searchPath: string): Promise<
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }
   return null;
+}
+
+export interface DetachedOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Where the program's stdout goes (opened for appending, 0600). */
+  stdoutFile: string;
+  /** Where its stderr goes; the same file as stdout is allowed (one interleaved log). */
+  stderrFile: string;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface DetachedResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: NodeJS.ErrnoException;
+}
+
+/**
+ * Runs a program in its own process group with its output going to files, never to pipes.
+ * If we die (SIGKILL, a closed terminal), the program keeps its files and runs to its own end:
+ * no SIGPIPE on its next write, no signal meant for our group.
+ */
+export async function execDetached(command: string, args: readonly string[], options: DetachedOptions): Promise<DetachedResult> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+  const stdout = await open(options.stdoutFile, flags, 0o600);
+  const stderr = options.stderrFile === options.stdoutFile ? stdout : await open(options.stderrFile, flags, 0o600);
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", stdout.fd, stderr.fd] });
+      let spawnError: NodeJS.ErrnoException | undefined;
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        spawnError = error;
+      });
+      child.on("spawn", () => options.onSpawn?.(child));
+      child.on("close", (exitCode, signal) => resolve({ exitCode, signal, ...(spawnError ? { spawnError } : {}) }));
+    });
+  } finally {
+    await stdout.close();
+    if (stderr !== stdout) await stderr.close();
+  }
+}
+
+/** Polls `file` for appended lines and hands each complete one to `onLine`; `stop()` flushes the rest. */
+export function followFile(file: string, onLine: (line: string) => void, intervalMs = 200): { stop(): Promise<void> } {
+  let offset = 0;
+  let pending = "";
+  let reading: Promise<void> = Promise.resolve();
+  const readMore = async (final: boolean) => {
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+    if (!handle) return;
+    try {
+      for (;;) {
+        const buffer = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        pending += buffer.subarray(0, bytesRead).toString("utf8");
+      }
+    } finally {
+      await handle.close();
+    }
+    const lines = pending.split("\n");
+    pending = final ? "" : (lines.pop() ?? "");
+    for (const line of lines) if (final ? line !== "" : true) onLine(line);
+  };
+  const timer = setInterval(() => {
+    reading = reading.then(() => readMore(false));
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      reading = reading.then(() => readMore(true));
+      await reading;
+    },
+  };
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -63,5 +63,21 @@ function checkManifestShape(value: unknown, file: string): Manifest {
       "make a new plan with this version of infra",
     );
   }
+  const files = record["files"] as Record<string, unknown>;
+  const badFiles = Object.entries(files).filter(([name, digest]) => !isPlainFileName(name) || typeof digest !== "string" || !SHA256.test(digest));
+  if (badFiles.length > 0 || !Object.hasOwn(files, BundleFile.plan) || !SHA256.test(record["planDigest"] as string)) {
+    throw new BundleError(
+      `${file} is not a plan manifest (${badFiles.length > 0 ? `bad file entries: ${badFiles.map(([name]) => JSON.stringify(name)).join(", ")}` : `planDigest or the digest of ${BundleFile.plan} is missing or not a sha256`})`,
+      "make a new plan; never edit a bundle by hand",
+    );
+  }
   return record as unknown as Manifest;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** A name directly inside the bundle: no separators, not `.` or `..`, no control characters. */
+function isPlainFileName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return name !== "" && name !== "." && name !== ".." && !/[/\\\u0000-\u001f]/.test(name);
 }

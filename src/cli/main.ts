@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
+import { refuseEmptyValues, refuseRepeatedFlags } from "./argv.js";
 import { applyCommand } from "./commands/apply.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
@@ -14,11 +15,13 @@ export const commands = [checkCommand, planCommand, applyCommand, reviewCommand,
 export async function main(argv: string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
   try {
+    refuseRepeatedFlags(argv);
     await yargs(argv)
       .scriptName("infra")
       .usage("$0 <command> [options]\n\nCheck, plan, review and apply the terraform tree under ./terraform.")
       // yargs' types want one argv shape for every command; each module narrows its own.
       .command(commands as never)
+      .middleware((parsed) => refuseEmptyValues(parsed), true)
       .demandCommand(1, "name a command: check, plan, gate, apply, ledger, review or demo")
       .epilogue("Exit codes: 0 ok, 1 failed or refused (nothing applied), 2 usage error, 130 interrupted.")
       .strict()

@@ -43,12 +43,17 @@ export function createProcessContext(options: { quiet: boolean }): Omit<Workflow
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
+  // A closed terminal (SIGHUP) is an interrupt too: terraform is told to stop cleanly, the
+  // receipt says so. Writes to the dead terminal then fail; they must not kill us before that.
+  process.on("SIGHUP", onInterrupt);
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   return {
     terraformBinary: readEnv(process.env).INFRA_TERRAFORM ?? "terraform",
     processEnv: process.env,
     logger,
     signal: controller.signal,
     now: () => new Date(),
+    cwd: process.cwd(),
   };
 }
 

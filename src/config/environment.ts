@@ -1,6 +1,8 @@
+import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, RefusedError } from "../errors.js";
+import { displayPath, errnoReason, isErrno } from "../fs-errors.js";
 import { asBodies, blocksOf, parseHclFile, type HclBody, type ParsedFile, type ParseOptions } from "./hcl.js";
 
 /**
@@ -40,6 +42,7 @@ export type ReadOptions = ParseOptions;
 const FACT_KEYS = ["environment", "region", "account_id", "promoted_from", "protected", "max_plan_age"] as const;
 export const DEFAULT_MAX_PLAN_AGE = "24h";
 const FACTS_FILE = "environment.tf";
+const ROOT_HINT = "run from the repository root, or pass --root DIR pointing at the terraform tree (the directory holding envs/)";
 const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
@@ -49,7 +52,7 @@ export function envsDir(root: string): string {
 
 /** Names of the environments under `<root>/envs`, sorted. */
 export async function listEnvironments(root: string): Promise<string[]> {
-  await requireDirectory(root, `terraform root ${root} not found`, "run from the repository root, or pass --root DIR pointing at the terraform tree");
+  await requireTreeRoot(root);
   const dir = envsDir(root);
   await requireDirectory(
     dir,
@@ -221,6 +224,16 @@ export function parsePlanAge(text: string, file: string): number {
 }
 
 async function requireDirectory(dir: string, message: string, hint: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new ConfigError(message, hint);
+  const info = await stat(dir).catch((error: unknown) => error);
+  if (info instanceof Error) {
+    const reason = errnoReason(info);
+    if (reason === null) throw info;
+    throw new ConfigError(isErrno(info) && info.code === "ENOENT" ? message : `${message}: ${reason}`, hint);
+  }
+  if (!(info as Stats).isDirectory()) throw new ConfigError(`${message}: it is a file, not a directory`, hint);
+}
+
+/** The terraform tree (`--root`) must be a directory; checked before anything is written under it. */
+export async function requireTreeRoot(root: string): Promise<void> {
+  await requireDirectory(root, `terraform root ${displayPath(root)} not found`, ROOT_HINT);
 }

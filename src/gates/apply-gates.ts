@@ -1,6 +1,8 @@
 import type { Environment } from "../config/environment.js";
 import { BundleError, RefusedError, type InfraError } from "../errors.js";
 import type { FileDigests } from "../bundle/digest.js";
+import { BundleFile } from "../bundle/layout.js";
+import type { IrregularEntry } from "../bundle/listing.js";
 import type { Manifest } from "../bundle/manifest.js";
 import type { Receipt } from "../bundle/receipt.js";
 import { compareDigests, describeIntegrity } from "./integrity.js";
@@ -19,8 +21,12 @@ import { promotionGate } from "./promotion.js";
 export interface ApplyGateInput {
   environment: Environment;
   manifest: Manifest;
-  /** sha256 of the bundle's files as they are on disk now. */
+  /** sha256 of the bundle's regular files as they are on disk now. */
   digestsOnDisk: FileDigests;
+  /** Bundle entries that are not regular files (symlinks, directories, devices). */
+  irregularEntries: readonly IrregularEntry[];
+  /** sha256 of the private copy of tfplan that apply will execute (not the bundle's file). */
+  privatePlanDigest: string;
   previousReceipt: Receipt | null;
   terraformVersion: string;
   /** The checkout apply runs from: HEAD and whether the tree is clean. */
@@ -73,9 +79,23 @@ export const environmentGate: ApplyGate = {
 
 export const integrityGate: ApplyGate = {
   name: "integrity",
-  decide({ manifest, digestsOnDisk }) {
-    const report = compareDigests(manifest.files, digestsOnDisk);
-    if (report.ok) return allow(this.name, `all ${Object.keys(manifest.files).length} files match their sha256`);
+  decide({ manifest, digestsOnDisk, irregularEntries, privatePlanDigest }) {
+    const report = compareDigests(manifest.files, digestsOnDisk, irregularEntries);
+    const recordedPlan = Object.hasOwn(manifest.files, BundleFile.plan) ? manifest.files[BundleFile.plan] : undefined;
+    if (report.ok && manifest.planDigest === recordedPlan && privatePlanDigest === manifest.planDigest) {
+      return allow(this.name, `all ${Object.keys(manifest.files).length} files match their sha256; the copy of tfplan to apply is plan ${manifest.planDigest.slice(0, 12)}`);
+    }
+    if (report.ok) {
+      return refuse(
+        this.name,
+        new BundleError(
+          manifest.planDigest !== recordedPlan
+            ? `the plan bundle was altered: the manifest's planDigest ${manifest.planDigest.slice(0, 12)} is not the digest it records for ${BundleFile.plan}`
+            : `the plan bundle was altered: ${BundleFile.plan} changed while it was being checked`,
+          "never edit a bundle; make a new plan with `infra plan` and review that one",
+        ),
+      );
+    }
     return refuse(
       this.name,
       new BundleError(
@@ -103,6 +123,15 @@ export const terraformVersionGate: ApplyGate = {
 export const notYetAppliedGate: ApplyGate = {
   name: "not-yet-applied",
   decide({ previousReceipt }) {
+    if (previousReceipt?.outcome === "started") {
+      return refuse(
+        this.name,
+        new RefusedError(
+          `an apply of this bundle started at ${previousReceipt.startedAt} and its outcome was never recorded`,
+          "wait for that apply to finish; the next `infra review` of the bundle records what terraform's log says",
+        ),
+      );
+    }
     if (previousReceipt?.outcome !== "applied") return allow(this.name, "no earlier successful apply of this bundle");
     return refuse(
       this.name,

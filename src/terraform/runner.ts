@@ -1,4 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
 import {
   InterruptedError,
   StalePlanError,
@@ -6,7 +9,7 @@ import {
   TerraformError,
   ToolError,
 } from "../errors.js";
-import { exec, type ExecResult } from "../process.js";
+import { execDetached, followFile, type DetachedResult } from "../process.js";
 
 /** The one terraform version this project is tested with; plans made by another are refused. */
 export const REQUIRED_TERRAFORM_VERSION = "1.11.4";
@@ -27,6 +30,22 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/** Terraform output kept as a log (apply): stdout and stderr interleaved in one file. */
+export interface LogOptions {
+  file: string;
+  /** Each line as it appears, for relaying as progress. */
+  onLine?: (line: string) => void;
+  /** Called with terraform's process id once it runs (recorded so a later run can find it). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface RunOptions {
+  okExitCodes?: readonly number[];
+  log?: LogOptions;
+  /** Applied to everything taken from terraform's output into an error (the plan's secrets swept out). */
+  redact?: (text: string) => string;
 }
 
 const STDERR_TAIL_LINES = 25;
@@ -90,15 +109,21 @@ export class Terraform {
   }
 
   /** Applies a saved plan exactly; terraform never prompts for a saved plan. */
-  apply(planFile: string): Promise<RunResult> {
-    return this.run(["apply", NO_INPUT, NO_COLOR, planFile]);
+  apply(planFile: string, options: Omit<RunOptions, "okExitCodes"> = {}): Promise<RunResult> {
+    return this.run(["apply", NO_INPUT, NO_COLOR, planFile], options);
   }
 
   test(): Promise<RunResult> {
     return this.run(["test", NO_COLOR]);
   }
 
-  async run(args: readonly string[], { okExitCodes = [0] }: { okExitCodes?: readonly number[] } = {}): Promise<RunResult> {
+  /**
+   * Runs terraform in its own process group with its output in files, never in pipes: a
+   * terminal's Ctrl-C or hang-up reaches only us (we forward exactly one SIGINT; two would make
+   * terraform abandon the run without saving state), and if we die terraform still runs to its
+   * own end instead of being killed by SIGPIPE halfway through an apply.
+   */
+  async run(args: readonly string[], { okExitCodes = [0], log, redact = (text) => text }: RunOptions = {}): Promise<RunResult> {
     const { binary, cwd, dataDir, env, signal } = this.options;
     if (signal?.aborted) throw new InterruptedError("interrupted before terraform started");
     let interrupted = false;
@@ -107,32 +132,44 @@ export class Terraform {
       interrupted = true;
       running?.kill("SIGINT");
     };
+    const outputDir = path.join(dataDir, "output");
+    await mkdir(outputDir, { recursive: true, mode: 0o700 });
+    const runId = `${args[0] ?? "terraform"}-${process.pid}-${randomBytes(4).toString("hex")}`;
+    const stdoutFile = log?.file ?? path.join(outputDir, `${runId}.out`);
+    const stderrFile = log?.file ?? path.join(outputDir, `${runId}.err`);
+    const follower = log?.onLine ? followFile(log.file, log.onLine) : undefined;
     signal?.addEventListener("abort", forwardInterrupt, { once: true });
-    let output: ExecResult;
+    let output: DetachedResult;
+    let stdout: string;
+    let stderr: string;
     try {
-      // Own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one
-      // SIGINT. Two would make terraform abandon the run without saving state.
-      output = await exec(binary, args, {
+      output = await execDetached(binary, args, {
         cwd,
         env: { ...env, TF_DATA_DIR: dataDir, TF_IN_AUTOMATION: "1" },
-        detached: true,
+        stdoutFile,
+        stderrFile,
         onSpawn: (child) => {
           running = child;
+          if (child.pid !== undefined) log?.onSpawn?.(child.pid);
           if (interrupted) child.kill("SIGINT");
         },
       });
+      await follower?.stop();
+      [stdout, stderr] = await Promise.all([readFile(stdoutFile, "utf8"), readFile(stderrFile, "utf8")]);
     } finally {
       signal?.removeEventListener("abort", forwardInterrupt);
+      await follower?.stop();
+      if (!log) await Promise.all([rm(stdoutFile, { force: true }), rm(stderrFile, { force: true })]);
     }
     if (output.spawnError?.code === "ENOENT") throw terraformMissing(binary);
-    const result = { exitCode: output.exitCode ?? -1, stdout: output.stdout, stderr: output.stderr };
+    const result = { exitCode: output.exitCode ?? -1, stdout, stderr };
     if (interrupted) {
       throw new InterruptedError(
         `terraform ${args[0]} was interrupted; terraform stopped cleanly and released the state lock`,
         "plan again (`infra plan --env <env>`) to see what is left to do; nothing half-done is hidden from the next plan",
       );
     }
-    if (!okExitCodes.includes(result.exitCode)) throw classifyFailure(args, result);
+    if (!okExitCodes.includes(result.exitCode)) throw classifyFailure(args, { ...result, stderr: redact(result.stderr) });
     return result;
   }
 }
@@ -184,7 +221,7 @@ export function classifyFailure(args: readonly string[], result: RunResult): Ter
   }
   if (text.includes("Error acquiring the state lock")) {
     return new StateLockedError(
-      "the state is locked: another terraform run on this environment is in progress",
+      `the state is locked: another terraform run on this environment is in progress${describeLockHolder(text)}`,
       "wait for the other run to finish and try again; if it died, `terraform force-unlock <ID>` with the lock ID below",
       result.exitCode,
       stderrTail,
@@ -204,6 +241,15 @@ export function classifyFailure(args: readonly string[], result: RunResult): Ter
     result.exitCode,
     stderrTail,
   );
+}
+
+/** " (held by WHO for OPERATION since CREATED, lock ID ID)" from terraform's Lock Info block; "" if absent. */
+export function describeLockHolder(stderr: string): string {
+  const field = (name: string) => new RegExp(`^[│ ]*${name}:\\s+(.+?)\\s*$`, "m").exec(stderr)?.[1];
+  const [id, who, operation, created] = [field("ID"), field("Who"), field("Operation"), field("Created")];
+  if (!id && !who) return "";
+  const parts = [who ? `held by ${who}` : "held", operation ? `for ${operation.replace(/^OperationType/, "").toLowerCase()}` : "", created ? `since ${created}` : ""];
+  return ` (${parts.filter(Boolean).join(" ")}${id ? `, lock ID ${id}` : ""})`;
 }
 
 export function isRegistryUnreachable(stderr: string): boolean {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { readEnvironment, requireRealAccount, type Environment, type ReadOptions } from "../config/environment.js";
+import { readEnvironment, requireRealAccount, requireTreeRoot, type Environment, type ReadOptions } from "../config/environment.js";
 import type { Logger } from "../log.js";
 import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
@@ -18,6 +18,8 @@ export interface WorkflowContext {
   /** Aborted on Ctrl-C: running terraform gets one SIGINT and stops cleanly. */
   signal?: AbortSignal;
   now: () => Date;
+  /** The directory the user ran infra in: `--out` may never name it or a parent of it. */
+  cwd: string;
 }
 
 /** Per-run working files (terraform data dirs) live here, outside the configuration. */
@@ -42,6 +44,8 @@ export function terraformFor(context: WorkflowContext, cwd: string, dataDirName:
 
 /** Finds terraform and refuses any but the pinned version (asked once per binary, then cached). */
 export async function requireTerraform(context: WorkflowContext): Promise<string> {
+  // First the tree: the version cache is written under it, and a missing tree is no missing terraform.
+  await requireTreeRoot(context.root);
   const found = await findExecutable(context.terraformBinary, context.processEnv["PATH"] ?? "");
   if (!found) throw terraformMissing(context.terraformBinary);
   const version = await cachedVersion(found, path.join(workDir(context.root), "terraform-version.json"), () =>

@@ -3,8 +3,9 @@ import path from "node:path";
 import type { IdentityFacts } from "../aws/identity.js";
 import type { Environment } from "../config/environment.js";
 import { BundleError } from "../errors.js";
-import { digestDirectory } from "../bundle/digest.js";
+import { sha256File } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
+import { listBundle } from "../bundle/listing.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type ApplyGateInput, type GateDecision } from "../gates/apply-gates.js";
@@ -32,11 +33,15 @@ export interface GateOptions {
   gates?: readonly ApplyGate[];
 }
 
-export interface GateFacts {
+/** A bundle and the environment it is to be applied to, both read. */
+export interface OpenedBundle {
   bundle: string;
   manifest: Manifest;
   environment: Environment;
   terraformVersion: string;
+}
+
+export interface GateFacts extends OpenedBundle {
   input: ApplyGateInput;
   /** The environment terraform runs with: the deploy role's temporary credentials once assumed. */
   processEnv: NodeJS.ProcessEnv;
@@ -51,13 +56,21 @@ export interface GateResult {
   decisions: Array<Omit<GateDecision, "refusal"> & { hint?: string }>;
 }
 
-/** Every fact the gates decide over, gathered once: the bundle, git, the ledger, STS. */
-export async function gatherGateFacts(context: WorkflowContext, options: GateOptions): Promise<GateFacts> {
+export async function openBundle(context: WorkflowContext, options: Pick<GateOptions, "env" | "bundle">): Promise<OpenedBundle> {
   const bundle = path.resolve(options.bundle);
   const manifest = await readBundleManifest(bundle);
   const { terraformVersion, environment } = await openEnvironment(context, options.env);
-  const [digestsOnDisk, previousReceipt, checkout, planJson] = await Promise.all([
-    digestDirectory(bundle, UNDIGESTED_FILES),
+  return { bundle, manifest, environment, terraformVersion };
+}
+
+/**
+ * Every fact the gates decide over, gathered once: the bundle's files, git, the ledger, STS.
+ * `privatePlanDigest` is the sha256 of the tfplan that would be executed (apply's private copy).
+ */
+export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBundle, options: GateOptions, privatePlanDigest: string): Promise<GateFacts> {
+  const { bundle, manifest, environment, terraformVersion } = opened;
+  const [listing, previousReceipt, checkout, planJson] = await Promise.all([
+    listBundle(bundle, UNDIGESTED_FILES),
     readReceipt(bundle),
     readRevision(context.root),
     readPlanJson(bundle),
@@ -68,7 +81,9 @@ export async function gatherGateFacts(context: WorkflowContext, options: GateOpt
   const input: ApplyGateInput = {
     environment,
     manifest,
-    digestsOnDisk,
+    digestsOnDisk: listing.digests,
+    irregularEntries: listing.irregular,
+    privatePlanDigest,
     previousReceipt,
     terraformVersion,
     checkout,
@@ -79,12 +94,14 @@ export async function gatherGateFacts(context: WorkflowContext, options: GateOpt
     destructions: protectedDestructions(planJson),
     allowDestroy: [...(options.allowDestroy ?? [])],
   };
-  return { bundle, manifest, environment, terraformVersion, input, processEnv: identity.processEnv };
+  return { ...opened, input, processEnv: identity.processEnv };
 }
 
 /** `infra gate`: every gate's verdict, nothing applied. */
 export async function gate(context: WorkflowContext, options: GateOptions): Promise<GateResult> {
-  const facts = await gatherGateFacts(context, options);
+  const opened = await openBundle(context, options);
+  // Nothing is executed here, so the bundle's own tfplan stands for the copy apply would make.
+  const facts = await gatherGateFacts(context, opened, options, await sha256File(path.join(opened.bundle, BundleFile.plan)));
   const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
   return describeGates(facts, decisions);
 }

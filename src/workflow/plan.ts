@@ -1,19 +1,22 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
 import { digestDirectory } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../bundle/manifest.js";
+import { checkOut, commitStaging, createStaging } from "../bundle/out.js";
+import { displayPath, fileSystemError } from "../fs-errors.js";
 import { readRevision } from "../git.js";
 import { blockingFindings, describeFinding, evaluateStaticRules, staticRules, type Finding } from "../policy/index.js";
 import type { PlanJson } from "../review/plan-json.js";
-import { redactPlan } from "../review/redact.js";
+import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, type PlanHeader } from "../review/render.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { requireDeployer } from "./identity.js";
+import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
 export interface PlanInput {
   env: string;
@@ -41,18 +44,21 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const revision = await readRevision(context.root);
   const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
 
-  const out = path.resolve(input.out);
-  await mkdir(path.dirname(out), { recursive: true });
+  const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
+  const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
+  for (const settled of await settleEnvironment(terraform.dataDir, context.now())) logger.warn(describeSettled(settled));
   // Written beside the target and renamed into place, so a failed plan never leaves half a bundle.
-  const staging = await mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.partial-`));
+  const staging = await createStaging(out);
+  await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
+  const privateDir = await mkdtemp(path.join(terraform.dataDir, "plan-"));
   try {
-    const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
-    const planFile = path.join(staging, BundleFile.plan);
+    // terraform writes the plan where only we can read it; the bundle gets a 0600 copy.
+    const planFile = path.join(privateDir, BundleFile.plan);
     await initEnvironment(context, terraform, terraformVersion);
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
     const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
-    const planJson = JSON.parse(planJsonText) as PlanJson;
-    const summary = summarizePlan(planJson);
+    const redaction = createRedaction(JSON.parse(planJsonText) as PlanJson);
+    const summary = summarizePlan(redaction.plan);
     const header: PlanHeader = {
       env: environment.name,
       region: environment.region,
@@ -61,12 +67,17 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       dirty: revision.dirty,
       createdAt: context.now().toISOString(),
     };
-    await Promise.all([
-      writeFile(path.join(staging, BundleFile.redactedJson), `${JSON.stringify(redactPlan(planJson), null, 2)}\n`),
-      writeFile(path.join(staging, BundleFile.text), planText),
-      writeFile(path.join(staging, BundleFile.summaryMarkdown), renderMarkdown(summary, header)),
-      writeFile(path.join(staging, BundleFile.summaryJson), `${JSON.stringify({ ...header, ...summary }, null, 2)}\n`),
-    ]);
+    const write = (name: string, content: string) => writeFile(path.join(staging, name), content, { mode: 0o600, flag: "wx" });
+    await writeBundleFiles(out, async () => {
+      await copyFile(planFile, path.join(staging, BundleFile.plan));
+      await chmod(path.join(staging, BundleFile.plan), 0o600);
+      await Promise.all([
+        write(BundleFile.redactedJson, `${JSON.stringify(redaction.plan, null, 2)}\n`),
+        write(BundleFile.text, redaction.sweepText(planText)),
+        write(BundleFile.summaryMarkdown, redaction.sweepText(renderMarkdown(summary, header))),
+        write(BundleFile.summaryJson, redaction.sweepText(`${JSON.stringify({ ...header, ...summary }, null, 2)}\n`)),
+      ]);
+    });
     const files = await digestDirectory(staging, UNDIGESTED_FILES);
     const planDigest = files[BundleFile.plan];
     if (!planDigest) throw new Error(`terraform plan exited 0 but wrote no ${planFile}`);
@@ -81,14 +92,24 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       findings,
       files,
     };
-    await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-    await rm(out, { recursive: true, force: true });
-    await rename(staging, out);
+    await writeBundleFiles(out, async () => {
+      await write(BundleFile.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+      await commitStaging(staging, out);
+    });
     return { bundle: out, manifest, summary };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
   }
+}
+
+/** Runs the writes of a bundle; a full disk or a read-only one becomes one sentence naming --out. */
+async function writeBundleFiles(out: string, work: () => Promise<void>): Promise<void> {
+  await work().catch((error: unknown) => {
+    throw fileSystemError(error, `cannot write the plan bundle ${displayPath(out)}`, "free space or choose a writable place with --out DIR, then plan again");
+  });
 }
 
 function refuseOnPolicy(environment: Environment): Finding[] {

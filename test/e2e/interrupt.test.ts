@@ -41,7 +41,7 @@ describe("Ctrl-C during apply", () => {
 });
 
 describe("two applies on one environment", () => {
-  it("refuses the second with the state lock message in plain words", async () => {
+  it("refuses the second, naming the running terraform that holds the lock", async () => {
     const { root, bundle } = await plannedSlow();
     const first = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
     await waitForStderr(first.child, APPLY_STARTED);
@@ -49,8 +49,8 @@ describe("two applies on one environment", () => {
     const second = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
     first.child.kill("SIGINT");
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain("the state is locked: another terraform run on this environment is in progress");
-    expect(second.stderr).toContain("force-unlock");
+    expect(second.stderr).toMatch(/an apply of dev is still running: terraform \(pid \d+\) started at \S+ from bundle .*; it holds the state lock/);
+    expect(second.stderr).toContain("wait for it to finish");
     expect((await first.done).code).toBe(130);
   });
 });

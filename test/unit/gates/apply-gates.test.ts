@@ -56,7 +56,26 @@ describe("environmentGate", () => {
 
 describe("integrityGate", () => {
   it("allows a bundle whose files match the manifest", async () => {
-    expect(await decide(integrityGate, input())).toEqual({ gate: "integrity", allowed: true, reason: "all 2 files match their sha256" });
+    expect(await decide(integrityGate, input())).toEqual({ gate: "integrity", allowed: true, reason: "all 2 files match their sha256; the copy of tfplan to apply is plan 1111" });
+  });
+
+  it("refuses a bundle holding a symlink or a directory, by name", async () => {
+    const decision = await decide(integrityGate, input({ irregularEntries: [{ name: "receipt.json", kind: "symlink" }] }));
+    expect(decision.allowed).toBe(false);
+    expect(decision.reason).toBe("the plan bundle was altered: not a regular file: receipt.json is a symbolic link");
+  });
+
+  it("refuses a manifest whose planDigest is not the digest it records for tfplan", async () => {
+    const decision = await decide(integrityGate, input({ manifest: { planDigest: "2222" }, privatePlanDigest: "2222" }));
+    expect(decision.allowed).toBe(false);
+    expect(decision.refusal).toBeInstanceOf(BundleError);
+    expect(decision.reason).toBe("the plan bundle was altered: the manifest's planDigest 2222 is not the digest it records for tfplan");
+  });
+
+  it("refuses when the private copy of tfplan differs from what the manifest records", async () => {
+    const decision = await decide(integrityGate, input({ privatePlanDigest: "9999" }));
+    expect(decision.allowed).toBe(false);
+    expect(decision.reason).toBe("the plan bundle was altered: tfplan changed while it was being checked");
   });
 
   it("refuses an altered bundle with a BundleError", async () => {
@@ -98,6 +117,12 @@ describe("notYetAppliedGate", () => {
     expect(decision.allowed).toBe(false);
     expect(decision.refusal).toBeInstanceOf(RefusedError);
     expect(decision.reason).toBe("this bundle was already applied at 2025-01-02T04:01:00.000Z");
+  });
+
+  it("refuses a bundle whose apply was started and never recorded", async () => {
+    const decision = await decide(notYetAppliedGate, input({ previousReceipt: { ...RECEIPT, outcome: "started" } }));
+    expect(decision.allowed).toBe(false);
+    expect(decision.reason).toBe("an apply of this bundle started at 2025-01-02T04:00:00.000Z and its outcome was never recorded");
   });
 });
 

@@ -56,6 +56,8 @@ export function input(overrides: { manifest?: Partial<Manifest>; environment?: P
     environment: { ...ENVIRONMENT, ...environment },
     manifest: { ...MANIFEST, ...manifest },
     digestsOnDisk: { ...FILES },
+    irregularEntries: [],
+    privatePlanDigest: "1111",
     previousReceipt: null,
     terraformVersion: "1.11.4",
     checkout: { commit: MANIFEST.commit, dirty: false },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StalePlanError, StateLockedError, TerraformError } from "../../../src/errors.js";
-import { classifyFailure, errorTail, isRegistryUnreachable, terraformMissing } from "../../../src/terraform/runner.js";
+import { classifyFailure, describeLockHolder, errorTail, isRegistryUnreachable, terraformMissing } from "../../../src/terraform/runner.js";
 import { ToolError } from "../../../src/errors.js";
 
 // stderr texts below were captured from terraform 1.11.4 (-no-color, TF_IN_AUTOMATION=1) on a
@@ -101,7 +101,9 @@ describe("classifyFailure", () => {
     const error = classifyFailure(["plan"], result(STATE_LOCKED));
     expect(error).toBeInstanceOf(StateLockedError);
     expect(error).not.toBeInstanceOf(StalePlanError);
-    expect(error.message).toBe("the state is locked: another terraform run on this environment is in progress");
+    expect(error.message).toBe(
+      "the state is locked: another terraform run on this environment is in progress (held by root@vm for apply since 2026-11-29 05:03:46.788361695 +0000 UTC, lock ID e2587349-e6e3-99cd-0879-5c7ba08c5757)",
+    );
     expect(error.hint).toContain("terraform force-unlock <ID>");
     expect(error.stderrTail).toContain("ID:        e2587349-e6e3-99cd-0879-5c7ba08c5757");
   });
@@ -125,6 +127,17 @@ describe("classifyFailure", () => {
     expect(error.message).toBe("terraform plan failed (exit 1)");
     expect(error.hint).toBe("read terraform's message below; fix the configuration it names and run again");
     expect(error.stderrTail.split("\n")[0]).toBe("Error: Reference to undeclared input variable");
+  });
+});
+
+describe("describeLockHolder", () => {
+  it("returns an empty string when stderr has no Lock Info", () => {
+    expect(describeLockHolder("Error: something else")).toBe("");
+  });
+
+  it("reads the boxed Lock Info of an S3 lock file too", () => {
+    const boxed = "│ Lock Info:\n│   ID:        abc\n│   Who:       ci@runner\n│   Operation: OperationTypePlan\n";
+    expect(describeLockHolder(boxed)).toBe(" (held by ci@runner for plan, lock ID abc)");
   });
 });
 
