@@ -114,7 +114,7 @@ describe("infra check", () => {
     const policy = parse(run.stdout).steps.find((s) => s.step === "policy" && s.target === "envs/prod");
     expect(policy?.status).toBe("failed");
     expect(policy?.details?.[0]).toContain('environment "prod" is in eu-west-1, but the compliance page promises us-east-2');
-    const plan = await runInfra(["plan", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
+    const plan = await runInfra(["plan", "--offline", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain("policy refused to plan prod");
   });
