@@ -28,10 +28,10 @@ const MODULES = ["account-baseline", "ecr", "eks", "kms-key", "networking", "pla
 const KEY_USERS: Record<string, string> = { "account-baseline": "state_key", eks: "kms_key", networking: "flow_logs_key" };
 const ENVIRONMENTS: Record<
   string,
-  { region: string; placeholderAccount: string; promotedFrom: string | null; natMode: string; ecrScanType: string }
+  { region: string; placeholderAccount: string; promotedFrom: string | null; protected: boolean; natMode: string; ecrScanType: string }
 > = {
-  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, natMode: "single", ecrScanType: "BASIC" },
-  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", natMode: "per_az", ecrScanType: "ENHANCED" },
+  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, protected: false, natMode: "single", ecrScanType: "BASIC" },
+  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
 };
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
@@ -319,7 +319,9 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(Object.keys(body), "environment.tf holds only a locals block").toEqual(["locals"]);
     expect(body.locals).toHaveLength(1);
     const facts = body.locals[0];
-    expect(Object.keys(facts).sort()).toEqual(["account_id", "environment", "promoted_from", "region"]);
+    const optional = ["max_plan_age", "protected"].filter((key) => key in facts);
+    expect(Object.keys(facts).sort()).toEqual(["account_id", "environment", "promoted_from", "region", ...optional].sort());
+    expect(facts.protected ?? false, "prod alone needs an approval bound to the plan digest").toBe(expected.protected);
     expect(facts.environment).toBe(env);
     expect(facts.region).toBe(expected.region);
     expect(facts.account_id).toBe(expected.placeholderAccount);
