@@ -78,6 +78,11 @@ describe("promotion from dev to a protected prod", () => {
     expect(text.stdout).toContain("refused: nothing may be applied");
   });
 
+  it("prints the digest to approve in the review", async () => {
+    const review = await runInfra(["review", prodBundle]);
+    expect(review.stdout).toContain(`plan digest: ${approve} (a protected environment applies it with --approve ${approve})`);
+  });
+
   it("refuses prod without approval", async () => {
     await expectRefused(await applyProd(), "approval", "prod is protected: applying needs --approve <first 12 hex of the plan digest>");
   });
@@ -128,6 +133,7 @@ describe("promotion from dev to a protected prod", () => {
 
 describe("identity against a local STS", () => {
   const ACCOUNT = "111122223333"; // the sensitive fixture's dev account
+  const PROD_ACCOUNT = "444455556666";
   let sts: FakeSts;
   let root: string;
   const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => ({
@@ -143,7 +149,9 @@ describe("identity against a local STS", () => {
     sts = await startFakeSts({
       principals: {
         AKIAPERSON: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice` },
-        AKIAOTHER: { account: "444455556666", arn: "arn:aws:iam::444455556666:user/bob" },
+        AKIAOTHER: { account: PROD_ACCOUNT, arn: `arn:aws:iam::${PROD_ACCOUNT}:user/bob` },
+        // What GitHub's OIDC token becomes in a job of the prod deployment environment.
+        AKIACIPROD: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` },
       },
     });
     root = await copyFixture("sensitive");
@@ -182,5 +190,21 @@ describe("identity against a local STS", () => {
     const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
     expect(receipt.identity).toMatchObject({ status: "verified", assumed: true, caller: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice` } });
     expect(JSON.stringify(receipt)).not.toMatch(/fake-secret|fake-session-token/);
+  });
+
+  it("lets a CI run in the prod deployment environment approve prod, and records the run", async () => {
+    const out = path.join(root, "..", "artifacts", "prod");
+    const ci = { ...awsEnv("AKIACIPROD"), GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_REPOSITORY: "example/infra", GITHUB_TRIGGERING_ACTOR: "octocat" };
+    const planned = await runInfra(["plan", "--env", "prod", "--root", root, "--out", out, "--quiet"], { env: ci });
+    expect(planned.code, planned.stderr).toBe(0);
+    const outsideEnvironment = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "dev" } });
+    expect(outsideEnvironment.code).toBe(1);
+    expect(outsideEnvironment.stderr).toContain('error: approval gate refused: CI run 4242 runs in deployment environment "dev", which cannot approve prod');
+    expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
+    const run = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root, "--quiet"], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "prod" } });
+    expect(run.code, run.stderr).toBe(0);
+    const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
+    expect(receipt.approval).toEqual({ by: "ci", runId: "4242", environment: "prod", approver: "octocat", repository: "example/infra" });
+    expect(receipt.identity).toMatchObject({ status: "verified", assumed: false, principalArn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` });
   });
 });
