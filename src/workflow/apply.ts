@@ -6,7 +6,7 @@ import { approvalRecord } from "../gates/approval.js";
 import type { Manifest } from "../bundle/manifest.js";
 import { copyPlanPrivately } from "../bundle/private-plan.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
-import { recordApplied } from "../ledger.js";
+import { ledgerRef, recordApplied } from "../ledger.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
 import { initEnvironment, terraformFor, type WorkflowContext } from "./context.js";
@@ -64,8 +64,8 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log, facts);
       const receiptFile = await writeReceipt(bundle, receipt);
       await removeMarker(run.marker);
-      const ledgerRef = outcome === "applied" && manifest.commit !== null ? await recordApplied(context.root, environment.name, manifest.commit, receiptFile) : null;
-      return { receipt, receiptFile, ledgerRef };
+      const recorded = outcome === "applied" && manifest.commit !== null ? await recordInLedger(context.root, environment.name, manifest.commit, receiptFile) : null;
+      return { receipt, receiptFile, ledgerRef: recorded };
     };
     try {
       await initEnvironment(context, asDeployer, terraformVersion);
@@ -112,6 +112,17 @@ async function settleEarlierApplies(context: WorkflowContext, dataDir: string, b
   const ofBundle = await settleBundle(bundle, context.now());
   if (ofBundle && !("outcome" in ofBundle)) throw stillRunning(ofBundle.marker);
   for (const each of [...settled, ...(ofBundle ? [ofBundle] : [])]) context.logger.warn(describeSettled(each));
+}
+
+/** The apply happened: a ledger that cannot be written must say so, and how to record it by hand. */
+async function recordInLedger(root: string, env: string, commit: string, receiptFile: string): Promise<string> {
+  return recordApplied(root, env, commit, receiptFile).catch((error: unknown) => {
+    if (!(error instanceof InfraError)) throw error;
+    throw new InfraError(
+      `${env} was applied (receipt ${receiptFile}), but the promotion ledger was not written: ${error.message}`,
+      `record it by hand: git update-ref ${ledgerRef(env, commit)} $(git hash-object -w ${receiptFile})`,
+    );
+  });
 }
 
 /** Rewrites terraform's log with the plan's secrets swept out, once infra has seen it end. */
