@@ -19,6 +19,8 @@ export interface RunResult {
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Own process group, as a terminal session would have: lets a test signal the whole group. */
+  detached?: boolean;
 }
 
 /** Runs the built CLI as a user would: a separate process, real terraform on PATH. */
@@ -26,6 +28,7 @@ export function startInfra(args: readonly string[], options: RunOptions = {}): {
   const child = spawn(process.execPath, [INFRA_BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,
+    detached: options.detached ?? false,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -110,4 +113,19 @@ export function skipBecause(context: TestContext, reason: string): never {
   process.stderr.write(`skipped "${context.task.name}": ${reason}\n`);
   context.skip(reason);
   throw new Error("unreachable: context.skip throws");
+}
+
+/** Resolves once `check` returns true, polling; fails after `timeoutMs` naming what it waited for. */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The state's serial, or null when there is no state file yet. */
+export async function stateSerial(envDir: string): Promise<number | null> {
+  const text = await readFile(path.join(envDir, "terraform.tfstate"), "utf8").catch(() => null);
+  return text === null ? null : (JSON.parse(text) as { serial: number }).serial;
 }

@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { chmod, cp, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Manifest } from "../../src/bundle/manifest.js";
+import { copyFixture, readJson, runInfra, skipBecause, stateAddresses, tempDir } from "../helpers.js";
+
+const SECRET = "tamper-secret-5521";
+const env = { ...process.env, TF_VAR_db_password: SECRET };
+
+async function plannedDev(): Promise<{ root: string; bundle: string; envDir: string }> {
+  const root = await copyFixture("sensitive");
+  const bundle = path.join(root, "..", "bundle-dev");
+  const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
+  expect(run.code, run.stderr).toBe(0);
+  return { root, bundle, envDir: path.join(root, "envs", "dev") };
+}
+
+function applyArgs(bundle: string, root: string): string[] {
+  return ["apply", "--env", "dev", "--plan", bundle, "--root", root];
+}
+
+/** The `input` terraform_data.slow holds in state: which of two plans was applied. */
+async function appliedDelay(envDir: string): Promise<unknown> {
+  const state = await readJson<{ resources: Array<{ instances: Array<{ attributes: { input: { value: unknown } } }> }> }>(path.join(envDir, "terraform.tfstate"));
+  return state.resources[0]?.instances[0]?.attributes.input.value;
+}
+
+describe("check-then-use on tfplan (item 3)", () => {
+  it("applies the reviewed plan even when tfplan is swapped after the gates checked it", async () => {
+    const root = await copyFixture("slow");
+    const reviewed = path.join(root, "..", "reviewed");
+    const other = path.join(root, "..", "other");
+    for (const [out, delay] of [[reviewed, "1"], [other, "2"]] as const) {
+      const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: { ...process.env, TF_VAR_delay_seconds: delay } });
+      expect(run.code, run.stderr).toBe(0);
+    }
+    // Real terraform, behind a wrapper that swaps the bundle's tfplan at the last moment:
+    // after every check, just before terraform reads its plan file.
+    const real = execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim();
+    const bin = await tempDir("swapping-terraform");
+    const wrapper = path.join(bin, "terraform");
+    await writeFile(wrapper, `#!/bin/sh\nif [ "$1" = apply ]; then cp '${path.join(other, "tfplan")}' '${path.join(reviewed, "tfplan")}'; fi\nexec '${real}' "$@"\n`);
+    await chmod(wrapper, 0o755);
+    const run = await runInfra([...applyArgs(reviewed, root), "--quiet"], { env: { ...process.env, INFRA_TERRAFORM: wrapper } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await appliedDelay(path.join(root, "envs", "dev"))).toBe(1);
+  });
+
+  it("refuses a manifest whose planDigest is not the digest of tfplan", async () => {
+    const { root, bundle, envDir } = await plannedDev();
+    const manifestFile = path.join(bundle, "manifest.json");
+    const manifest = await readJson<Manifest>(manifestFile);
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, planDigest: "0".repeat(64) }));
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("the manifest's planDigest 000000000000 is not the digest it records for tfplan");
+  });
+});
+
+describe("integrity by name (item 4)", () => {
+  it.each(["constructor", "toString", "__proto__"])("refuses a bundle with an extra file named %s", async (name) => {
+    const { root, bundle, envDir } = await plannedDev();
+    await writeFile(path.join(bundle, name), "planted\n");
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the plan bundle was altered: not part of the plan: ${name}`);
+    const review = await runInfra(["review", bundle]);
+    expect(review.code).toBe(1);
+    expect(review.stdout).toContain(`ALTERED: not part of the plan: ${name}`);
+  });
+
+  it.each([
+    ["a symlink", "notes", async (file: string) => symlink("/etc/hostname", file), "notes is a symbolic link"],
+    ["a subdirectory", "extra", async (file: string) => mkdir(file), "extra is a directory"],
+  ])("refuses a bundle holding %s", async (_kind, name, plant, words) => {
+    const { root, bundle, envDir } = await plannedDev();
+    await plant(path.join(bundle, name));
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`not a regular file: ${words}`);
+    const review = await runInfra(["review", bundle]);
+    expect(review.code).toBe(1);
+    expect(review.stdout).toContain(words);
+  });
+});
+
+describe("the receipt (item 5)", () => {
+  const immutable: string[] = [];
+  afterEach(() => {
+    for (const dir of immutable.splice(0)) execFileSync("chattr", ["-i", dir]);
+  });
+
+  it("is never written through a symlink planted in the bundle, and nothing is applied", async () => {
+    const { root, bundle, envDir } = await plannedDev();
+    const outside = path.join(root, "..", "outside.json");
+    await writeFile(outside, "precious\n");
+    await symlink(outside, path.join(bundle, "receipt.json"));
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await readFile(outside, "utf8")).toBe("precious\n");
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("receipt.json is not a regular file");
+  });
+
+  it("refuses before terraform runs when the bundle cannot be written", async (context) => {
+    const { root, bundle, envDir } = await plannedDev();
+    // Root ignores file modes; the immutable flag stops even root, like a read-only disk.
+    try {
+      execFileSync("chattr", ["+i", bundle], { stdio: "ignore" });
+    } catch {
+      skipBecause(context, "chattr +i is not available here to make the bundle unwritable");
+    }
+    immutable.push(bundle);
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot write the receipt into the plan bundle ${bundle}, so nothing was applied`);
+    expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("is written atomically as a 0600 file, replacing the old one", async () => {
+    const { root, bundle } = await plannedDev();
+    const copy = path.join(root, "..", "copy");
+    await cp(bundle, copy, { recursive: true });
+    const run = await runInfra(applyArgs(copy, root), { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect((await stat(path.join(copy, "receipt.json"))).mode & 0o777).toBe(0o600);
+  });
+});
