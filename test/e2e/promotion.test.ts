@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { rm, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, cp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { Receipt } from "../../src/bundle/receipt.js";
 import { startFakeSts, type FakeSts } from "../fake-sts.js";
-import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, type RunResult } from "../helpers.js";
+import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "promotion-secret-5521" };
 
@@ -23,16 +23,19 @@ describe("promotion from dev to a protected prod", () => {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root }).toString().trim();
   const applyProd = (...extra: string[]) => runInfra(["apply", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, ...extra], { env });
 
-  /** Exit 1, the gate's name and reason in one line, and nothing applied to prod. */
+  /** Exit 1, the gate's name and reason in one line, and nothing applied: prod's state serial and resources as before. */
   async function expectRefused(run: RunResult, gate: string, reason: string): Promise<void> {
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain(`error: ${gate} gate refused: ${reason}`);
+    expect(await stateSerial(path.join(root, "envs", "prod"))).toBe(prodSerialBefore);
     expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
   }
+  let prodSerialBefore: number | null;
 
   beforeAll(async () => {
     root = await copyFixture("sensitive");
     commit = git("rev-parse", "HEAD");
+    prodSerialBefore = await stateSerial(path.join(root, "envs", "prod"));
     prodBundle = path.join(root, "..", "artifacts", "prod");
     devBundle = path.join(root, "..", "artifacts", "dev");
     const planned = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", prodBundle, "--quiet"], { env });
@@ -81,6 +84,28 @@ describe("promotion from dev to a protected prod", () => {
   it("prints the digest to approve in the review", async () => {
     const review = await runInfra(["review", prodBundle]);
     expect(review.stdout).toContain(`plan digest: ${approve} (a protected environment applies it with --approve ${approve})`);
+  });
+
+  it("lists a protected destruction in the review and the destruction gate, and --allow-destroy acknowledges it", async () => {
+    // terraform_data stands in for AWS here, so the deletion of a cluster is written into a copy of
+    // the plan JSON; the copy is then altered, which the integrity gate refuses as well.
+    const copy = path.join(root, "..", "artifacts", "prod-destroying");
+    await cp(prodBundle, copy, { recursive: true });
+    const planFile = path.join(copy, "plan.redacted.json");
+    const plan = await readJson<{ resource_changes: unknown[] }>(planFile);
+    const address = "module.platform.aws_eks_cluster.this";
+    plan.resource_changes.push({ address, mode: "managed", type: "aws_eks_cluster", name: "this", change: { actions: ["delete", "create"], before: {}, after: {} } });
+    await writeFile(planFile, JSON.stringify(plan));
+    const review = await runInfra(["review", copy]);
+    expect(review.stdout.startsWith(`!! replace ${address} (EKS cluster): apply needs --allow-destroy '${address}'`)).toBe(true);
+    const gate = (...extra: string[]) => runInfra(["gate", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--json", "--quiet", ...extra], { env });
+    type Verdicts = { decisions: Array<{ gate: string; allowed: boolean; reason: string; hint?: string }> };
+    const destruction = (run: RunResult) => (JSON.parse(run.stdout) as Verdicts).decisions.find((decision) => decision.gate === "destruction");
+    expect(destruction(await gate())).toMatchObject({ allowed: false, reason: `the plan would replace ${address} (EKS cluster) without --allow-destroy` });
+    expect(destruction(await gate("--allow-destroy", address, "--allow-destroy", "aws_kms_key.other"))).toMatchObject({ allowed: true });
+    const applied = await runInfra(["apply", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--approve", approve], { env });
+    await expectRefused(applied, "integrity", "the plan bundle was altered: changed since the plan was made: plan.redacted.json");
+    expect(applied.stderr).toContain(`REFUSED destruction: the plan would replace ${address}`);
   });
 
   it("refuses prod without approval", async () => {
