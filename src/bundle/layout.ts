@@ -7,7 +7,9 @@ export const BundleFile = {
   summaryMarkdown: "summary.md",
   summaryJson: "summary.json",
   receipt: "receipt.json",
+  /** Optional: an ed25519 signature over manifest.json (see signature.ts). */
+  signature: "manifest.sig",
 } as const;
 
 /** Files written after the manifest, so not covered by its digests. */
-export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleFile.receipt];
+export const UNDIGESTED_FILES: readonly string[] = [BundleFile.manifest, BundleFile.receipt, BundleFile.signature];

@@ -8,6 +8,8 @@ export const ENV_KEYS = [
   "GITHUB_ACTOR",
   "GITHUB_TRIGGERING_ACTOR",
   "INFRA_DEPLOYMENT_ENVIRONMENT",
+  // Optional: an ed25519 private key (PEM) that signs each plan's manifest.
+  "INFRA_SIGNING_KEY",
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 

@@ -74,3 +74,9 @@ export function ciDeploymentFrom(env: Record<EnvKey, string | undefined>): CiDep
     repository: env.GITHUB_REPOSITORY ?? null,
   };
 }
+
+/** INFRA_SIGNING_KEY, for `infra plan`; signing is off without it. */
+export function signingKeyFrom(processEnv: NodeJS.ProcessEnv): { signingKey?: string } {
+  const key = readEnv(processEnv).INFRA_SIGNING_KEY;
+  return key ? { signingKey: key } : {};
+}

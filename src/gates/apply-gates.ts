@@ -16,6 +16,8 @@ import { destructionGate } from "./destruction.js";
 import { freshnessGate } from "./freshness.js";
 import { identityGate } from "./identity.js";
 import { promotionGate } from "./promotion.js";
+import type { SignatureFacts } from "../bundle/signature.js";
+import { signatureGate } from "./signature.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
 export interface ApplyGateInput {
@@ -40,6 +42,8 @@ export interface ApplyGateInput {
   destructions: ProtectedDestruction[];
   /** Addresses acknowledged with `--allow-destroy`. */
   allowDestroy: string[];
+  /** The trusted public keys, manifest.json as bytes and its signature, if any (optional signing). */
+  signature: SignatureFacts;
 }
 
 export interface GateDecision {
@@ -157,6 +161,7 @@ export const defaultApplyGates: readonly ApplyGate[] = [
   promotionGate,
   approvalGate,
   destructionGate,
+  signatureGate,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { BundleError } from "../errors.js";
 import { sha256File } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
+import { readSignatureFacts } from "../bundle/signature.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
 import { defaultApplyGates, evaluateGates, type ApplyGate, type ApplyGateInput, type GateDecision } from "../gates/apply-gates.js";
@@ -69,11 +70,12 @@ export async function openBundle(context: WorkflowContext, options: Pick<GateOpt
  */
 export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBundle, options: GateOptions, privatePlanDigest: string): Promise<GateFacts> {
   const { bundle, manifest, environment, terraformVersion } = opened;
-  const [listing, previousReceipt, checkout, planJson] = await Promise.all([
+  const [listing, previousReceipt, checkout, planJson, signature] = await Promise.all([
     listBundle(bundle, UNDIGESTED_FILES),
     readReceipt(bundle),
     readRevision(context.root),
     readPlanJson(bundle),
+    readSignatureFacts(context.root, bundle),
   ]);
   const identity = await arriveAsDeployer(context, environment, { commit: manifest.commit, dirty: manifest.dirty }, options.offline ?? false);
   const promotionEntry =
@@ -93,6 +95,7 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
     approval: { typed: options.approve ?? null, ci: options.ci ?? null },
     destructions: protectedDestructions(planJson),
     allowDestroy: [...(options.allowDestroy ?? [])],
+    signature,
   };
   return { ...opened, input, processEnv: identity.processEnv };
 }

@@ -16,6 +16,7 @@ import { summarizePlan, type Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { requireDeployer } from "./identity.js";
+import { signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
 export interface PlanInput {
@@ -24,6 +25,8 @@ export interface PlanInput {
   out: string;
   /** Skip the identity check (local-backend stacks only); otherwise terraform runs as infra-deploy. */
   offline?: boolean;
+  /** PEM ed25519 private key (INFRA_SIGNING_KEY): signs manifest.json into manifest.sig. */
+  signingKey?: string;
 }
 
 export interface PlanResult {
@@ -92,8 +95,11 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       findings,
       files,
     };
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    const signature = input.signingKey ? signManifest(manifestText, input.signingKey) : null;
     await writeBundleFiles(out, async () => {
-      await write(BundleFile.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+      await write(BundleFile.manifest, manifestText);
+      if (signature) await write(BundleFile.signature, `${JSON.stringify(signature, null, 2)}\n`);
       await commitStaging(staging, out);
     });
     return { bundle: out, manifest, summary };

@@ -91,6 +91,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
       "promotion",
       "approval",
       "destruction",
+      "signature",
     ]);
     expect(receipt.identity).toEqual({ status: "offline" });
     expect(JSON.parse(run.stdout)).toMatchObject({ receipt: { outcome: "applied" } });

@@ -75,6 +75,7 @@ describe("promotion from dev to a protected prod", () => {
       "promotion:true",
       "approval:false",
       "destruction:true",
+      "signature:true",
     ]);
     const text = await runInfra(["gate", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, "--quiet"], { env });
     expect(text.stdout).toMatch(/REFUSED {2}approval +prod is protected/);

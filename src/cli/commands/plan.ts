@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
-import { withOfflineOption, type OfflineOption } from "../gate-options.js";
+import { signingKeyFrom, withOfflineOption, type OfflineOption } from "../gate-options.js";
 import { createContext, printResult, withCommonOptions, type CommonOptions } from "../shell.js";
 
 interface PlanArgs extends CommonOptions, OfflineOption {
@@ -20,7 +20,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       import("../../workflow/plan.js"),
       import("../../review/render.js"),
     ]);
-    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env), offline: args.offline });
+    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env), offline: args.offline, ...signingKeyFrom(process.env) });
     printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary }, () =>
       `${renderText(result.summary, result.manifest)}\nbundle: ${result.bundle}\n`,
     );

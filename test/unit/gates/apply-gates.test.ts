@@ -148,6 +148,7 @@ describe("evaluateGates", () => {
       ["promotion", true],
       ["approval", true],
       ["destruction", true],
+      ["signature", true],
     ]);
   });
 

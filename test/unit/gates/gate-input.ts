@@ -67,6 +67,7 @@ export function input(overrides: { manifest?: Partial<Manifest>; environment?: P
     approval: { typed: null, ci: null },
     destructions: [],
     allowDestroy: [],
+    signature: { trustedKeys: [], manifestText: "{}", signature: null },
     ...rest,
   };
 }
