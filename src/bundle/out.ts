@@ -25,18 +25,19 @@ const BUNDLE_FILES: ReadonlySet<string> = new Set(Object.values(BundleFile));
  */
 export async function checkOut(out: string, guard: OutGuard): Promise<string> {
   if (out.trim() === "") throw new UsageError("--out is empty", OUT_HINT);
-  const target = await canonical(path.resolve(guard.cwd, out));
+  const given = path.resolve(guard.cwd, out);
+  const target = await canonical(given);
   const [cwd, root] = await Promise.all([canonical(guard.cwd), canonical(guard.root)]);
   const refuse = (why: string) => new BundleError(`refusing --out ${displayPath(out)}: ${why}; nothing was changed`, OUT_HINT);
   if (isSameOrInside(cwd, target)) throw refuse(target === cwd ? "it is the current directory" : `it is a parent of the current directory ${cwd}`);
   if (isSameOrInside(target, root)) throw refuse(target === root ? "it is the terraform tree (--root)" : `it is inside the terraform tree ${root}`);
   if (isSameOrInside(root, target)) throw refuse(`it is a parent of the terraform tree ${root}`);
+  if ((await lstat(given).catch(() => null))?.isSymbolicLink()) throw refuse("it is a symbolic link");
   const info = await lstat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw fileSystemError(error, `cannot use --out ${displayPath(out)}`, OUT_HINT);
   });
   if (info === null) return target;
-  if (info.isSymbolicLink()) throw refuse("it is a symbolic link");
   if (!info.isDirectory()) throw refuse("it is a file, not a directory");
   const entries = await readdir(target);
   if (entries.length === 0) return target;
@@ -90,7 +91,7 @@ export async function removeLeftovers(out: string): Promise<string[]> {
     const match = /^(?:partial|replaced)-(?:(\d+)-)?/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : "");
     if (!match) continue;
     const pid = match[1] === undefined ? null : Number(match[1]);
-    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) continue;
+    if (pid !== null && isProcessAlive(pid)) continue;
     await rm(path.join(parent, name), { recursive: true, force: true });
     removed.push(name);
   }

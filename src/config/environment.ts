@@ -56,7 +56,7 @@ export async function listEnvironments(root: string): Promise<string[]> {
   const dir = envsDir(root);
   await requireDirectory(
     dir,
-    `environment root ${dir} not found`,
+    `environment root ${displayPath(dir)}`,
     `create ${dir}/<env>/ with an ${FACTS_FILE}, or pass --root DIR pointing at the terraform tree`,
   );
   const entries = await readdir(dir, { withFileTypes: true });
@@ -223,17 +223,18 @@ export function parsePlanAge(text: string, file: string): number {
   return Number(match[1]) * (AGE_UNITS_MS[match[2] as string] as number);
 }
 
-async function requireDirectory(dir: string, message: string, hint: string): Promise<void> {
+/** `what` ("terraform root /x") must be a directory; says precisely what it is instead. */
+async function requireDirectory(dir: string, what: string, hint: string): Promise<void> {
   const info = await stat(dir).catch((error: unknown) => error);
   if (info instanceof Error) {
     const reason = errnoReason(info);
     if (reason === null) throw info;
-    throw new ConfigError(isErrno(info) && info.code === "ENOENT" ? message : `${message}: ${reason}`, hint);
+    throw new ConfigError(isErrno(info) && info.code === "ENOENT" ? `${what} not found` : `${what} cannot be used: ${reason}`, hint);
   }
-  if (!(info as Stats).isDirectory()) throw new ConfigError(`${message}: it is a file, not a directory`, hint);
+  if (!(info as Stats).isDirectory()) throw new ConfigError(`${what} is a file, not a directory`, hint);
 }
 
 /** The terraform tree (`--root`) must be a directory; checked before anything is written under it. */
 export async function requireTreeRoot(root: string): Promise<void> {
-  await requireDirectory(root, `terraform root ${displayPath(root)} not found`, ROOT_HINT);
+  await requireDirectory(root, `terraform root ${displayPath(root)}`, ROOT_HINT);
 }
