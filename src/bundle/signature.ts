@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError } from "../errors.js";
 import { BundleFile } from "./layout.js";
+import { readBundleText } from "./read.js";
 
 /**
  * Optional, off by default: an ed25519 signature over the exact bytes of manifest.json (which
@@ -62,10 +63,11 @@ export interface SignatureFacts {
 export async function readSignatureFacts(root: string, bundle: string): Promise<SignatureFacts> {
   const [trustedKeys, manifestText, signatureText] = await Promise.all([
     readTrustedKeys(root),
-    readFile(path.join(bundle, BundleFile.manifest), "utf8"),
-    readFile(path.join(bundle, BundleFile.signature), "utf8").catch(() => null),
+    readBundleText(bundle, BundleFile.manifest),
+    readBundleText(bundle, BundleFile.signature),
   ]);
-  return { trustedKeys, manifestText, signature: signatureText === null ? null : parseSignature(signatureText) };
+  // A manifest that is no regular file verifies against nothing: the empty text never matches a signature.
+  return { trustedKeys, manifestText: manifestText ?? "", signature: signatureText === null ? null : parseSignature(signatureText) };
 }
 
 /** Checks the signature against the trusted keys; a problem sentence, or null when it holds. */

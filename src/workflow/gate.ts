@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { IdentityFacts } from "../aws/identity.js";
 import type { Environment } from "../config/environment.js";
@@ -6,6 +5,7 @@ import { BundleError } from "../errors.js";
 import { sha256File } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
+import { readBundleText } from "../bundle/read.js";
 import { readSignatureFacts } from "../bundle/signature.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
@@ -131,8 +131,8 @@ export function renderVerdicts(decisions: GateResult["decisions"]): string {
 /** The bundle's plan.redacted.json, which the destruction gate and the review read. */
 export async function readPlanJson(bundle: string): Promise<PlanJson> {
   const file = path.join(bundle, BundleFile.redactedJson);
-  const text = await readFile(file, "utf8").catch(() => null);
-  if (text === null) throw new BundleError(`plan bundle ${bundle} has no ${BundleFile.redactedJson}`, "make a complete bundle with `infra plan`");
+  const text = await readBundleText(bundle, BundleFile.redactedJson);
+  if (text === null) throw new BundleError(`plan bundle ${bundle} has no regular file ${BundleFile.redactedJson}`, "make a complete bundle with `infra plan`");
   try {
     return JSON.parse(text) as PlanJson;
   } catch (error) {
