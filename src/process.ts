@@ -11,10 +11,6 @@ import path from "node:path";
 export interface ExecOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Own process group: a terminal's Ctrl-C then reaches only us, and we decide what to forward. */
-  detached?: boolean;
-  /** Called with the child once it runs, e.g. to forward a signal. */
-  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface ExecResult {
@@ -33,7 +29,6 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
-      detached: options.detached ?? false,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const stdout: Buffer[] = [];
@@ -44,7 +39,6 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     child.on("error", (error: NodeJS.ErrnoException) => {
       spawnError = error;
     });
-    child.on("spawn", () => options.onSpawn?.(child));
     child.on("close", (exitCode, signal) => {
       resolve({
         exitCode,
@@ -128,7 +122,7 @@ export function followFile(file: string, onLine: (line: string) => void, interva
     }
     const lines = pending.split("\n");
     pending = final ? "" : (lines.pop() ?? "");
-    for (const line of lines) if (final ? line !== "" : true) onLine(line);
+    for (const line of lines) if (line.trim() !== "") onLine(line);
   };
   const timer = setInterval(() => {
     reading = reading.then(() => readMore(false));

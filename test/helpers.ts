@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,4 +128,11 @@ export async function waitUntil(what: string, check: () => boolean | Promise<boo
 export async function stateSerial(envDir: string): Promise<number | null> {
   const text = await readFile(path.join(envDir, "terraform.tfstate"), "utf8").catch(() => null);
   return text === null ? null : (JSON.parse(text) as { serial: number }).serial;
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir } from "node:fs/promises";
-import path from "node:path";
+import { listBundle } from "./listing.js";
 
 /** sha256 (hex) by file name. */
 export type FileDigests = Record<string, string>;
@@ -12,12 +11,7 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** sha256 of every regular file directly in `dir`, except the names given. */
+/** sha256 of every regular file directly in `dir`, except the names given (see listBundle). */
 export async function digestDirectory(dir: string, except: readonly string[]): Promise<FileDigests> {
-  const names = (await readdir(dir, { withFileTypes: true }))
-    .filter((entry) => entry.isFile() && !except.includes(entry.name))
-    .map((entry) => entry.name)
-    .sort();
-  const digests = await Promise.all(names.map((name) => sha256File(path.join(dir, name))));
-  return Object.fromEntries(names.map((name, index) => [name, digests[index] as string]));
+  return (await listBundle(dir, except)).digests;
 }

@@ -139,5 +139,5 @@ export function stillRunning(marker: ApplyMarker): RefusedError {
 export function describeSettled(settled: SettledApply): string {
   const done = settled.completed.length > 0 ? ` Completed: ${settled.completed.join(", ")}.` : "";
   const where = settled.receiptFile ? `recorded as "${settled.outcome}" in ${settled.receiptFile}` : "no receipt of that bundle to record it in";
-  return `the apply of ${displayPath(settled.marker.bundle)} started at ${settled.marker.startedAt} was not finished by infra (infra was stopped); terraform's log ${settled.marker.log} says: ${settled.summary}.${done} ${where}.`;
+  return `the apply of ${displayPath(settled.marker.bundle)} started at ${settled.marker.startedAt} was not finished by infra (infra was stopped); terraform's log ${settled.marker.log} says: ${settled.summary.replace(/\.$/, "")}.${done} ${where}.`;
 }

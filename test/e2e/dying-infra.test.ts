@@ -1,9 +1,9 @@
-import { readdir, readFile, readlink, stat } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Receipt } from "../../src/bundle/receipt.js";
-import { copyFixture, readJson, runInfra, startInfra, stateAddresses, waitForStderr, waitUntil } from "../helpers.js";
+import { copyFixture, exists, readJson, runInfra, startInfra, stateAddresses, waitForStderr, waitUntil } from "../helpers.js";
 
 /** The slow fixture planned into a bundle; its apply runs a provisioner of `delaySeconds`. */
 async function plannedSlow(delaySeconds: number): Promise<{ root: string; bundle: string; envDir: string }> {
@@ -35,13 +35,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** The terraform process running in `envDir`, found in /proc (not from anything infra wrote). */
 async function terraformRunningIn(envDir: string): Promise<number | null> {
   for (const entry of await readdir("/proc")) {
@@ -57,7 +50,8 @@ async function terraformRunningIn(envDir: string): Promise<number | null> {
 
 describe("infra killed with SIGKILL in the middle of an apply", () => {
   it("leaves terraform to finish cleanly, and the next review records what its log says", async () => {
-    const { root, bundle, envDir } = await plannedSlow(8);
+    // Long enough that a second apply, started while it runs, meets it even on a loaded machine.
+    const { root, bundle, envDir } = await plannedSlow(20);
     const apply = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await applyUnderWay(apply.child, envDir);
     apply.child.kill("SIGKILL");

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, INFRA_BIN, runInfra, skipBecause, startInfra, tempDir, waitForStderr } from "../helpers.js";
+import { exists, FIXTURES, INFRA_BIN, runInfra, skipBecause, startInfra, tempDir, waitForStderr } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "plan-out-secret-3390" };
 
@@ -24,6 +24,7 @@ async function checkout(): Promise<{ cwd: string; mustSurvive: string[] }> {
   await mkdir(path.join(cwd, "not-ours"));
   await writeFile(path.join(cwd, "not-ours", "manifest.json"), "{}\n");
   await symlink(path.join(cwd, "notes"), path.join(cwd, "linked"));
+  await symlink(path.join(workspace, "nowhere"), path.join(cwd, "dangling"));
   const mustSurvive = [
     "../sibling.txt",
     ".git/HEAD",
@@ -34,13 +35,6 @@ async function checkout(): Promise<{ cwd: string; mustSurvive: string[] }> {
     "terraform/envs/prod/main.tf",
   ];
   return { cwd, mustSurvive: mustSurvive.map((file) => path.join(cwd, file)) };
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 describe("infra plan --out (item 1)", () => {
@@ -55,6 +49,8 @@ describe("infra plan --out (item 1)", () => {
     [["--out", "notes"], 1, "refusing --out notes: it is not a plan bundle: it holds todo.txt"],
     [["--out", "not-ours"], 1, "refusing --out not-ours: it is not a plan bundle of infra"],
     [["--out", "linked"], 1, "refusing --out linked: it is a symbolic link"],
+    [["--out", "dangling/dev"], 1, "for the plan bundle: it does not exist (ENOENT)"],
+    [["--out", "keep.txt/dev"], 1, "cannot use --out keep.txt/dev: a part of the path is a file, not a directory (ENOTDIR)"],
   ])("refuses %j, naming it, and every file survives", async (outArgs, code, message) => {
     const { cwd, mustSurvive } = await checkout();
     const run = await runInfra(["plan", "--offline", "--env", "dev", "--quiet", ...outArgs], { cwd, env });
