@@ -55,7 +55,7 @@ async function benchPlan(): Promise<void> {
       run("terraform", ["show", "-json", "-no-color", planFile], rawDir, rawEnv);
       run("terraform", ["show", "-no-color", planFile], rawDir, rawEnv);
     };
-    const infra = () => run(process.execPath, [INFRA, "plan", "--env", "dev", "--root", infraRoot, "--out", path.join(workspace, "bundle"), "--quiet"], REPO);
+    const infra = () => run(process.execPath, [INFRA, "plan", "--offline", "--env", "dev", "--root", infraRoot, "--out", path.join(workspace, "bundle"), "--quiet"], REPO);
     // One warm-up each: the first init copies nothing but still touches the page cache.
     raw();
     infra();

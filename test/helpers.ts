@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, type TestContext } from "vitest";
+import { commitAll, TREE_GITIGNORE } from "../src/git.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const INFRA_BIN = path.join(REPO_ROOT, "bin", "infra.js");
@@ -65,13 +66,28 @@ afterAll(async () => {
   await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A private copy of a fixture tree: terraform writes state and data dirs into it. */
+/**
+ * A private copy of a fixture tree, committed to a git repository of its own (plans carry a
+ * commit, apply compares it with HEAD, the ledger lives there): terraform writes state and
+ * data dirs into it, which the repository ignores.
+ */
 export async function copyFixture(name: string): Promise<string> {
   const workspace = await mkdtemp(path.join(tmpdir(), `infra-${name}-`));
   workspaces.push(workspace);
   const root = path.join(workspace, "terraform");
   await cp(path.join(FIXTURES, name), root, { recursive: true });
+  await writeFile(path.join(workspace, ".gitignore"), `${TREE_GITIGNORE}\n`);
+  await commitAll(workspace, `fixture ${name}`);
   return root;
+}
+
+/** Commits every change in the repository holding `root`; returns the new HEAD. */
+export function commitChanges(root: string, message: string): string {
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=infra-test", "-c", "user.email=infra-test@example.invalid", ...args], { cwd: root }).toString().trim();
+  git("add", "-A", ".");
+  git("commit", "-q", "-m", message);
+  return git("rev-parse", "HEAD");
 }
 
 export async function tempDir(prefix: string): Promise<string> {

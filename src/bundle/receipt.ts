@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type { IdentityFacts } from "../aws/identity.js";
+import type { ApprovalRecord } from "../gates/approval.js";
 import { BundleError } from "../errors.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
 import { BundleFile } from "./layout.js";
@@ -24,6 +26,12 @@ export interface Receipt {
   error?: string;
   gates: Array<{ gate: string; allowed: boolean; reason: string }>;
   terraformVersion: string;
+  /** Who terraform ran as, or `{ status: "offline" }` when --offline skipped the check. */
+  identity?: IdentityFacts;
+  /** Who approved: a person by the plan digest, a CI run in the deployment environment, or nobody needed to. */
+  approval?: ApprovalRecord;
+  /** Protected resources the apply was allowed to delete or replace (`--allow-destroy`). */
+  allowedDestroy?: string[];
   /** terraform's output of this apply (secrets swept out once infra saw it finish). */
   log?: string;
   /** Set when a later run, not the apply itself, wrote the outcome: infra died while terraform ran. */

@@ -2,6 +2,9 @@ import { UsageError } from "../errors.js";
 
 const USAGE_HINT = "run `infra <command> --help` for the options";
 
+/** Flags that name one thing each time and are meant to be repeated (`--allow-destroy A --allow-destroy B`). */
+const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(["allow-destroy"]);
+
 /**
  * Refuses a flag given more than once (`--env dev --env prod`): yargs would quietly make it an
  * array or keep the last one, and which environment was meant is exactly what must not be guessed.
@@ -16,7 +19,7 @@ export function refuseRepeatedFlags(argv: readonly string[]): void {
     seen.set(name, [...(seen.get(name) ?? []), token]);
   }
   for (const [name, tokens] of seen) {
-    if (tokens.length > 1) {
+    if (tokens.length > 1 && !REPEATABLE_FLAGS.has(name)) {
       throw new UsageError(`${name.length === 1 ? "-" : "--"}${name} was given ${tokens.length} times; give it once`, USAGE_HINT);
     }
   }

@@ -1,5 +1,18 @@
 /** Every environment variable the CLI itself reads. Terraform's own (TF_VAR_*, AWS_*) pass through untouched. */
-export const ENV_KEYS = ["INFRA_TERRAFORM", "INFRA_TOOLCHAIN"] as const;
+export const ENV_KEYS = [
+  "INFRA_TERRAFORM",
+  // What the place infra runs in declares about itself (the Dagger toolchain), for the manifest.
+  "INFRA_TOOLCHAIN",
+  // A CI run in a deployment environment may approve a protected apply (README "Gates").
+  "GITHUB_ACTIONS",
+  "GITHUB_RUN_ID",
+  "GITHUB_REPOSITORY",
+  "GITHUB_ACTOR",
+  "GITHUB_TRIGGERING_ACTOR",
+  "INFRA_DEPLOYMENT_ENVIRONMENT",
+  // Optional: an ed25519 private key (PEM) that signs each plan's manifest.
+  "INFRA_SIGNING_KEY",
+] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
 export function readEnv(source: NodeJS.ProcessEnv): Record<EnvKey, string | undefined> {

@@ -6,11 +6,13 @@ import { applyCommand } from "./commands/apply.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
 import { lockCommand } from "./commands/lock.js";
+import { gateCommand } from "./commands/gate.js";
+import { ledgerCommand } from "./commands/ledger.js";
 import { planCommand } from "./commands/plan.js";
 import { policyCommand } from "./commands/policy.js";
 import { reviewCommand } from "./commands/review.js";
 
-export const commands = [checkCommand, planCommand, applyCommand, reviewCommand, demoCommand, policyCommand, lockCommand];
+export const commands = [checkCommand, planCommand, gateCommand, applyCommand, ledgerCommand, reviewCommand, demoCommand, policyCommand, lockCommand];
 
 export async function main(argv: string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
@@ -22,7 +24,7 @@ export async function main(argv: string[]): Promise<void> {
       // yargs' types want one argv shape for every command; each module narrows its own.
       .command(commands as never)
       .middleware((parsed) => refuseEmptyValues(parsed), true)
-      .demandCommand(1, "name a command: check, plan, apply, review, demo, policy or lock")
+      .demandCommand(1, "name a command: check, plan, gate, apply, ledger, review, demo, policy or lock")
       .epilogue("Exit codes: 0 ok, 1 failed or refused (nothing applied), 2 usage error, 130 interrupted.")
       .strict()
       .help()

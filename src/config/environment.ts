@@ -22,6 +22,10 @@ export interface Environment {
   accountId: string;
   /** The environment whose applied plans must come before this one's, or null. */
   promotedFrom: string | null;
+  /** Applies need a person's approval bound to the plan digest (`protected = true`, default false). */
+  protected: boolean;
+  /** A bundle older than this is refused at apply (`max_plan_age = "24h"`, the default), in ms. */
+  maxPlanAgeMs: number;
   backend: Backend | null;
   /** Every .tf file of the root, parsed once, for the static policy rules. */
   files: ParsedFile[];
@@ -35,7 +39,8 @@ export interface Backend {
 
 export type ReadOptions = ParseOptions;
 
-const FACT_KEYS = ["environment", "region", "account_id", "promoted_from"] as const;
+const FACT_KEYS = ["environment", "region", "account_id", "promoted_from", "protected", "max_plan_age"] as const;
+export const DEFAULT_MAX_PLAN_AGE = "24h";
 const FACTS_FILE = "environment.tf";
 const ROOT_HINT = "run from the repository root, or pass --root DIR pointing at the terraform tree (the directory holding envs/)";
 const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -78,6 +83,8 @@ export async function readEnvironment(root: string, name: string, options: ReadO
     region: requireString(facts, "region", factsFile),
     accountId: requireString(facts, "account_id", factsFile),
     promotedFrom: optionalString(facts, "promoted_from", factsFile),
+    protected: optionalBoolean(facts, "protected", factsFile) ?? false,
+    maxPlanAgeMs: parsePlanAge(optionalString(facts, "max_plan_age", factsFile) ?? DEFAULT_MAX_PLAN_AGE, factsFile),
     backend: readBackend(files),
     files,
   };
@@ -196,6 +203,24 @@ function optionalString(facts: HclBody, key: string, file: string): string | nul
   const value = facts[key];
   if (value === undefined || value === null) return null;
   return requireString(facts, key, file);
+}
+
+function optionalBoolean(facts: HclBody, key: string, file: string): boolean | null {
+  const value = facts[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "boolean") throw new ConfigError(`${key} in ${file} must be true or false`, `write ${key} = true (without quotes)`);
+  return value;
+}
+
+const AGE_UNITS_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90m", "24h", "7d" -> milliseconds. */
+export function parsePlanAge(text: string, file: string): number {
+  const match = /^([1-9]\d{0,4})([mhd])$/.exec(text);
+  if (!match) {
+    throw new ConfigError(`max_plan_age "${text}" in ${file} is not a duration`, 'write a whole number of minutes, hours or days, such as "90m", "24h" or "7d"');
+  }
+  return Number(match[1]) * (AGE_UNITS_MS[match[2] as string] as number);
 }
 
 /** `what` ("terraform root /x") must be a directory; says precisely what it is instead. */

@@ -7,6 +7,18 @@ import type { Manifest } from "../bundle/manifest.js";
 import type { Receipt } from "../bundle/receipt.js";
 import { compareDigests, describeIntegrity } from "./integrity.js";
 import { policyGate } from "./policy-gate.js";
+import { allow, refuse } from "./decision.js";
+import type { IdentityFacts } from "../aws/identity.js";
+import type { SourceRevision } from "../git.js";
+import type { LedgerEntry } from "../ledger.js";
+import type { ProtectedDestruction } from "../policy/destruction.js";
+import { approvalGate, type ApprovalFacts } from "./approval.js";
+import { destructionGate } from "./destruction.js";
+import { freshnessGate } from "./freshness.js";
+import { identityGate } from "./identity.js";
+import { promotionGate } from "./promotion.js";
+import type { SignatureFacts } from "../bundle/signature.js";
+import { signatureGate } from "./signature.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
 export interface ApplyGateInput {
@@ -20,6 +32,19 @@ export interface ApplyGateInput {
   privatePlanDigest: string;
   previousReceipt: Receipt | null;
   terraformVersion: string;
+  /** The checkout apply runs from: HEAD and whether the tree is clean. */
+  checkout: SourceRevision;
+  now: Date;
+  identity: IdentityFacts;
+  /** The promotion source's ledger entry for the bundle's commit; null when none (or no source). */
+  promotionEntry: LedgerEntry | null;
+  approval: ApprovalFacts;
+  /** Deletes and replaces of protected resource types in the plan (from plan.redacted.json). */
+  destructions: ProtectedDestruction[];
+  /** Addresses acknowledged with `--allow-destroy`. */
+  allowDestroy: string[];
+  /** The trusted public keys, manifest.json as bytes and its signature, if any (optional signing). */
+  signature: SignatureFacts;
 }
 
 export interface GateDecision {
@@ -127,23 +152,35 @@ export const notYetAppliedGate: ApplyGate = {
  * The gates every apply passes, in order. Identity (STS), promotion and approval gates
  * join this list; apply itself does not change.
  */
-export const defaultApplyGates: readonly ApplyGate[] = [environmentGate, integrityGate, terraformVersionGate, notYetAppliedGate, policyGate];
+export const defaultApplyGates: readonly ApplyGate[] = [
+  environmentGate,
+  integrityGate,
+  terraformVersionGate,
+  notYetAppliedGate,
+  policyGate,
+  freshnessGate,
+  identityGate,
+  promotionGate,
+  approvalGate,
+  destructionGate,
+  signatureGate,
+];
 
-/** Runs every gate; stops at the first refusal so its error is the one the user sees. */
-export async function evaluateGates(gates: readonly ApplyGate[], input: ApplyGateInput): Promise<GateDecision[]> {
+/**
+ * Runs the gates in order; stops at the first refusal so its error is the one the user sees,
+ * unless `every` asks for all verdicts (`infra gate`, and the receipt).
+ */
+export async function evaluateGates(gates: readonly ApplyGate[], input: ApplyGateInput, options: { every?: boolean } = {}): Promise<GateDecision[]> {
   const decisions: GateDecision[] = [];
   for (const gate of gates) {
     const decision = await gate.decide(input);
     decisions.push(decision);
-    if (!decision.allowed) break;
+    if (!decision.allowed && !options.every) break;
   }
   return decisions;
 }
 
-function allow(gate: string, reason: string): GateDecision {
-  return { gate, allowed: true, reason };
-}
-
-function refuse(gate: string, refusal: InfraError): GateDecision {
-  return { gate, allowed: false, reason: refusal.message, refusal };
+/** The error a refused gate raises: the gate's name and its reason in one line, the gate's hint. */
+export function gateRefusal(decision: GateDecision): RefusedError {
+  return new RefusedError(`${decision.gate} gate refused: ${decision.reason}`, decision.refusal?.hint);
 }

@@ -1,15 +1,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InfraError, InterruptedError } from "../errors.js";
-import { defaultApplyGates, evaluateGates, type ApplyGate, type GateDecision } from "../gates/apply-gates.js";
-import { UNDIGESTED_FILES } from "../bundle/layout.js";
-import { listBundle } from "../bundle/listing.js";
-import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
+import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
+import { approvalRecord } from "../gates/approval.js";
+import type { Manifest } from "../bundle/manifest.js";
 import { copyPlanPrivately } from "../bundle/private-plan.js";
-import { probeReceiptWritable, readReceipt, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
+import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
+import { ledgerRef, recordApplied } from "../ledger.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { gatherGateFacts, openBundle, type GateFacts, type GateOptions } from "./gate.js";
 import {
   applyRunFiles,
   describeSettled,
@@ -22,16 +23,14 @@ import {
   type ApplyMarker,
 } from "./unfinished-apply.js";
 
-export interface ApplyInput {
-  env: string;
-  bundle: string;
-  /** Defaults to every gate in defaultApplyGates. */
-  gates?: readonly ApplyGate[];
-}
+/** The bundle, the environment and what the gates need from the person or the CI run. */
+export type ApplyInput = GateOptions;
 
 export interface ApplyResult {
   receipt: Receipt;
   receiptFile: string;
+  /** The promotion ledger's ref for this apply (`refs/infra/applied/<env>/<commit>`), once applied. */
+  ledgerRef: string | null;
 }
 
 /**
@@ -40,44 +39,39 @@ export interface ApplyResult {
  * the plan; a receipt records the outcome (and the gates' reasons) whether it worked or not.
  */
 export async function apply(context: WorkflowContext, input: ApplyInput): Promise<ApplyResult> {
-  const bundle = path.resolve(input.bundle);
-  const manifest = await readBundleManifest(bundle);
-  const { terraformVersion, environment } = await openEnvironment(context, input.env);
+  const opened = await openBundle(context, input);
+  const { bundle, manifest, environment, terraformVersion } = opened;
   const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
   await settleEarlierApplies(context, terraform.dataDir, bundle);
 
   await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
   const privatePlan = await copyPlanPrivately(bundle, terraform.dataDir);
   try {
-    const decisions = await context.logger.step("gates", async () => {
-      const [listing, previousReceipt] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle), probeReceiptWritable(bundle)]);
-      return evaluateGates(input.gates ?? defaultApplyGates, {
-        environment,
-        manifest,
-        digestsOnDisk: listing.digests,
-        irregularEntries: listing.irregular,
-        privatePlanDigest: privatePlan.digest,
-        previousReceipt,
-        terraformVersion,
-      });
+    const { facts, decisions } = await context.logger.step("gates", async () => {
+      const [gathered] = await Promise.all([gatherGateFacts(context, opened, input, privatePlan.digest), probeReceiptWritable(bundle)]);
+      return { facts: gathered, decisions: await evaluateGates(input.gates ?? defaultApplyGates, gathered.input, { every: true }) };
     });
+    for (const decision of decisions) context.logger.info(`  ${decision.allowed ? "passed " : "REFUSED"} ${decision.gate}: ${decision.reason}`);
     const refused = decisions.find((decision) => !decision.allowed);
-    if (refused) throw refused.refusal ?? new InfraError(refused.reason);
+    if (refused) throw gateRefusal(refused);
+    // From here terraform runs with the deploy role's credentials (README "The credential chain").
+    const asDeployer = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
 
     const startedAt = context.now();
     const run = applyRunFiles(terraform.dataDir, startedAt);
     let sweep = (text: string) => text;
     const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
-      const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log);
+      const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log, facts);
       const receiptFile = await writeReceipt(bundle, receipt);
       await removeMarker(run.marker);
-      return { receipt, receiptFile };
+      const recorded = outcome === "applied" && manifest.commit !== null ? await recordInLedger(context.root, environment.name, manifest.commit, receiptFile) : null;
+      return { receipt, receiptFile, ledgerRef: recorded };
     };
     try {
-      await initEnvironment(context, terraform, terraformVersion);
+      await initEnvironment(context, asDeployer, terraformVersion);
       // The plan's own sensitivity marks decide what is swept out of everything relayed from terraform.
-      sweep = createRedaction(JSON.parse(await terraform.showJson(privatePlan.file)) as PlanJson).sweepText;
-      await writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, startedAt, "started", undefined, run.log));
+      sweep = createRedaction(JSON.parse(await asDeployer.showJson(privatePlan.file)) as PlanJson).sweepText;
+      await writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, startedAt, "started", undefined, run.log, facts));
       const marker: ApplyMarker = {
         env: environment.name,
         bundle,
@@ -88,7 +82,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       };
       await writeMarker(run.marker, marker);
       await context.logger.step(`terraform apply (${environment.name})`, () =>
-        terraform.apply(privatePlan.file, {
+        asDeployer.apply(privatePlan.file, {
           log: {
             file: run.log,
             onLine: (line) => context.logger.info(`  ${sweep(line)}`),
@@ -120,6 +114,17 @@ async function settleEarlierApplies(context: WorkflowContext, dataDir: string, b
   for (const each of [...settled, ...(ofBundle ? [ofBundle] : [])]) context.logger.warn(describeSettled(each));
 }
 
+/** The apply happened: a ledger that cannot be written must say so, and how to record it by hand. */
+async function recordInLedger(root: string, env: string, commit: string, receiptFile: string): Promise<string> {
+  return recordApplied(root, env, commit, receiptFile).catch((error: unknown) => {
+    if (!(error instanceof InfraError)) throw error;
+    throw new InfraError(
+      `${env} was applied (receipt ${receiptFile}), but the promotion ledger was not written: ${error.message}`,
+      `record it by hand: git update-ref ${ledgerRef(env, commit)} $(git hash-object -w ${receiptFile})`,
+    );
+  });
+}
+
 /** Rewrites terraform's log with the plan's secrets swept out, once infra has seen it end. */
 async function sealLog(log: string, sweep: (text: string) => string): Promise<void> {
   const text = await readFile(log, "utf8").catch(() => null);
@@ -135,6 +140,7 @@ function receiptOf(
   outcome: Outcome,
   error: InfraError | undefined,
   log: string,
+  facts: GateFacts,
 ): Receipt {
   return {
     env: manifest.env,
@@ -149,5 +155,8 @@ function receiptOf(
     gates: decisions.map(({ gate, allowed, reason }) => ({ gate, allowed, reason })),
     terraformVersion,
     log,
+    identity: facts.input.identity,
+    approval: approvalRecord(facts.input.approval, facts.environment.protected, manifest.planDigest),
+    allowedDestroy: facts.input.allowDestroy,
   };
 }

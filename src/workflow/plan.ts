@@ -16,6 +16,8 @@ import { INFRA_VERSION } from "../version.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
+import { requireDeployer } from "./identity.js";
+import { signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
 export interface PlanInput {
@@ -24,6 +26,10 @@ export interface PlanInput {
   out: string;
   /** Addresses of protected resources the plan may delete or replace (`--allow-destroy`). */
   allowDestroy?: readonly string[];
+  /** Skip the identity check (local-backend stacks only); otherwise terraform runs as infra-deploy. */
+  offline?: boolean;
+  /** PEM ed25519 private key (INFRA_SIGNING_KEY): signs manifest.json into manifest.sig. */
+  signingKey?: string;
 }
 
 export interface PlanResult {
@@ -42,9 +48,12 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
   // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
+  // Read once: the session name terraform runs under and the manifest name the same commit.
+  const revision = await readRevision(context.root);
+  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
-  const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
+  const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
   for (const settled of await settleEnvironment(terraform.dataDir, context.now())) logger.warn(describeSettled(settled));
   // Written beside the target and renamed into place, so a failed plan never leaves half a bundle.
   const staging = await createStaging(out);
@@ -55,9 +64,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const planFile = path.join(privateDir, BundleFile.plan);
     await initEnvironment(context, terraform, terraformVersion);
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
-    const [planJsonText, planText, revision] = await logger.step("terraform show", () =>
-      Promise.all([terraform.showJson(planFile), terraform.showText(planFile), readRevision(context.root)]),
-    );
+    const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = parsePlanJson(planJsonText, "terraform show -json");
     const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
     const header: PlanHeader = {
@@ -90,8 +97,11 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       policy: verdictOf(policy),
       files,
     };
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    const signature = input.signingKey ? signManifest(manifestText, input.signingKey) : null;
     await writeBundleFiles(out, async () => {
-      await writeFile(path.join(staging, BundleFile.manifest), `${JSON.stringify(manifest, null, 2)}\n`, BUNDLE_FILE_MODE);
+      await writeFile(path.join(staging, BundleFile.manifest), manifestText, BUNDLE_FILE_MODE);
+      if (signature) await writeFile(path.join(staging, BundleFile.signature), `${JSON.stringify(signature, null, 2)}\n`, BUNDLE_FILE_MODE);
       await commitStaging(staging, out);
     });
     return { bundle: out, manifest, summary, policy };

@@ -6,6 +6,7 @@ import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
 import { BundleError, UsageError } from "../errors.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
+import { protectedDestructions, type ProtectedDestruction } from "../policy/destruction.js";
 import { policyReport, type PolicyReport } from "../policy/report.js";
 import { renderHtml } from "../review/html.js";
 import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
@@ -14,6 +15,7 @@ import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js
 import { parseSummaryJson, summaryDocument } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { displayPath } from "../fs-errors.js";
+import { readPlanJson } from "./gate.js";
 import { settleBundle, type ApplyMarker, type SettledApply } from "./unfinished-apply.js";
 
 export const REVIEW_FORMATS = ["text", "md", "html", "json"] as const;
@@ -33,6 +35,8 @@ export type ReviewResult =
       running?: ApplyMarker;
       /** An apply infra did not see to its end, recorded by this review from terraform's log. */
       recovered?: SettledApply;
+      /** Deletes and replaces of protected resource types: each needs `--allow-destroy` at apply. */
+      protectedDestructions: ProtectedDestruction[];
       /** The policy verdict the plan recorded, with its findings and waivers (absent in bundles made before policies). */
       policy?: PolicyReport;
     }
@@ -58,7 +62,8 @@ async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
   });
   const summary = parseSummaryJson(summaryText, displayPath(summaryFile));
   const unfinished = await settleBundle(bundle, now);
-  const [listing, receipt] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle)]);
+  const [listing, receipt, planJson] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle), readPlanJson(bundle)]);
+  const destructions = protectedDestructions(planJson);
   return {
     kind: "bundle",
     bundle,
@@ -69,6 +74,7 @@ async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
     ...(unfinished && !("outcome" in unfinished) ? { running: unfinished.marker } : {}),
     ...(unfinished && "outcome" in unfinished ? { recovered: unfinished } : {}),
     ...(manifest.policy ? { policy: policyReport(manifest.findings ?? [], manifest.policy.waivers) } : {}),
+    protectedDestructions: destructions,
   };
 }
 

@@ -124,7 +124,7 @@ describe("apply over generated bundle directories", () => {
     original = path.join(root, "..", "original");
     const other = path.join(root, "..", "other");
     for (const [out, delay] of [[original, "0"], [other, "1"]] as const) {
-      const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: { ...process.env, TF_VAR_delay_seconds: delay } });
+      const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: { ...process.env, TF_VAR_delay_seconds: delay } });
       expect(run.code, run.stderr).toBe(0);
     }
     otherPlan = path.join(other, "tfplan");
@@ -160,7 +160,7 @@ describe("apply over generated bundle directories", () => {
         for (const change of mutations) await mutate(bundle, change, otherPlan);
         const expected = await matchingPlanDigest(bundle);
         await rm(record, { force: true });
-        const outcome = await apply(context, { env: "dev", bundle }).then(
+        const outcome = await apply(context, { env: "dev", bundle, offline: true }).then(
           () => "applied",
           (error: unknown) => (error instanceof Error ? error.message : String(error)),
         );

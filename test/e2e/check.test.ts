@@ -116,7 +116,7 @@ describe("infra check", () => {
     expect(policy?.details?.[0]).toContain('environment "prod" is in eu-west-1, but the compliance page promises us-east-2');
     expect(policy?.details?.[0]).toMatch(/environment\.tf line 3\)$/);
     // plan still writes the bundle, marked failed, for the reviewer (test/e2e/policy.test.ts)
-    const plan = await runInfra(["plan", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
+    const plan = await runInfra(["plan", "--offline", "--env", "prod", "--root", root], { env: { ...process.env, TF_VAR_db_password: "x" } });
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain("policy FAILED");
   });

@@ -5,13 +5,15 @@ describe("infra --help", () => {
   it("lists every command", async () => {
     const run = await runInfra(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["check", "plan", "apply", "review <target>", "demo", "policy", "lock"]) expect(run.stdout).toContain(`infra ${command}`);
+    for (const command of ["check", "plan", "gate", "apply", "ledger", "review <target>", "demo", "policy", "lock"]) expect(run.stdout).toContain(`infra ${command}`);
   });
 
   it.each([
     ["check", ["--env", "--strict", "--root", "--json", "--quiet"]],
-    ["plan", ["--env", "--out", "--root", "--json", "--quiet"]],
-    ["apply", ["--env", "--plan", "--root", "--json", "--quiet"]],
+    ["plan", ["--env", "--out", "--offline", "--root", "--json", "--quiet"]],
+    ["apply", ["--env", "--plan", "--offline", "--approve", "--allow-destroy", "--root", "--json", "--quiet"]],
+    ["gate", ["--env", "--plan", "--offline", "--approve", "--allow-destroy", "--root", "--json", "--quiet"]],
+    ["ledger", ["--env", "--root", "--json"]],
     ["review", ["--json"]],
     ["demo", ["--json", "--quiet"]],
     ["lock", ["--platform", "--fs-mirror", "--root", "--json", "--quiet"]],
@@ -28,13 +30,21 @@ describe("infra demo", () => {
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as {
       check: { ok: boolean };
-      stages: Array<{ env: string; plan: { bundle: string; manifest: { region: string } }; apply: { receipt: { outcome: string } } }>;
+      stages: Array<{ env: string; plan: { bundle: string; manifest: { region: string } }; apply: { receipt: { outcome: string; approval: unknown } } }>;
+      refused: { env: string; error: string; gates: { allowed: boolean; decisions: Array<{ gate: string; allowed: boolean }> } };
+      ledger: Array<{ env: string; receipt: { outcome: string } }>;
     };
     expect(result.check.ok).toBe(true);
     expect(result.stages.map((stage) => [stage.env, stage.plan.manifest.region, stage.apply.receipt.outcome])).toEqual([
       ["dev", "eu-central-1", "applied"],
       ["prod", "us-east-2", "applied"],
     ]);
+    expect(result.refused.env).toBe("prod");
+    expect(result.refused.error).toMatch(/^approval gate refused: prod is protected/);
+    expect(result.refused.gates.allowed).toBe(false);
+    expect(result.refused.gates.decisions.filter((decision) => !decision.allowed).map((decision) => decision.gate)).toEqual(["approval"]);
+    expect(result.stages[1]?.apply.receipt.approval).toMatchObject({ by: "person" });
+    expect(result.ledger).toMatchObject([{ env: "prod", receipt: { outcome: "applied" } }]);
     expect(run.stderr).toContain("▶ infra plan --env dev");
     expect(run.stderr).toContain("✔ infra apply --env prod");
   });

@@ -10,7 +10,7 @@ async function plannedSlow(delaySeconds: number): Promise<{ root: string; bundle
   const root = await copyFixture("slow");
   const bundle = path.join(root, "..", "bundle");
   const env = { ...process.env, TF_VAR_delay_seconds: String(delaySeconds) };
-  const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
+  const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
   expect(run.code, run.stderr).toBe(0);
   return { root, bundle, envDir: path.join(root, "envs", "dev") };
 }
@@ -52,14 +52,14 @@ describe("infra killed with SIGKILL in the middle of an apply", () => {
   it("leaves terraform to finish cleanly, and the next review records what its log says", async () => {
     // Long enough that a second apply, started while it runs, meets it even on a loaded machine.
     const { root, bundle, envDir } = await plannedSlow(20);
-    const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const apply = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await applyUnderWay(apply.child, envDir);
     apply.child.kill("SIGKILL");
     expect((await apply.done).code).toBeNull();
 
     const terraformPid = await terraformRunningIn(envDir);
     if (terraformPid === null) throw new Error("terraform did not outlive infra");
-    const meanwhile = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const meanwhile = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await waitUntil("terraform has finished on its own", () => !alive(terraformPid));
 
     // Everything terraform created is in state, and it released the lock on its way out.
@@ -78,14 +78,14 @@ describe("infra killed with SIGKILL in the middle of an apply", () => {
     expect(receipt.outcome).toBe("applied");
     expect(receipt.recovered?.note).toContain("Apply complete!");
 
-    const again = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const again = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("this bundle was already applied");
   });
 
   it("is noticed by the next apply in that environment, which records and reports it", async () => {
     const { root, bundle, envDir } = await plannedSlow(4);
-    const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const apply = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await applyUnderWay(apply.child, envDir);
     apply.child.kill("SIGKILL");
     await apply.done;
@@ -94,7 +94,7 @@ describe("infra killed with SIGKILL in the middle of an apply", () => {
     await waitUntil("terraform has finished on its own", () => !alive(terraformPid));
 
     expect(await stateAddresses(envDir)).toEqual(["terraform_data.slow"]);
-    const next = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const next = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     expect(next.stderr).toContain("was not finished by infra (infra was stopped)");
     expect(next.stderr).toContain(`recorded as "applied" in ${path.join(bundle, "receipt.json")}`);
     expect(next.code).toBe(1);
@@ -107,7 +107,7 @@ describe("SIGHUP to infra's whole process group (the terminal closed) during an 
   it("is handled like Ctrl-C: terraform stops cleanly, state and lock are intact, the receipt says interrupted", async () => {
     const { root, bundle, envDir } = await plannedSlow(30);
     const started = Date.now();
-    const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { detached: true });
+    const apply = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root], { detached: true });
     await applyUnderWay(apply.child, envDir);
     process.kill(-(apply.child.pid as number), "SIGHUP");
     const result = await apply.done;

@@ -19,7 +19,7 @@ describe("stack traces become sentences (item 6)", () => {
   beforeAll(async () => {
     root = await copyFixture("sensitive");
     bundle = path.join(root, "..", "bundle");
-    const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
+    const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
     expect(run.code, run.stderr).toBe(0);
   });
 
@@ -27,7 +27,7 @@ describe("stack traces become sentences (item 6)", () => {
     const copy = path.join(root, "..", "corrupt-receipt");
     await cp(bundle, copy, { recursive: true });
     await writeFile(path.join(copy, "receipt.json"), "{ half a recei");
-    const apply = await runInfra(["apply", "--env", "dev", "--plan", copy, "--root", root], { env });
+    const apply = await runInfra(["apply", "--offline", "--env", "dev", "--plan", copy, "--root", root], { env });
     expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual([]);
     expectSentence(apply, 1, `${path.join(copy, "receipt.json")} is corrupt: not valid JSON`);
     expectSentence(await runInfra(["review", copy]), 1, `${path.join(copy, "receipt.json")} is corrupt`);
@@ -42,18 +42,18 @@ describe("stack traces become sentences (item 6)", () => {
 
   it("says --root names a file", async () => {
     const file = path.join(root, "envs", "dev", "main.tf");
-    expectSentence(await runInfra(["plan", "--env", "dev", "--root", file]), 1, `terraform root ${file} is a file, not a directory`);
+    expectSentence(await runInfra(["plan", "--offline", "--env", "dev", "--root", file]), 1, `terraform root ${file} is a file, not a directory`);
   });
 
   it("says the tree is missing, not terraform, when there is no ./terraform", async () => {
     const empty = await tempDir("no-tree");
-    const run = await runInfra(["plan", "--env", "dev"], { cwd: empty, env });
+    const run = await runInfra(["plan", "--offline", "--env", "dev"], { cwd: empty, env });
     expectSentence(run, 1, `terraform root ${path.join(empty, "terraform")} not found`);
     expect(run.stderr).not.toContain("not on PATH");
   });
 
   it.each([
-    [["plan", "--env", "dev", "--env", "prod"], "--env was given 2 times; give it once"],
+    [["plan", "--offline", "--env", "dev", "--env", "prod"], "--env was given 2 times; give it once"],
     [["apply", "--env=dev", "--plan", "a", "--plan", "b"], "--plan was given 2 times; give it once"],
     [["check", "--json", "--json"], "--json was given 2 times; give it once"],
   ])("refuses a flag given twice: %j", async (args, message) => {
@@ -62,7 +62,7 @@ describe("stack traces become sentences (item 6)", () => {
 
   it.each(["--root", "--out"])("says a 5,000-character %s is too long", async (flag) => {
     const long = "x".repeat(5000);
-    const args = flag === "--root" ? ["plan", "--env", "dev", "--root", long] : ["plan", "--env", "dev", "--root", root, "--out", long];
+    const args = flag === "--root" ? ["plan", "--offline", "--env", "dev", "--root", long] : ["plan", "--offline", "--env", "dev", "--root", root, "--out", long];
     const run = await runInfra(args, { env });
     expectSentence(run, 1, "the path is too long");
     expect(run.stderr.length).toBeLessThan(1000);

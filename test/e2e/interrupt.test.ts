@@ -8,7 +8,7 @@ import { copyFixture, readJson, runInfra, startInfra, waitForStderr } from "../h
 async function plannedSlow(): Promise<{ root: string; bundle: string }> {
   const root = await copyFixture("slow");
   const bundle = path.join(root, "..", "bundle");
-  const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
+  const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
   expect(run.code, run.stderr).toBe(0);
   return { root, bundle };
 }
@@ -21,7 +21,7 @@ describe("Ctrl-C during apply", () => {
   it("lets terraform stop cleanly, releases the lock and exits 130", async () => {
     const { root, bundle } = await plannedSlow();
     const started = Date.now();
-    const apply = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const apply = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await waitForStderr(apply.child, APPLY_STARTED);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     apply.child.kill("SIGINT");
@@ -35,7 +35,7 @@ describe("Ctrl-C during apply", () => {
     // Terraform saved state on its way out, and left no lock behind: a new plan can take it.
     const state = JSON.parse(await readFile(path.join(root, "envs", "dev", "terraform.tfstate"), "utf8")) as { serial: number };
     expect(state.serial).toBeGreaterThan(0);
-    const replan = await runInfra(["plan", "--env", "dev", "--root", root, "--out", path.join(root, "..", "replan"), "--quiet"]);
+    const replan = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", path.join(root, "..", "replan"), "--quiet"]);
     expect(replan.code, replan.stderr).toBe(0);
   });
 });
@@ -43,10 +43,10 @@ describe("Ctrl-C during apply", () => {
 describe("two applies on one environment", () => {
   it("refuses the second, naming the running terraform that holds the lock", async () => {
     const { root, bundle } = await plannedSlow();
-    const first = startInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const first = startInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     await waitForStderr(first.child, APPLY_STARTED);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const second = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root]);
+    const second = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root]);
     first.child.kill("SIGINT");
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/an apply of dev is still running: terraform \(pid \d+\) started at \S+ from bundle .*; it holds the state lock/);

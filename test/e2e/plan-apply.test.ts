@@ -18,7 +18,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
   beforeAll(async () => {
     root = await copyFixture("sensitive");
     bundle = path.join(root, "..", "artifacts", "dev");
-    planRun = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle], { env });
+    planRun = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle], { env });
   });
 
   it("writes every file of the bundle and exits 0", async () => {
@@ -45,8 +45,9 @@ describe("infra plan and apply on the sensitive fixture", () => {
     }
     expect(manifest.planDigest).toBe(manifest.files["tfplan"]);
     expect(manifest.counts).toMatchObject({ add: 1, change: 0, destroy: 0, replace: 0, import: 0 });
-    // A temp dir is no git checkout: the manifest says so rather than inventing a commit.
-    expect(manifest.commit).toBeNull();
+    // The fixture copy is a git repository of its own: the manifest names its clean HEAD.
+    expect(manifest.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(manifest.dirty).toBe(false);
   });
 
   it("keeps the secret out of every artifact but the binary plan", async () => {
@@ -74,38 +75,51 @@ describe("infra plan and apply on the sensitive fixture", () => {
 
   it("applies exactly that plan and writes a receipt", async () => {
     expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual([]);
-    const run = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root, "--json"], { env });
+    const run = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root, "--json"], { env });
     expect(run.code, run.stderr).toBe(0);
     expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual(["module.database.terraform_data.this"]);
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
     const receipt = await readJson<Receipt>(path.join(bundle, "receipt.json"));
-    expect(receipt).toMatchObject({ env: "dev", outcome: "applied", planDigest: manifest.planDigest, commit: null });
-    expect(receipt.gates.map((gate) => gate.gate)).toEqual(["environment", "integrity", "terraform-version", "not-yet-applied", "policy"]);
+    expect(receipt).toMatchObject({ env: "dev", outcome: "applied", planDigest: manifest.planDigest, commit: manifest.commit });
+    expect(receipt.gates.map((gate) => gate.gate)).toEqual([
+      "environment",
+      "integrity",
+      "terraform-version",
+      "not-yet-applied",
+      "policy",
+      "freshness",
+      "identity",
+      "promotion",
+      "approval",
+      "destruction",
+      "signature",
+    ]);
+    expect(receipt.identity).toEqual({ status: "offline" });
     expect(JSON.parse(run.stdout)).toMatchObject({ receipt: { outcome: "applied" } });
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
   it("skips terraform init on a second run until the configuration changes", async () => {
     const out = path.join(root, "..", "again");
-    const again = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out], { env });
+    const again = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain("terraform init (dev): already initialised from this configuration");
     const { appendFile } = await import("node:fs/promises");
     await appendFile(path.join(root, "modules", "database", "main.tf"), "\n# a module change needs init\n");
-    const changed = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out], { env });
+    const changed = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out], { env });
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stderr).toMatch(/✔ terraform init \(dev\) \(\d/);
   });
 
   it("refuses to apply the same bundle twice", async () => {
-    const run = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { env });
+    const run = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root], { env });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("this bundle was already applied");
   });
 
   it("plans prod into the default artifacts/<env> directory with --json", async () => {
     const cwd = path.join(root, "..");
-    const run = await runInfra(["plan", "--env", "prod", "--root", "terraform", "--json", "--quiet"], { env, cwd });
+    const run = await runInfra(["plan", "--offline", "--env", "prod", "--root", "terraform", "--json", "--quiet"], { env, cwd });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toBe("");
     const result = JSON.parse(run.stdout) as { bundle: string; manifest: Manifest };

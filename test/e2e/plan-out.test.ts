@@ -53,7 +53,7 @@ describe("infra plan --out (item 1)", () => {
     [["--out", "keep.txt/dev"], 1, "cannot use --out keep.txt/dev: a part of the path is a file, not a directory (ENOTDIR)"],
   ])("refuses %j, naming it, and every file survives", async (outArgs, code, message) => {
     const { cwd, mustSurvive } = await checkout();
-    const run = await runInfra(["plan", "--env", "dev", "--quiet", ...outArgs], { cwd, env });
+    const run = await runInfra(["plan", "--offline", "--env", "dev", "--quiet", ...outArgs], { cwd, env });
     for (const file of mustSurvive) expect(await exists(file), file).toBe(true);
     expect(run.code).toBe(code);
     expect(run.stderr).toContain(message);
@@ -62,7 +62,7 @@ describe("infra plan --out (item 1)", () => {
   it("replaces an earlier bundle of its own, and creates a new one", async () => {
     const { cwd } = await checkout();
     for (let round = 0; round < 2; round += 1) {
-      const run = await runInfra(["plan", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
+      const run = await runInfra(["plan", "--offline", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
       expect(run.code, run.stderr).toBe(0);
     }
     expect((await readdir(path.join(cwd, "artifacts"))).sort()).toEqual(["dev"]);
@@ -70,7 +70,7 @@ describe("infra plan --out (item 1)", () => {
 
   it("writes the bundle directory 0700 and every file in it 0600", async () => {
     const { cwd } = await checkout();
-    const run = await runInfra(["plan", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
+    const run = await runInfra(["plan", "--offline", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
     expect(run.code, run.stderr).toBe(0);
     const bundle = path.join(cwd, "artifacts", "dev");
     expect((await stat(bundle)).mode & 0o777).toBe(0o700);
@@ -92,7 +92,7 @@ describe("infra plan --out (item 1)", () => {
     // A private mount namespace: a small tmpfs, full or read-only, where --out points.
     const run = spawnSync(
       "unshare",
-      ["-rm", "sh", "-c", `mount -t tmpfs -o ${options} tmpfs "$0" && ${fill} exec "$@"`, mount, process.execPath, INFRA_BIN, "plan", "--env", "dev", "--quiet", "--out", path.join(mount, "bundle")],
+      ["-rm", "sh", "-c", `mount -t tmpfs -o ${options} tmpfs "$0" && ${fill} exec "$@"`, mount, process.execPath, INFRA_BIN, "plan", "--offline", "--env", "dev", "--quiet", "--out", path.join(mount, "bundle")],
       { cwd, env, encoding: "utf8" },
     );
     expect(run.status, run.stderr).toBe(1);
@@ -104,7 +104,7 @@ describe("infra plan --out (item 1)", () => {
 describe("leftovers of a killed plan (item 8)", () => {
   it("are removed by the next plan of the same --out; a running plan's are kept", async () => {
     const { cwd } = await checkout();
-    const killed = startInfra(["plan", "--env", "dev", "--out", "artifacts/dev"], { cwd, env });
+    const killed = startInfra(["plan", "--offline", "--env", "dev", "--out", "artifacts/dev"], { cwd, env });
     await waitForStderr(killed.child, "▶ terraform plan (dev)");
     killed.child.kill("SIGKILL");
     await killed.done;
@@ -115,7 +115,7 @@ describe("leftovers of a killed plan (item 8)", () => {
     const running = path.join(artifacts, `.dev.partial-${process.pid}-aaaaaa`);
     await mkdir(running);
 
-    const next = await runInfra(["plan", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
+    const next = await runInfra(["plan", "--offline", "--env", "dev", "--quiet", "--out", "artifacts/dev"], { cwd, env });
     expect(next.code, next.stderr).toBe(0);
     expect((await readdir(artifacts)).sort()).toEqual([`.dev.partial-${process.pid}-aaaaaa`, "dev"]);
     expect(await readFile(path.join(artifacts, "dev", "manifest.json"), "utf8")).toContain('"env": "dev"');

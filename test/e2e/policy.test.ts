@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { PolicyResult } from "../../src/workflow/policy.js";
-import { copyFixture, readJson, runInfra, stateAddresses } from "../helpers.js";
+import { commitChanges, copyFixture, readJson, runInfra, stateAddresses } from "../helpers.js";
 import { applyEdits, copyPolicyTree } from "../policy-helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "not-a-real-password" };
@@ -12,6 +12,7 @@ const env = { ...process.env, TF_VAR_db_password: "not-a-real-password" };
 async function prodInTheWrongRegion(): Promise<string> {
   const root = await copyFixture("sensitive");
   await applyEdits(root, [{ file: "envs/prod/environment.tf", from: '"us-east-2"', to: '"eu-central-1"' }]);
+  commitChanges(root, "prod in the wrong region");
   return root;
 }
 
@@ -94,7 +95,7 @@ describe("infra plan and apply with a policy error", () => {
   it("writes the bundle marked failed, shows why in summary.md, and apply refuses it", async () => {
     const root = await prodInTheWrongRegion();
     const bundle = path.join(root, "..", "artifacts", "prod");
-    const plan = await runInfra(["plan", "--env", "prod", "--root", root, "--out", bundle], { env });
+    const plan = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", bundle], { env });
     expect(plan.code, plan.stderr).toBe(1);
     expect(plan.stdout).toContain("(marked failed: written for review, apply will refuse it)");
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
@@ -102,7 +103,7 @@ describe("infra plan and apply with a policy error", () => {
     expect(manifest.findings).toEqual([expect.objectContaining({ rule: "region-promise", severity: "error", line: 3, source: "hcl" })]);
     expect(await readFile(path.join(bundle, "summary.md"), "utf8")).toContain("#### Policy: **FAILED** - apply will refuse this bundle");
 
-    const apply = await runInfra(["apply", "--env", "prod", "--root", root, "--plan", bundle], { env });
+    const apply = await runInfra(["apply", "--offline", "--env", "prod", "--root", root, "--plan", bundle, "--approve", manifest.planDigest.slice(0, 12)], { env });
     expect(apply.code).toBe(1);
     expect(apply.stderr).toContain("policy failed for this bundle (1 error(s)); it was written for review only");
     expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
@@ -112,8 +113,13 @@ describe("infra plan and apply with a policy error", () => {
     const root = await prodInTheWrongRegion();
     const waiver = { rule: "region-promise", path: "envs/prod/environment.tf", reason: "region move rehearsal", expires: "2999-12-31" };
     await writeFile(path.join(root, "policy-waivers.json"), JSON.stringify({ waivers: [waiver] }));
+    commitChanges(root, "waiver");
+    // prod is promoted from dev: the same commit goes through dev first.
+    const devBundle = path.join(root, "..", "artifacts", "dev");
+    expect((await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", devBundle], { env })).code).toBe(0);
+    expect((await runInfra(["apply", "--offline", "--env", "dev", "--root", root, "--plan", devBundle], { env })).code).toBe(0);
     const bundle = path.join(root, "..", "artifacts", "prod");
-    const plan = await runInfra(["plan", "--env", "prod", "--root", root, "--out", bundle], { env });
+    const plan = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", bundle], { env });
     expect(plan.code, plan.stderr).toBe(0);
     const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
     expect(manifest.policy).toEqual({ status: "passed", errors: 0, warnings: 0, waivers: [{ ...waiver, covered: 1 }] });
@@ -121,7 +127,7 @@ describe("infra plan and apply with a policy error", () => {
     const review = await runInfra(["review", bundle]);
     expect(review.stdout).toContain("waived  [region-promise]");
     expect(review.stdout).toContain("waiver  region-promise on envs/prod/environment.tf until 2999-12-31: region move rehearsal");
-    const apply = await runInfra(["apply", "--env", "prod", "--root", root, "--plan", bundle], { env });
+    const apply = await runInfra(["apply", "--offline", "--env", "prod", "--root", root, "--plan", bundle, "--approve", manifest.planDigest.slice(0, 12)], { env });
     expect(apply.code, apply.stderr).toBe(0);
   });
 
@@ -131,7 +137,8 @@ describe("infra plan and apply with a policy error", () => {
       path.join(root, "policy-waivers.json"),
       JSON.stringify({ waivers: [{ rule: "region-promise", path: "envs/prod/environment.tf", reason: "old", expires: "2001-01-01" }] }),
     );
-    const plan = await runInfra(["plan", "--env", "prod", "--root", root, "--out", path.join(root, "..", "b"), "--json"], { env });
+    commitChanges(root, "expired waiver");
+    const plan = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", path.join(root, "..", "b"), "--json"], { env });
     expect(plan.code).toBe(1);
     const { manifest } = JSON.parse(plan.stdout) as { manifest: Manifest };
     expect(manifest.findings.map((finding) => finding.rule).sort()).toEqual(["region-promise", "waiver-valid"]);

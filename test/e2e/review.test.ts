@@ -49,12 +49,12 @@ describe("infra review on a plan real terraform made", () => {
   beforeAll(async () => {
     root = await copyFixture("review");
     bundle = path.join(root, "..", "bundle");
-    const first = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
+    const first = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
     expect(first.code, first.stderr).toBe(0);
-    const apply = await runInfra(["apply", "--env", "dev", "--root", root, "--plan", bundle, "--quiet"]);
+    const apply = await runInfra(["apply", "--offline", "--env", "dev", "--root", root, "--plan", bundle, "--quiet"]);
     expect(apply.code, apply.stderr).toBe(0);
     await writeFile(path.join(root, "envs", "dev", "main.tf"), SECOND_STATE);
-    planRun = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
+    planRun = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"]);
   });
 
   it("counts exactly what terraform's own Plan: line says", async () => {

@@ -11,7 +11,7 @@ describe("secrets beside the point of redaction (item 7)", () => {
   it("keeps a nonsensitive() value and a provisioner's echo out of every artifact and all output", async () => {
     const root = await copyFixture("leaky");
     const bundle = path.join(root, "..", "bundle");
-    const plan = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle], { env });
+    const plan = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle], { env });
     expect(plan.code, plan.stderr).toBe(0);
     for (const name of await readdir(bundle)) {
       if (name === "tfplan") continue;
@@ -22,7 +22,7 @@ describe("secrets beside the point of redaction (item 7)", () => {
     expect(plan.stdout + plan.stderr).not.toContain(SECRET);
 
     // The provisioner echoes the token and fails: terraform prints it twice, in its progress and its error.
-    const apply = await runInfra(["apply", "--env", "dev", "--plan", bundle, "--root", root], { env });
+    const apply = await runInfra(["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root], { env });
     expect(apply.code).toBe(1);
     expect(apply.stderr).toContain("local-exec provisioner error");
     expect(apply.stderr).toContain("token is (sensitive value)");

@@ -11,13 +11,13 @@ const env = { ...process.env, TF_VAR_db_password: SECRET };
 async function plannedDev(): Promise<{ root: string; bundle: string; envDir: string }> {
   const root = await copyFixture("sensitive");
   const bundle = path.join(root, "..", "bundle-dev");
-  const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
+  const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
   expect(run.code, run.stderr).toBe(0);
   return { root, bundle, envDir: path.join(root, "envs", "dev") };
 }
 
 function applyArgs(bundle: string, root: string): string[] {
-  return ["apply", "--env", "dev", "--plan", bundle, "--root", root];
+  return ["apply", "--offline", "--env", "dev", "--plan", bundle, "--root", root];
 }
 
 /** The `input` terraform_data.slow holds in state: which of two plans was applied. */
@@ -32,7 +32,7 @@ describe("check-then-use on tfplan (item 3)", () => {
     const reviewed = path.join(root, "..", "reviewed");
     const other = path.join(root, "..", "other");
     for (const [out, delay] of [[reviewed, "1"], [other, "2"]] as const) {
-      const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: { ...process.env, TF_VAR_delay_seconds: delay } });
+      const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: { ...process.env, TF_VAR_delay_seconds: delay } });
       expect(run.code, run.stderr).toBe(0);
     }
     // Real terraform, behind a wrapper that swaps the bundle's tfplan at the last moment:

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { DEPLOY_ROLE_NAME } from "../../src/aws/credential-chain.js";
 
 // hcl2-parser output is untyped JSON: blocks are arrays of bodies, expressions are "${...}" strings.
 type Hcl = any;
@@ -27,10 +28,10 @@ const MODULES = ["account-baseline", "ecr", "eks", "kms-key", "networking", "pla
 const KEY_USERS: Record<string, string> = { "account-baseline": "state_key", eks: "kms_key", networking: "flow_logs_key" };
 const ENVIRONMENTS: Record<
   string,
-  { region: string; placeholderAccount: string; promotedFrom: string | null; natMode: string; ecrScanType: string }
+  { region: string; placeholderAccount: string; promotedFrom: string | null; protected: boolean; natMode: string; ecrScanType: string }
 > = {
-  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, natMode: "single", ecrScanType: "BASIC" },
-  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", natMode: "per_az", ecrScanType: "ENHANCED" },
+  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, protected: false, natMode: "single", ecrScanType: "BASIC" },
+  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
 };
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
@@ -318,7 +319,9 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(Object.keys(body), "environment.tf holds only a locals block").toEqual(["locals"]);
     expect(body.locals).toHaveLength(1);
     const facts = body.locals[0];
-    expect(Object.keys(facts).sort()).toEqual(["account_id", "environment", "promoted_from", "region"]);
+    const optional = ["max_plan_age", "protected"].filter((key) => key in facts);
+    expect(Object.keys(facts).sort()).toEqual(["account_id", "environment", "promoted_from", "region", ...optional].sort());
+    expect(facts.protected ?? false, "prod alone needs an approval bound to the plan digest").toBe(expected.protected);
     expect(facts.environment).toBe(env);
     expect(facts.region).toBe(expected.region);
     expect(facts.account_id).toBe(expected.placeholderAccount);
@@ -352,7 +355,7 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     const provider = first(parse(`${dir}/providers.tf`).provider?.aws, "provider aws");
     expect(provider.region).toBe("${local.region}");
     expect(provider.allowed_account_ids).toEqual(["${local.account_id}"]);
-    expect(first(provider.assume_role, "assume_role").role_arn).toBe("arn:aws:iam::${local.account_id}:role/infra-deploy");
+    expect(provider.assume_role, "infra assumes infra-deploy and hands terraform the credentials; the provider assumes nothing").toBeUndefined();
     expect(first(provider.default_tags, "default_tags").tags).toEqual({
       Environment: "${local.environment}",
       ManagedBy: "terraform",
@@ -371,7 +374,7 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(platform.account_id).toBe("${local.account_id}");
     expect(platform.nat_mode).toBe(expected.natMode);
     expect(platform.ecr_scan_type).toBe(expected.ecrScanType);
-    expect(platform.kms_key_administrator_role_names, "the role providers.tf assumes must administer the keys").toContain(assumedRoleName(`${dir}/providers.tf`));
+    expect(platform.kms_key_administrator_role_names, "the role infra assumes must administer the keys").toContain(DEPLOY_ROLE_NAME);
     for (const key of ["vpc_cidr", "az_letters", "kubernetes_version", "node_groups", "cluster_admin_role_names", "ecr_repositories"]) {
       expect(platform[key], `${dir}/main.tf sets ${key}`).toBeDefined();
       expect(JSON.stringify(platform[key]), `${dir}/main.tf writes ${key} as a literal`).not.toMatch(/\$\{(var|local)\./);
@@ -402,7 +405,7 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
       `arn:aws:iam::\${local.account_id}:role/${assumedRoleName(`${boot}/providers.tf`)}`,
     );
     expect(module.state_key_users, "the environment's deploy role must read and write its state").toContain(
-      `arn:aws:iam::\${local.account_id}:role/${assumedRoleName(`${dir}/providers.tf`)}`,
+      `arn:aws:iam::\${local.account_id}:role/${DEPLOY_ROLE_NAME}`,
     );
     expect(first(parse(`${boot}/outputs.tf`).output?.backend, "output backend").value).toBe("${module.baseline.backend}");
     for (const rel of files(boot)) expect(parse(rel).variable, `terraform/${rel} declares variables`).toBeUndefined();

@@ -14,15 +14,29 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON on stdout" })
       .option("quiet", { type: "boolean", default: false, describe: "Do not print progress on stderr" }),
   handler: async (args) => {
-    const [{ demo }, { describeCounts }] = await Promise.all([import("../../workflow/demo.js"), import("../../review/summary.js")]);
+    const [{ demo }, { describeCounts }, { renderVerdicts }, { describeEntry }] = await Promise.all([
+      import("../../workflow/demo.js"),
+      import("../../review/summary.js"),
+      import("../../workflow/gate.js"),
+      import("../../ledger.js"),
+    ]);
     const result = await demo(createProcessContext({ quiet: args.quiet }));
     printResult(args.json, result, () =>
       [
-        `demo finished in ${result.workspace}`,
+        `demo finished in ${result.workspace} (commit ${result.commit.slice(0, 12)})`,
         ...result.stages.map(
           ({ env, plan, apply }) =>
             `  ${env}: ${describeCounts(plan.manifest.counts)}: ${apply.receipt.outcome}; bundle ${plan.bundle}`,
         ),
+        "",
+        `${result.refused.env} apply without approval, refused: ${result.refused.error}`,
+        renderVerdicts(result.refused.gates.decisions),
+        "",
+        `${result.refused.env} apply with --approve ${result.stages.at(-1)?.plan.manifest.planDigest.slice(0, 12) ?? ""}, accepted:`,
+        renderVerdicts(result.stages.at(-1)?.apply.receipt.gates ?? []),
+        "",
+        `infra ledger --env ${result.refused.env}:`,
+        ...result.ledger.map((entry) => `  ${describeEntry(entry)}`),
         "",
       ].join("\n"),
     );

@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from "yargs";
+import { signingKeyFrom, withOfflineOption, type OfflineOption } from "../gate-options.js";
 import { createContext, printResult, withCommonOptions, type CommonOptions } from "../shell.js";
 
-interface PlanArgs extends CommonOptions {
+interface PlanArgs extends CommonOptions, OfflineOption {
   env: string;
   out?: string;
   "allow-destroy": string[];
@@ -11,7 +12,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   command: "plan",
   describe: "Plan one environment and write the reviewable plan bundle",
   builder: (yargs: Argv) =>
-    withCommonOptions(yargs)
+    withOfflineOption(withCommonOptions(yargs))
       .option("env", { type: "string", demandOption: true, describe: "Environment to plan: a folder under <root>/envs" })
       .option("out", { type: "string", describe: "Bundle directory [default: artifacts/<env>]" })
       .option("allow-destroy", {
@@ -27,7 +28,13 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       import("../../review/render.js"),
       import("../../policy/report.js"),
     ]);
-    const result = await plan(createContext(args), { env: args.env, out: args.out ?? defaultBundleDir(args.env), allowDestroy: args["allow-destroy"] });
+    const result = await plan(createContext(args), {
+      env: args.env,
+      out: args.out ?? defaultBundleDir(args.env),
+      allowDestroy: args["allow-destroy"],
+      offline: args.offline,
+      ...signingKeyFrom(process.env),
+    });
     printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary, policy: result.policy }, () =>
       `${renderText(result.summary, result.manifest)}\n${renderPolicyText(result.policy)}bundle: ${result.bundle}${result.policy.status === "failed" ? " (marked failed: written for review, apply will refuse it)" : ""}\n`,
     );

@@ -5,4 +5,5 @@ locals {
   region        = "us-east-2"
   account_id    = "222222222222" # placeholder: set the prod account id before the first plan
   promoted_from = "dev"
+  protected     = true # applies need --approve <first 12 hex of the plan digest>
 }

@@ -1,12 +1,9 @@
 # Region and account come from environment.tf, so no -var can point this root elsewhere.
+# No assume_role: `infra` has already assumed infra-deploy in this account (session name
+# infra-<env>-<commit12>) and hands terraform those credentials (README "The credential chain").
 provider "aws" {
   region              = local.region
   allowed_account_ids = [local.account_id]
-
-  assume_role {
-    role_arn     = "arn:aws:iam::${local.account_id}:role/infra-deploy"
-    session_name = "infra-${local.environment}"
-  }
 
   default_tags {
     tags = {

@@ -206,6 +206,24 @@ describe("readEnvironment", () => {
     expect(error.hint).toBe("use one of: (none), or null");
   });
 
+  it("defaults protected to false and max_plan_age to 24h, and reads them when set", async () => {
+    const withExtra = (extra: string) => facts({ environment: "prod", region: '"us-east-2"' }).replace("}\n", `${extra}\n}\n`);
+    await tree({ "envs/dev/environment.tf": facts(), "envs/prod/environment.tf": withExtra('  protected = true\n  max_plan_age = "90m"') });
+    expect(await readEnvironment(root, "dev", OPTIONS)).toMatchObject({ protected: false, maxPlanAgeMs: 24 * 3_600_000 });
+    expect(await readEnvironment(root, "prod", OPTIONS)).toMatchObject({ protected: true, maxPlanAgeMs: 90 * 60_000 });
+  });
+
+  it.each([
+    ['protected = "yes"', "protected in", "must be true or false"],
+    ['max_plan_age = "1 day"', 'max_plan_age "1 day" in', "is not a duration"],
+    ['max_plan_age = "0h"', 'max_plan_age "0h" in', "is not a duration"],
+  ])("throws a ConfigError for %s", async (line, start, end) => {
+    await tree({ "envs/dev/environment.tf": facts().replace("}\n", `  ${line}\n}\n`) });
+    const error = await failure(readEnvironment(root, "dev", OPTIONS));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(`${start} ${path.join(root, "envs", "dev", "environment.tf")} ${end}`);
+  });
+
   it("throws when the backend keeps state in another region", async () => {
     await tree({ "envs/dev/environment.tf": facts(), "envs/dev/backend.tf": s3Backend("us-east-1") });
     const error = await failure(readEnvironment(root, "dev", OPTIONS));
@@ -254,6 +272,8 @@ describe("requireRealAccount", () => {
     region: "us-east-2",
     accountId: "222222222222",
     promotedFrom: "dev",
+    protected: false,
+    maxPlanAgeMs: 86_400_000,
     backend: null,
     files: [],
   };

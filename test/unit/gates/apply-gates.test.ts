@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Environment } from "../../../src/config/environment.js";
 import { BundleError, RefusedError } from "../../../src/errors.js";
 import {
   defaultApplyGates,
   environmentGate,
   evaluateGates,
+  gateRefusal,
   integrityGate,
   notYetAppliedGate,
   terraformVersionGate,
@@ -12,67 +12,7 @@ import {
   type ApplyGateInput,
   type GateDecision,
 } from "../../../src/gates/apply-gates.js";
-import { MANIFEST_SCHEMA_VERSION, type Manifest } from "../../../src/bundle/manifest.js";
-import type { Receipt } from "../../../src/bundle/receipt.js";
-
-const FILES = { tfplan: "1111", "plan.txt": "2222" };
-
-const ENVIRONMENT: Environment = {
-  name: "dev",
-  root: "/repo/terraform",
-  dir: "/repo/terraform/envs/dev",
-  factsFile: "/repo/terraform/envs/dev/environment.tf",
-  region: "eu-central-1",
-  accountId: "123456789012",
-  promotedFrom: null,
-  backend: null,
-  files: [],
-};
-
-const MANIFEST: Manifest = {
-  schemaVersion: MANIFEST_SCHEMA_VERSION,
-  env: "dev",
-  region: "eu-central-1",
-  accountId: "123456789012",
-  commit: "0123456789abcdef0123456789abcdef01234567",
-  dirty: false,
-  createdAt: "2025-01-02T03:04:05.000Z",
-  terraformVersion: "1.11.4",
-  toolchain: { infra: "0.1.0", node: "20.19.0" },
-  planDigest: "1111",
-  hasChanges: true,
-  counts: { add: 1, change: 0, destroy: 0, replace: 0 },
-  findings: [],
-  policy: { status: "passed", errors: 0, warnings: 0, waivers: [] },
-  files: FILES,
-};
-
-const RECEIPT: Receipt = {
-  env: "dev",
-  region: "eu-central-1",
-  accountId: "123456789012",
-  commit: MANIFEST.commit,
-  planDigest: "1111",
-  startedAt: "2025-01-02T04:00:00.000Z",
-  finishedAt: "2025-01-02T04:01:00.000Z",
-  outcome: "applied",
-  gates: [],
-  terraformVersion: "1.11.4",
-};
-
-function input(overrides: { manifest?: Partial<Manifest>; environment?: Partial<Environment> } & Partial<Omit<ApplyGateInput, "manifest" | "environment">> = {}): ApplyGateInput {
-  const { manifest, environment, ...rest } = overrides;
-  return {
-    environment: { ...ENVIRONMENT, ...environment },
-    manifest: { ...MANIFEST, ...manifest },
-    digestsOnDisk: { ...FILES },
-    irregularEntries: [],
-    privatePlanDigest: "1111",
-    previousReceipt: null,
-    terraformVersion: "1.11.4",
-    ...rest,
-  };
-}
+import { input, RECEIPT } from "./gate-input.js";
 
 async function decide(gate: ApplyGate, gateInput: ApplyGateInput): Promise<GateDecision> {
   return gate.decide(gateInput);
@@ -186,6 +126,15 @@ describe("notYetAppliedGate", () => {
   });
 });
 
+describe("gateRefusal", () => {
+  it("names the gate and its reason in one line and keeps the gate's hint", async () => {
+    const error = gateRefusal(await decide(terraformVersionGate, input({ terraformVersion: "1.12.0" })));
+    expect(error).toBeInstanceOf(RefusedError);
+    expect(error.message).toBe("terraform-version gate refused: the plan was made with terraform 1.11.4, but this is terraform 1.12.0");
+    expect(error.hint).toBe("plan again with the terraform that will apply it");
+  });
+});
+
 describe("evaluateGates", () => {
   it("returns every default gate's decision, in order, when all allow", async () => {
     const decisions = await evaluateGates(defaultApplyGates, input());
@@ -195,7 +144,19 @@ describe("evaluateGates", () => {
       ["terraform-version", true],
       ["not-yet-applied", true],
       ["policy", true],
+      ["freshness", true],
+      ["identity", true],
+      ["promotion", true],
+      ["approval", true],
+      ["destruction", true],
+      ["signature", true],
     ]);
+  });
+
+  it("asks every gate when every verdict is wanted", async () => {
+    const decisions = await evaluateGates(defaultApplyGates, input({ digestsOnDisk: {}, terraformVersion: "1.0.0" }), { every: true });
+    expect(decisions.filter(({ allowed }) => !allowed).map(({ gate }) => gate)).toEqual(["integrity", "terraform-version"]);
+    expect(decisions).toHaveLength(defaultApplyGates.length);
   });
 
   it("stops at the first refusal", async () => {

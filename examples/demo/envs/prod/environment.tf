@@ -5,4 +5,5 @@ locals {
   region        = "us-east-2"
   account_id    = "444455556666"
   promoted_from = "dev"
+  protected     = true # applies need --approve <first 12 hex of the plan digest>
 }

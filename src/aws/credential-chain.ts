@@ -1,0 +1,94 @@
+/**
+ * The one credential chain (README "The credential chain"): every environment account has one
+ * role that changes infrastructure, infra-deploy. `infra` - not terraform - arrives in it, with
+ * a session name carrying the environment and the commit, and hands terraform the temporary
+ * credentials. Everything here is a pure decision over what STS answered.
+ */
+export const DEPLOY_ROLE_NAME = "infra-deploy";
+
+/** What GetCallerIdentity says about the credentials in use. */
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+/** What AssumeRole returns. Never logged, never written to a receipt. */
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: string | null;
+}
+
+export function deployRoleArn(accountId: string): string {
+  return `arn:aws:iam::${accountId}:role/${DEPLOY_ROLE_NAME}`;
+}
+
+/**
+ * `infra-<env>-<first 12 hex of the commit>`, or `-dirty` for uncommitted (or unknown) source,
+ * so every CloudTrail entry names the commit that made it. STS allows 2-64 characters of
+ * [\w+=,.@-]; environment names are folder names, so anything else is replaced.
+ */
+export function sessionName(env: string, commit: string | null, dirty: boolean | null): string {
+  const source = commit !== null && dirty === false ? commit.slice(0, 12) : "dirty";
+  const safeEnv = env.replace(/[^\w+=,.@-]/g, "_").slice(0, 64 - "infra--".length - source.length);
+  return `infra-${safeEnv}-${source}`;
+}
+
+/** `arn:aws:sts::<account>:assumed-role/<role>/<session>` -> its parts, or null for any other principal. */
+export function parseAssumedRoleArn(arn: string): { account: string; roleName: string; sessionName: string } | null {
+  const match = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (!match) return null;
+  return { account: match[1] as string, roleName: match[2] as string, sessionName: match[3] as string };
+}
+
+export type IdentityStep =
+  /** The caller already is infra-deploy in the environment's account (CI through OIDC). */
+  | { kind: "use-as-is"; caller: CallerIdentity }
+  /** A person (or another role) in the environment's account: assume infra-deploy. */
+  | { kind: "assume"; caller: CallerIdentity; roleArn: string; sessionName: string }
+  | { kind: "wrong-account"; caller: CallerIdentity; problem: string; hint: string };
+
+export interface IdentityTarget {
+  env: string;
+  accountId: string;
+  factsFile: string;
+  commit: string | null;
+  dirty: boolean | null;
+}
+
+/** Step 2 of the chain: what to do with the caller GetCallerIdentity returned. */
+export function nextIdentityStep(caller: CallerIdentity, target: IdentityTarget): IdentityStep {
+  if (caller.account !== target.accountId) {
+    return {
+      kind: "wrong-account",
+      caller,
+      problem: `the AWS credentials belong to account ${caller.account} (${caller.arn}), but ${target.env} is account ${target.accountId} (${target.factsFile})`,
+      hint: `use credentials for the ${target.env} account: sign in to it (for example \`aws sso login\` and AWS_PROFILE) or run in the ${target.env} GitHub environment`,
+    };
+  }
+  const assumed = parseAssumedRoleArn(caller.arn);
+  if (assumed?.roleName === DEPLOY_ROLE_NAME) return { kind: "use-as-is", caller };
+  return { kind: "assume", caller, roleArn: deployRoleArn(target.accountId), sessionName: sessionName(target.env, target.commit, target.dirty) };
+}
+
+/** Checks that the role AssumeRole returned is infra-deploy in the expected account; a problem sentence or null. */
+export function checkAssumedRole(assumedArn: string, accountId: string): string | null {
+  const assumed = parseAssumedRoleArn(assumedArn);
+  if (assumed?.account === accountId && assumed.roleName === DEPLOY_ROLE_NAME) return null;
+  return `AssumeRole into ${deployRoleArn(accountId)} returned ${assumedArn}, which is not that role in account ${accountId}`;
+}
+
+/** Keys that could make terraform's provider pick an identity other than the one handed to it. */
+const COMPETING_IDENTITY_KEYS = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"] as const;
+
+/** The environment terraform runs with: the temporary credentials, and nothing that competes with them. */
+export function environmentWithCredentials(processEnv: NodeJS.ProcessEnv, credentials: TemporaryCredentials): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...processEnv };
+  for (const key of COMPETING_IDENTITY_KEYS) delete env[key];
+  env["AWS_ACCESS_KEY_ID"] = credentials.accessKeyId;
+  env["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey;
+  env["AWS_SESSION_TOKEN"] = credentials.sessionToken;
+  return env;
+}

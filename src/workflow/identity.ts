@@ -1,0 +1,31 @@
+import { resolveIdentity, type ResolvedIdentity } from "../aws/identity.js";
+import type { Environment } from "../config/environment.js";
+import { gateRefusal } from "../gates/apply-gates.js";
+import { decideIdentity, identityGate } from "../gates/identity.js";
+import type { SourceRevision } from "../git.js";
+import type { WorkflowContext } from "./context.js";
+
+/** Steps 1-2 of the credential chain for `environment` (README "The credential chain"); `--offline` asks nothing. */
+export async function arriveAsDeployer(
+  context: WorkflowContext,
+  environment: Environment,
+  revision: SourceRevision,
+  offline: boolean,
+): Promise<ResolvedIdentity> {
+  const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision };
+  if (offline) return resolveIdentity(target, context.processEnv, { offline });
+  return context.logger.step(`identity (STS, account ${environment.accountId})`, () => resolveIdentity(target, context.processEnv, { offline }));
+}
+
+/** For plan: the identity gate's decision, raised at once; the context terraform then runs in. */
+export async function requireDeployer(
+  context: WorkflowContext,
+  environment: Environment,
+  revision: SourceRevision,
+  offline: boolean,
+): Promise<WorkflowContext> {
+  const resolved = await arriveAsDeployer(context, environment, revision, offline);
+  const decision = decideIdentity(identityGate.name, resolved.facts, environment.name, environment.backend);
+  if (!decision.allowed) throw gateRefusal(decision);
+  return { ...context, processEnv: resolved.processEnv };
+}

@@ -1,0 +1,236 @@
+import { execFileSync } from "node:child_process";
+import { appendFile, cp, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../src/bundle/manifest.js";
+import type { Receipt } from "../../src/bundle/receipt.js";
+import { startFakeSts, type FakeSts } from "../fake-sts.js";
+import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
+
+const env = { ...process.env, TF_VAR_db_password: "promotion-secret-5521" };
+
+/**
+ * The whole promotion path on the sensitive fixture (dev, and prod: promoted from dev,
+ * protected), in a git repository of its own, with the real terraform. Each step depends on
+ * the one before, as a release does.
+ */
+describe("promotion from dev to a protected prod", () => {
+  let root: string;
+  let prodBundle: string;
+  let devBundle: string;
+  let approve: string;
+  let commit: string;
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: root }).toString().trim();
+  const applyProd = (...extra: string[]) => runInfra(["apply", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, ...extra], { env });
+
+  /** Exit 1, the gate's name and reason in one line, and nothing applied: prod's state serial and resources as before. */
+  async function expectRefused(run: RunResult, gate: string, reason: string): Promise<void> {
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`error: ${gate} gate refused: ${reason}`);
+    expect(await stateSerial(path.join(root, "envs", "prod"))).toBe(prodSerialBefore);
+    expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
+  }
+  let prodSerialBefore: number | null;
+
+  beforeAll(async () => {
+    root = await copyFixture("sensitive");
+    commit = git("rev-parse", "HEAD");
+    prodSerialBefore = await stateSerial(path.join(root, "envs", "prod"));
+    prodBundle = path.join(root, "..", "artifacts", "prod");
+    devBundle = path.join(root, "..", "artifacts", "dev");
+    const planned = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", prodBundle, "--quiet"], { env });
+    expect(planned.code, planned.stderr).toBe(0);
+    approve = (await readJson<Manifest>(path.join(prodBundle, "manifest.json"))).planDigest.slice(0, 12);
+  });
+
+  it("refuses prod before the same commit was applied to dev, naming dev and the commit", async () => {
+    await expectRefused(await applyProd("--approve", approve), "promotion", `prod is promoted from dev, but commit ${commit.slice(0, 12)} was never applied to dev`);
+  });
+
+  it("applies dev and records it in the ledger", async () => {
+    const planned = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", devBundle, "--quiet"], { env });
+    expect(planned.code, planned.stderr).toBe(0);
+    const applied = await runInfra(["apply", "--offline", "--env", "dev", "--plan", devBundle, "--root", root, "--json", "--quiet"], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ ledgerRef: `refs/infra/applied/dev/${commit}` });
+    expect(git("cat-file", "-t", `refs/infra/applied/dev/${commit}`)).toBe("blob");
+    const ledger = await runInfra(["ledger", "--env", "dev", "--root", root]);
+    expect(ledger.code, ledger.stderr).toBe(0);
+    expect(ledger.stdout).toContain(`${commit.slice(0, 12)}  `);
+    expect(ledger.stdout).toContain("applied");
+  });
+
+  it("prints every verdict with infra gate, and exits 1 while one refuses", async () => {
+    const run = await runInfra(["gate", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, "--json", "--quiet"], { env });
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { allowed: boolean; decisions: Array<{ gate: string; allowed: boolean; hint?: string }> };
+    expect(result.allowed).toBe(false);
+    expect(result.decisions.map(({ gate, allowed }) => `${gate}:${allowed}`)).toEqual([
+      "environment:true",
+      "integrity:true",
+      "terraform-version:true",
+      "not-yet-applied:true",
+      "freshness:true",
+      "identity:true",
+      "promotion:true",
+      "approval:false",
+      "destruction:true",
+      "signature:true",
+    ]);
+    const text = await runInfra(["gate", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, "--quiet"], { env });
+    expect(text.stdout).toMatch(/REFUSED {2}approval +prod is protected/);
+    expect(text.stdout).toContain("refused: nothing may be applied");
+  });
+
+  it("prints the digest to approve in the review", async () => {
+    const review = await runInfra(["review", prodBundle]);
+    expect(review.stdout).toContain(`plan digest: ${approve} (a protected environment applies it with --approve ${approve})`);
+  });
+
+  it("lists a protected destruction in the review and the destruction gate, and --allow-destroy acknowledges it", async () => {
+    // terraform_data stands in for AWS here, so the deletion of a cluster is written into a copy of
+    // the plan JSON; the copy is then altered, which the integrity gate refuses as well.
+    const copy = path.join(root, "..", "artifacts", "prod-destroying");
+    await cp(prodBundle, copy, { recursive: true });
+    const planFile = path.join(copy, "plan.redacted.json");
+    const plan = await readJson<{ resource_changes: unknown[] }>(planFile);
+    const address = "module.platform.aws_eks_cluster.this";
+    plan.resource_changes.push({ address, mode: "managed", type: "aws_eks_cluster", name: "this", change: { actions: ["delete", "create"], before: {}, after: {} } });
+    await writeFile(planFile, JSON.stringify(plan));
+    const review = await runInfra(["review", copy]);
+    expect(review.stdout.startsWith(`!! replace ${address} (EKS cluster): apply needs --allow-destroy '${address}'`)).toBe(true);
+    const gate = (...extra: string[]) => runInfra(["gate", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--json", "--quiet", ...extra], { env });
+    type Verdicts = { decisions: Array<{ gate: string; allowed: boolean; reason: string; hint?: string }> };
+    const destruction = (run: RunResult) => (JSON.parse(run.stdout) as Verdicts).decisions.find((decision) => decision.gate === "destruction");
+    expect(destruction(await gate())).toMatchObject({ allowed: false, reason: `the plan would replace ${address} (EKS cluster) without --allow-destroy` });
+    expect(destruction(await gate("--allow-destroy", address, "--allow-destroy", "aws_kms_key.other"))).toMatchObject({ allowed: true });
+    const applied = await runInfra(["apply", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--approve", approve], { env });
+    await expectRefused(applied, "integrity", "the plan bundle was altered: changed since the plan was made: plan.redacted.json");
+    expect(applied.stderr).toContain(`REFUSED destruction: the plan would replace ${address}`);
+  });
+
+  it("refuses prod without approval", async () => {
+    await expectRefused(await applyProd(), "approval", "prod is protected: applying needs --approve <first 12 hex of the plan digest>");
+  });
+
+  it("refuses an approval for another digest", async () => {
+    const other = approve.startsWith("0") ? "1".repeat(12) : "0".repeat(12);
+    await expectRefused(await applyProd("--approve", other), "approval", `--approve ${other} approves another plan: this bundle's plan digest starts ${approve}`);
+  });
+
+  it("calls an approval that is no digest a usage error", async () => {
+    const run = await applyProd("--approve", "`rm -rf`<b>");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("is not the first 12 hex digits of a plan digest");
+  });
+
+  it("refuses from a dirty tree, and a bundle planned from one", async () => {
+    const extra = path.join(root, "envs", "prod", "extra.tf");
+    await writeFile(extra, "# not committed\n");
+    const dirtyBundle = path.join(root, "..", "artifacts", "prod-dirty");
+    const planned = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", dirtyBundle, "--quiet"], { env });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(await readJson<Manifest>(path.join(dirtyBundle, "manifest.json"))).toMatchObject({ commit, dirty: true });
+    await expectRefused(await applyProd("--approve", approve), "freshness", `the checkout has uncommitted changes on top of ${commit.slice(0, 12)}`);
+    await rm(extra);
+    const dirtyApprove = (await readJson<Manifest>(path.join(dirtyBundle, "manifest.json"))).planDigest.slice(0, 12);
+    const run = await runInfra(["apply", "--offline", "--env", "prod", "--plan", dirtyBundle, "--root", root, "--approve", dirtyApprove], { env });
+    await expectRefused(run, "freshness", `the bundle was planned from uncommitted changes on ${commit.slice(0, 12)}: a dirty plan can be reviewed, never applied`);
+  });
+
+  it("refuses a bundle of an older commit", async () => {
+    await appendFile(path.join(root, "modules", "database", "main.tf"), "\n# a later change\n");
+    const later = commitChanges(root, "a later change");
+    await expectRefused(await applyProd("--approve", approve), "freshness", `the bundle was planned at commit ${commit.slice(0, 12)}, but the checkout is at ${later.slice(0, 12)}`);
+    git("checkout", "-q", commit);
+  });
+
+  it("applies prod when every gate passes, records who approved, and the ledger shows it", async () => {
+    const run = await applyProd("--approve", approve, "--json", "--quiet");
+    expect(run.code, run.stderr).toBe(0);
+    expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual(["module.database.terraform_data.this"]);
+    const receipt = await readJson<Receipt>(path.join(prodBundle, "receipt.json"));
+    expect(receipt).toMatchObject({ env: "prod", outcome: "applied", commit, identity: { status: "offline" }, approval: { by: "person", digest: approve }, allowedDestroy: [] });
+    expect(receipt.gates.every((gate) => gate.allowed)).toBe(true);
+    const ledger = await runInfra(["ledger", "--env", "prod", "--root", root, "--json"]);
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "prod", entries: [{ commit, receipt: { env: "prod", commit, outcome: "applied" } }] });
+  });
+});
+
+describe("identity against a local STS", () => {
+  const ACCOUNT = "111122223333"; // the sensitive fixture's dev account
+  const PROD_ACCOUNT = "444455556666";
+  let sts: FakeSts;
+  let root: string;
+  const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => ({
+    ...env,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: "fake-secret",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+
+  beforeAll(async () => {
+    sts = await startFakeSts({
+      principals: {
+        AKIAPERSON: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice` },
+        AKIAOTHER: { account: PROD_ACCOUNT, arn: `arn:aws:iam::${PROD_ACCOUNT}:user/bob` },
+        // What GitHub's OIDC token becomes in a job of the prod deployment environment.
+        AKIACIPROD: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` },
+      },
+    });
+    root = await copyFixture("sensitive");
+  });
+  afterAll(() => sts.close());
+
+  it("plans as infra-deploy, assumed with a session name carrying env and commit", async () => {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root }).toString().trim();
+    const out = path.join(root, "..", "artifacts", "dev");
+    const run = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out], { env: awsEnv("AKIAPERSON") });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/✔ identity \(STS, account 111122223333\)/);
+    expect(sts.requests.map((request) => [request.action, request.accessKeyId])).toEqual([
+      ["GetCallerIdentity", "AKIAPERSON"],
+      ["AssumeRole", "AKIAPERSON"],
+    ]);
+    expect(sts.requests[1]?.params).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/infra-deploy`, RoleSessionName: `infra-dev-${commit.slice(0, 12)}` });
+    expect(run.stdout + run.stderr).not.toContain("fake-secret");
+  });
+
+  it("refuses to plan or apply with another account's credentials, naming both accounts", async () => {
+    const out = path.join(root, "..", "artifacts", "dev");
+    const plan = await runInfra(["plan", "--env", "dev", "--root", root, "--out", path.join(root, "..", "other")], { env: awsEnv("AKIAOTHER") });
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("error: identity gate refused: the AWS credentials belong to account 444455556666 (arn:aws:iam::444455556666:user/bob), but dev is account 111122223333");
+    const apply = await runInfra(["apply", "--env", "dev", "--plan", out, "--root", root], { env: awsEnv("AKIAOTHER") });
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain("error: identity gate refused: the AWS credentials belong to account 444455556666");
+    expect(await stateAddresses(path.join(root, "envs", "dev"))).toEqual([]);
+  });
+
+  it("applies with the assumed credentials and records who terraform ran as", async () => {
+    const out = path.join(root, "..", "artifacts", "dev");
+    const run = await runInfra(["apply", "--env", "dev", "--plan", out, "--root", root, "--quiet"], { env: awsEnv("AKIAPERSON") });
+    expect(run.code, run.stderr).toBe(0);
+    const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
+    expect(receipt.identity).toMatchObject({ status: "verified", assumed: true, caller: { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice` } });
+    expect(JSON.stringify(receipt)).not.toMatch(/fake-secret|fake-session-token/);
+  });
+
+  it("lets a CI run in the prod deployment environment approve prod, and records the run", async () => {
+    const out = path.join(root, "..", "artifacts", "prod");
+    const ci = { ...awsEnv("AKIACIPROD"), GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_REPOSITORY: "example/infra", GITHUB_TRIGGERING_ACTOR: "octocat" };
+    const planned = await runInfra(["plan", "--env", "prod", "--root", root, "--out", out, "--quiet"], { env: ci });
+    expect(planned.code, planned.stderr).toBe(0);
+    const outsideEnvironment = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "dev" } });
+    expect(outsideEnvironment.code).toBe(1);
+    expect(outsideEnvironment.stderr).toContain('error: approval gate refused: CI run 4242 runs in deployment environment "dev", which cannot approve prod');
+    expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
+    const run = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root, "--quiet"], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "prod" } });
+    expect(run.code, run.stderr).toBe(0);
+    const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
+    expect(receipt.approval).toEqual({ by: "ci", runId: "4242", environment: "prod", approver: "octocat", repository: "example/infra" });
+    expect(receipt.identity).toMatchObject({ status: "verified", assumed: false, principalArn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` });
+  });
+});

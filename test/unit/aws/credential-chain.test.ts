@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkAssumedRole,
+  deployRoleArn,
+  environmentWithCredentials,
+  nextIdentityStep,
+  parseAssumedRoleArn,
+  sessionName,
+} from "../../../src/aws/credential-chain.js";
+
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+const TARGET = { env: "prod", accountId: "210987654321", factsFile: "envs/prod/environment.tf", commit: COMMIT, dirty: false };
+
+describe("sessionName", () => {
+  it("carries the environment and the first 12 hex of the commit", () => {
+    expect(sessionName("prod", COMMIT, false)).toBe("infra-prod-0123456789ab");
+  });
+
+  it("says dirty for uncommitted or unknown source", () => {
+    expect(sessionName("dev", COMMIT, true)).toBe("infra-dev-dirty");
+    expect(sessionName("dev", null, null)).toBe("infra-dev-dirty");
+  });
+
+  it("stays within STS's 64 characters of [\\w+=,.@-] for any folder name", () => {
+    const name = sessionName(`${"x".repeat(100)} <b>\`$(rm)\``, COMMIT, false);
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(name).toMatch(/^[\w+=,.@-]+$/);
+    expect(name.endsWith("-0123456789ab")).toBe(true);
+  });
+});
+
+describe("parseAssumedRoleArn", () => {
+  it("splits an assumed-role ARN and returns null for users and roles", () => {
+    expect(parseAssumedRoleArn("arn:aws:sts::210987654321:assumed-role/infra-deploy/infra-prod-0123456789ab")).toEqual({
+      account: "210987654321",
+      roleName: "infra-deploy",
+      sessionName: "infra-prod-0123456789ab",
+    });
+    expect(parseAssumedRoleArn("arn:aws:iam::210987654321:user/alice")).toBeNull();
+    expect(parseAssumedRoleArn("arn:aws:iam::210987654321:role/infra-deploy")).toBeNull();
+  });
+});
+
+describe("nextIdentityStep", () => {
+  it("assumes infra-deploy for a person in the environment's account", () => {
+    const caller = { account: "210987654321", arn: "arn:aws:iam::210987654321:user/alice", userId: "AIDA" };
+    expect(nextIdentityStep(caller, TARGET)).toEqual({ kind: "assume", caller, roleArn: deployRoleArn("210987654321"), sessionName: "infra-prod-0123456789ab" });
+  });
+
+  it("uses infra-deploy as is, and refuses another account even when it is infra-deploy there", () => {
+    const deploy = { account: "210987654321", arn: "arn:aws:sts::210987654321:assumed-role/infra-deploy/ci", userId: "AROA" };
+    expect(nextIdentityStep(deploy, TARGET).kind).toBe("use-as-is");
+    const elsewhere = { account: "123456789012", arn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/ci", userId: "AROA" };
+    const step = nextIdentityStep(elsewhere, TARGET);
+    expect(step.kind).toBe("wrong-account");
+    expect(step.kind === "wrong-account" && step.problem).toContain("belong to account 123456789012");
+  });
+});
+
+describe("checkAssumedRole", () => {
+  it("accepts only infra-deploy in the expected account", () => {
+    expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/infra-deploy/s", "210987654321")).toBeNull();
+    expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/admin/s", "210987654321")).toContain("is not that role");
+    expect(checkAssumedRole("arn:aws:sts::123456789012:assumed-role/infra-deploy/s", "210987654321")).toContain("is not that role");
+  });
+});
+
+describe("environmentWithCredentials", () => {
+  it("sets the temporary credentials and drops every competing identity source, leaving the rest", () => {
+    const env = environmentWithCredentials(
+      { AWS_PROFILE: "p", AWS_DEFAULT_PROFILE: "p", AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_ROLE_ARN: "r", AWS_SESSION_TOKEN: "old", TF_VAR_x: "1" },
+      { accessKeyId: "ASIA1", secretAccessKey: "s", sessionToken: "t", expiration: null },
+    );
+    expect(env).toEqual({ AWS_ACCESS_KEY_ID: "ASIA1", AWS_SECRET_ACCESS_KEY: "s", AWS_SESSION_TOKEN: "t", TF_VAR_x: "1" });
+  });
+});

@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { RefusedError } from "../../../src/errors.js";
+import type { ApplyGate, ApplyGateInput, GateDecision } from "../../../src/gates/apply-gates.js";
+import { approvalGate, approvalRecord } from "../../../src/gates/approval.js";
+import { destructionGate } from "../../../src/gates/destruction.js";
+import { freshnessGate } from "../../../src/gates/freshness.js";
+import { identityGate } from "../../../src/gates/identity.js";
+import { promotionGate } from "../../../src/gates/promotion.js";
+import { input, MANIFEST, RECEIPT } from "./gate-input.js";
+
+const COMMIT = MANIFEST.commit as string;
+const OTHER_COMMIT = "fedcba9876543210fedcba9876543210fedcba98";
+const DIGEST = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const PROD = { name: "prod", protected: true, promotedFrom: "dev", region: "us-east-2", factsFile: "/repo/terraform/envs/prod/environment.tf" };
+const VERIFIED = {
+  status: "verified" as const,
+  caller: { account: "123456789012", arn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/gh", userId: "AROA" },
+  principalArn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/gh",
+  assumed: false,
+};
+const CI = { runId: "4242", environment: "prod", approver: "octocat", repository: "example/infra" };
+
+async function refusal(gate: ApplyGate, facts: ApplyGateInput): Promise<{ reason: string; hint: string | undefined }> {
+  const decision: GateDecision = await gate.decide(facts);
+  expect(decision.allowed, decision.reason).toBe(false);
+  expect(decision.refusal).toBeInstanceOf(RefusedError);
+  return { reason: decision.reason, hint: decision.refusal?.hint };
+}
+
+async function allowed(gate: ApplyGate, facts: ApplyGateInput): Promise<string> {
+  const decision = await gate.decide(facts);
+  expect(decision.allowed, decision.reason).toBe(true);
+  return decision.reason;
+}
+
+describe("freshnessGate", () => {
+  it("allows a bundle of the clean checkout's commit within the maximum age", async () => {
+    expect(await allowed(freshnessGate, input())).toBe("planned at 0123456789ab (the clean checkout) 55m ago");
+  });
+
+  it("refuses a bundle planned from a dirty tree", async () => {
+    expect((await refusal(freshnessGate, input({ manifest: { dirty: true } }))).reason).toBe(
+      "the bundle was planned from uncommitted changes on 0123456789ab: a dirty plan can be reviewed, never applied",
+    );
+  });
+
+  it("refuses a bundle planned outside git, and an apply outside git", async () => {
+    expect((await refusal(freshnessGate, input({ manifest: { commit: null, dirty: null } }))).reason).toContain("planned outside a git checkout");
+    expect((await refusal(freshnessGate, input({ checkout: { commit: null, dirty: null } }))).reason).toContain("apply runs outside a git checkout");
+  });
+
+  it("refuses a bundle of an older commit, naming both", async () => {
+    expect((await refusal(freshnessGate, input({ checkout: { commit: OTHER_COMMIT, dirty: false } }))).reason).toBe(
+      "the bundle was planned at commit 0123456789ab, but the checkout is at fedcba987654",
+    );
+  });
+
+  it("refuses a checkout with uncommitted changes", async () => {
+    expect((await refusal(freshnessGate, input({ checkout: { commit: COMMIT, dirty: true } }))).reason).toBe(
+      "the checkout has uncommitted changes on top of 0123456789ab",
+    );
+  });
+
+  it("refuses a bundle older than the environment's max_plan_age, and one from the future", async () => {
+    const old = await refusal(freshnessGate, input({ now: new Date("2025-01-03T05:04:05.000Z") }));
+    expect(old.reason).toBe("the plan is 1d 2h old, but dev accepts plans up to 1d old (max_plan_age in /repo/terraform/envs/dev/environment.tf)");
+    expect(old.hint).toBe("plan again: `infra plan --env dev`");
+    expect(await allowed(freshnessGate, input({ now: new Date("2025-01-03T05:04:05.000Z"), environment: { maxPlanAgeMs: 7 * 86_400_000 } }))).toContain("1d 2h ago");
+    expect((await refusal(freshnessGate, input({ now: new Date("2025-01-01T00:00:00.000Z") }))).reason).toContain("is not a past time");
+  });
+});
+
+describe("identityGate", () => {
+  it("allows --offline for a stack on the local backend, and says no credentials were checked", async () => {
+    expect(await allowed(identityGate, input())).toBe("skipped: --offline, and the state is local (no AWS credentials were checked)");
+  });
+
+  it("refuses --offline for a stack whose state is in S3", async () => {
+    const facts = input({ environment: { backend: { type: "s3", file: "/repo/terraform/envs/dev/backend.tf", config: {} } } });
+    expect((await refusal(identityGate, facts)).reason).toBe(
+      "--offline skips the identity check, which only a stack on the local backend may do; dev keeps its state in the s3 backend (/repo/terraform/envs/dev/backend.tf)",
+    );
+  });
+
+  it("refuses with the sentence identity resolution gave, and allows verified credentials", async () => {
+    const failed = await refusal(identityGate, input({ identity: { status: "failed", problem: "the AWS credentials have expired: dev needs credentials for account 123456789012", hint: "sign in" } }));
+    expect(failed).toEqual({ reason: "the AWS credentials have expired: dev needs credentials for account 123456789012", hint: "sign in" });
+    expect(await allowed(identityGate, input({ identity: VERIFIED }))).toBe(`terraform runs as ${VERIFIED.principalArn} (account 123456789012)`);
+  });
+});
+
+describe("promotionGate", () => {
+  const entry = { ref: `refs/infra/applied/dev/${COMMIT}`, env: "dev", commit: COMMIT, receipt: { ...RECEIPT, env: "dev", commit: COMMIT } };
+
+  it("allows an environment promoted from none", async () => {
+    expect(await allowed(promotionGate, input())).toBe("dev is promoted from no other environment");
+  });
+
+  it("refuses when the commit was never applied to the source, naming the environment, commit and ref", async () => {
+    const { reason, hint } = await refusal(promotionGate, input({ environment: PROD, manifest: { env: "prod" } }));
+    expect(reason).toBe(`prod is promoted from dev, but commit 0123456789ab was never applied to dev (no refs/infra/applied/dev/${COMMIT})`);
+    expect(hint).toContain("git fetch origin 'refs/infra/*:refs/infra/*'");
+  });
+
+  it("allows a successful apply of the same commit to the source", async () => {
+    expect(await allowed(promotionGate, input({ environment: PROD, promotionEntry: entry }))).toBe("commit 0123456789ab was applied to dev at 2025-01-02T04:01:00.000Z");
+  });
+
+  it("refuses a ledger entry holding a receipt of another commit, another environment, or a failed apply", async () => {
+    for (const receipt of [
+      { ...entry.receipt, commit: OTHER_COMMIT },
+      { ...entry.receipt, env: "prod" },
+      { ...entry.receipt, outcome: "failed" as const },
+    ]) {
+      expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: { ...entry, receipt } }))).reason).toContain(
+        `${entry.ref} holds a receipt of`,
+      );
+    }
+  });
+
+  it("refuses an entry that is not a receipt", async () => {
+    const broken = { ref: entry.ref, env: "dev", commit: COMMIT, problem: `${entry.ref} does not hold a receipt (not JSON)` };
+    expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: broken }))).reason).toBe(broken.problem);
+  });
+});
+
+describe("approvalGate", () => {
+  const prod = (overrides: Partial<ApplyGateInput> = {}) => input({ environment: PROD, manifest: { env: "prod", planDigest: DIGEST }, ...overrides });
+
+  it("allows an unprotected environment without approval", async () => {
+    expect(await allowed(approvalGate, input())).toBe("dev is not protected: no approval needed");
+  });
+
+  it("refuses a protected environment without approval", async () => {
+    expect((await refusal(approvalGate, prod())).reason).toBe("prod is protected: applying needs --approve <first 12 hex of the plan digest>");
+  });
+
+  it("allows the approval of this plan's digest, in either case", async () => {
+    expect(await allowed(approvalGate, prod({ approval: { typed: "a1b2c3d4e5f6", ci: null } }))).toBe("approved by a person for plan a1b2c3d4e5f6");
+    expect(await allowed(approvalGate, prod({ approval: { typed: "A1B2C3D4E5F6", ci: null } }))).toContain("approved");
+  });
+
+  it("refuses an approval of another plan, even where none is needed", async () => {
+    expect((await refusal(approvalGate, prod({ approval: { typed: "0123456789ab", ci: null } }))).reason).toBe(
+      "--approve 0123456789ab approves another plan: this bundle's plan digest starts a1b2c3d4e5f6",
+    );
+    expect((await refusal(approvalGate, input({ approval: { typed: "0123456789ab", ci: null } }))).reason).toContain("approves another plan");
+  });
+
+  it("allows a CI run in the same deployment environment with verified credentials", async () => {
+    expect(await allowed(approvalGate, prod({ approval: { typed: null, ci: CI }, identity: VERIFIED }))).toBe(
+      "approved in CI: run 4242 in deployment environment prod, started by octocat",
+    );
+  });
+
+  it("refuses a CI run in another deployment environment, or without verified credentials", async () => {
+    expect((await refusal(approvalGate, prod({ approval: { typed: null, ci: { ...CI, environment: "dev" } }, identity: VERIFIED }))).reason).toContain(
+      'runs in deployment environment "dev", which cannot approve prod',
+    );
+    expect((await refusal(approvalGate, prod({ approval: { typed: null, ci: CI } }))).reason).toContain("needs verified prod credentials");
+  });
+
+  it("records who approved", () => {
+    expect(approvalRecord({ typed: "a1b2c3d4e5f6", ci: CI }, true, DIGEST)).toEqual({ by: "person", digest: "a1b2c3d4e5f6" });
+    expect(approvalRecord({ typed: null, ci: CI }, true, DIGEST)).toEqual({ by: "ci", ...CI });
+    expect(approvalRecord({ typed: null, ci: CI }, false, DIGEST)).toEqual({ by: "not-required" });
+  });
+});
+
+describe("destructionGate", () => {
+  const cluster = { address: "module.platform.aws_eks_cluster.this", type: "aws_eks_cluster", kind: "EKS cluster", action: "replace" as const };
+  const key = { address: "aws_kms_key.state", type: "aws_kms_key", kind: "KMS key", action: "delete" as const };
+
+  it("allows a plan that destroys nothing protected", async () => {
+    expect(await allowed(destructionGate, input())).toBe("no protected resource is deleted or replaced");
+  });
+
+  it("refuses each unacknowledged destruction and names the flags that acknowledge it", async () => {
+    const { reason, hint } = await refusal(destructionGate, input({ destructions: [cluster, key], allowDestroy: ["aws_kms_key.state"] }));
+    expect(reason).toBe("the plan would replace module.platform.aws_eks_cluster.this (EKS cluster) without --allow-destroy");
+    expect(hint).toBe("if that is intended, run again with --allow-destroy 'module.platform.aws_eks_cluster.this'");
+  });
+
+  it("allows destructions acknowledged by address, and says which", async () => {
+    expect(await allowed(destructionGate, input({ destructions: [cluster, key], allowDestroy: [key.address, cluster.address] }))).toBe(
+      "acknowledged with --allow-destroy: replace module.platform.aws_eks_cluster.this (EKS cluster), delete aws_kms_key.state (KMS key)",
+    );
+  });
+});
