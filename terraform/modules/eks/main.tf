@@ -3,7 +3,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 

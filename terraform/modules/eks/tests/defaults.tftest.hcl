@@ -3,7 +3,7 @@
 mock_provider "aws" {
   override_data {
     target = data.aws_region.current
-    values = { region = "eu-central-1" }
+    values = { id = "eu-central-1" }
   }
 
   override_data {

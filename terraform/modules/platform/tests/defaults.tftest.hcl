@@ -3,7 +3,7 @@
 # Every module's data sources see the same region, account and partition.
 mock_provider "aws" {
   mock_data "aws_region" {
-    defaults = { region = "eu-central-1" }
+    defaults = { id = "eu-central-1" }
   }
 
   mock_data "aws_caller_identity" {
