@@ -3,11 +3,6 @@ provider "aws" {
   region              = local.region
   allowed_account_ids = [local.account_id]
 
-  assume_role {
-    role_arn     = "arn:aws:iam::${local.account_id}:role/infra-deploy"
-    session_name = "infra-${local.environment}"
-  }
-
   default_tags {
     tags = {
       Environment = local.environment
