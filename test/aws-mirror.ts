@@ -1,0 +1,49 @@
+/**
+ * The real hashicorp/aws provider for tests, from the filesystem mirror these machines ship
+ * (no registry access). A CLI configuration of the tests' own makes terraform install aws from
+ * the mirror only; one plugin cache per test process keeps the ~700 MB binary from being
+ * copied into every root.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { tempDir } from "./helpers.js";
+
+export const AWS_MIRROR = process.env["INFRA_TEST_AWS_MIRROR"] ?? "/opt/tf-plugins";
+const PROVIDER = "registry.terraform.io/hashicorp/aws";
+
+/** Why tests that need the real AWS provider cannot run here, or undefined when they can. */
+export function awsMirrorMissing(): string | undefined {
+  return existsSync(path.join(AWS_MIRROR, PROVIDER))
+    ? undefined
+    : `no hashicorp/aws provider mirror at ${AWS_MIRROR} (set INFRA_TEST_AWS_MIRROR to one)`;
+}
+
+let prepared: Promise<NodeJS.ProcessEnv> | undefined;
+
+/** process.env plus TF_CLI_CONFIG_FILE (mirror for aws, direct for the rest) and a shared plugin cache. */
+export function awsMirrorEnv(): Promise<NodeJS.ProcessEnv> {
+  prepared ??= (async () => {
+    const dir = await tempDir("aws-mirror");
+    const cache = path.join(dir, "plugin-cache");
+    await mkdir(cache);
+    const config = path.join(dir, "terraform.rc");
+    await writeFile(
+      config,
+      [
+        "provider_installation {",
+        "  filesystem_mirror {",
+        `    path    = ${JSON.stringify(AWS_MIRROR)}`,
+        `    include = [${JSON.stringify(PROVIDER)}]`,
+        "  }",
+        "  direct {",
+        `    exclude = [${JSON.stringify(PROVIDER)}]`,
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    return { ...process.env, TF_CLI_CONFIG_FILE: config, TF_PLUGIN_CACHE_DIR: cache, TF_IN_AUTOMATION: "1" };
+  })();
+  return prepared;
+}
