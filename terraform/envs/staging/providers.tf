@@ -1,5 +1,4 @@
-# Region and account come from environment.tf, so no -var can point this root elsewhere. No
-# assume_role: `infra` hands terraform the credentials of infra-deploy (README "Credentials").
+# Region and account come from environment.tf, so no -var can point this root elsewhere.
 provider "aws" {
   region              = local.region
   allowed_account_ids = [local.account_id]
