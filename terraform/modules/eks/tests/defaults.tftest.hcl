@@ -144,7 +144,7 @@ run "operations" {
   }
 
   assert {
-    condition     = contains(keys(aws_iam_role_policy_attachment.node), "AmazonSSMManagedInstanceCore") && aws_iam_role_policy_attachment.node["AmazonSSMManagedInstanceCore"].policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    condition     = try(aws_iam_role_policy_attachment.node["AmazonSSMManagedInstanceCore"].policy_arn, null) == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     error_message = "Nodes must carry the SSM policy: Session Manager is the only way onto a node."
   }
 
