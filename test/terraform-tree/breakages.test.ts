@@ -287,7 +287,7 @@ async function breakTree(root: string, dir: string, breakages: readonly Breakage
 }
 
 describe("terraform test catches each breakage of the promises", () => {
-  it.for(Object.entries(BREAKAGES))("%s", async ([dir, breakages], context) => {
+  it.for(Object.entries(BREAKAGES))("%s", { timeout: 600_000 }, async ([dir, breakages], context) => {
     const missing = awsMirrorMissing();
     if (missing) skipBecause(context, missing);
     const root = path.join(await tempDir("breakages"), "terraform");
@@ -307,5 +307,5 @@ describe("terraform test catches each breakage of the promises", () => {
     const missed = breakages.filter((breakage) => !output.includes(folded(breakage.caughtBy)));
     expect(missed.map((breakage) => breakage.property), `terraform test output:\n${test.stdout}\n${test.stderr}`).toEqual([]);
     process.stderr.write(`terraform/${dir}: ${breakages.length} breakages, each caught by terraform test\n`);
-  }, 600_000);
+  });
 });
