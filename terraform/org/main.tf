@@ -128,9 +128,11 @@ locals {
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },
       {
+        # Creating and tuning flow-log groups stays allowed (terraform sets their retention);
+        # destroying an environment's flow logs takes the organization's role.
         Sid       = "DenyDeletingFlowLogs"
         Effect    = "Deny"
-        Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:PutRetentionPolicy"]
+        Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]
         Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },

@@ -176,8 +176,10 @@ describe("infra check on the repository's terraform tree", () => {
     const result = parse(run.stdout);
     expect(result.steps.filter((s) => s.status === "failed"), run.stderr).toEqual([]);
     for (const dir of dirs) {
-      expect(statusOf(result, "init", dir), dir).toBe("passed");
-      expect(statusOf(result, "validate", dir), dir).toBe("passed");
+      for (const step of ["init", "validate"]) {
+        const found = result.steps.find((s) => s.step === step && s.target === dir);
+        expect(found?.status, `${step} ${dir}: ${found?.reason ?? ""}`).toBe("passed");
+      }
     }
     const tests = result.steps.filter((s) => s.step === "test");
     const suites = dirs.filter((dir) => dir.startsWith(`modules${path.sep}`) || dir === "org");

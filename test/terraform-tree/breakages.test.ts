@@ -259,8 +259,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "deleting flow logs is denied",
       file: "main.tf",
-      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:PutRetentionPolicy"]',
-      to: 'Action    = ["logs:DeleteLogStream", "logs:PutRetentionPolicy"]',
+      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]',
+      to: 'Action    = ["logs:DeleteLogStream"]',
       caughtBy: "Deleting flow logs (or their log group) must be denied",
     },
     {
