@@ -45,7 +45,9 @@ export async function check(context: WorkflowContext, input: CheckInput): Promis
   const steps: CheckStep[] = [];
   const record = (step: CheckStep) => {
     steps.push(step);
-    const line = `${step.status.padEnd(7)} ${step.step} ${step.target}${step.reason ? `: ${step.reason}` : ""}`;
+    // A passed step's details are what it counted (terraform test's runs), worth a glance.
+    const note = step.reason ?? (step.status === "passed" ? step.details?.join("; ") : undefined);
+    const line = `${step.status.padEnd(7)} ${step.step} ${step.target}${note ? `: ${note}` : ""}`;
     if (step.status === "failed") context.logger.warn(line);
     else context.logger.info(`  ${line}`);
   };
@@ -137,8 +139,8 @@ async function checkRoot(context: WorkflowContext, dir: string, tflint: string |
       blocked
         ? skipped("test", target, `${blocked}; the tests need their providers`)
         : await timed("test", target, async () => {
-            await terraform.test();
-            return { status: "passed" };
+            const counts = testCounts((await terraform.test()).stdout);
+            return { status: "passed", ...(counts ? { details: [counts] } : {}) };
           }),
     );
   }
@@ -220,6 +222,11 @@ function isChecked(root: string, dir: string, envs: readonly string[]): boolean 
   const relative = path.relative(envsDir(root), dir);
   if (relative.startsWith("..")) return true;
   return envs.includes(relative.split(path.sep)[0] ?? "");
+}
+
+/** terraform test's closing count, e.g. "12 passed, 0 failed", so a report says how much ran. */
+export function testCounts(stdout: string): string | undefined {
+  return /\b\d+ passed, \d+ failed(?:, \d+ skipped)?/.exec(stdout)?.[0];
 }
 
 async function hasTerraformTests(dir: string): Promise<boolean> {

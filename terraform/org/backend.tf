@@ -1,5 +1,5 @@
-# The management account's own state bucket, created by hand or with modules/account-baseline
-# before this stack's first apply.
+# The management account's own state bucket, created by terraform/bootstrap/org before this
+# stack's first apply. Keep the account id in step with management.tf (the tree test checks it).
 terraform {
   backend "s3" {
     bucket       = "infra-state-000000000000-us-east-1"

@@ -1,6 +1,4 @@
 locals {
-  management_account_id = "000000000000" # placeholder: set the management account id before the first plan
-
   # Every folder under envs/ is an environment with an account of its own. Its region is read
   # from its environment.tf, so the region each SCP allows is stated once, where infra reads it.
   environments = {
@@ -17,6 +15,29 @@ locals {
     "ec2:DescribeRegions", "s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock",
     "s3:ListAllMyBuckets",
   ]
+}
+
+################################################################################
+# Organization
+################################################################################
+
+# Service control policies only take effect where the organization enables them. An
+# organization that already exists is imported first (README "First-time setup"):
+#   terraform import aws_organizations_organization.this <o-xxxxxxxxxx>
+resource "aws_organizations_organization" "this" {
+  feature_set          = "ALL"
+  enabled_policy_types = ["SERVICE_CONTROL_POLICY"]
+
+  aws_service_access_principals = [
+    "access-analyzer.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "config.amazonaws.com",
+    "guardduty.amazonaws.com",
+  ]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 ################################################################################
@@ -68,11 +89,87 @@ resource "aws_organizations_policy" "region_lock" {
   })
 
   tags = { Environment = each.key }
+
+  depends_on = [aws_organizations_organization.this]
 }
 
 resource "aws_organizations_policy_attachment" "region_lock" {
   for_each = local.environments
 
   policy_id = aws_organizations_policy.region_lock[each.key].id
+  target_id = aws_organizations_account.this[each.key].id
+}
+
+################################################################################
+# Guard rails (one service control policy for every environment account)
+################################################################################
+
+locals {
+  # The role AWS Organizations creates in every account it creates: the bootstrap and the
+  # organization's administrators act through it; nothing inside an account can.
+  organization_admin_role = "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+
+  guardrails = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # Replication runs service-side, outside aws:RequestedRegion: images and objects would
+        # leave the environment's region without a request in another region.
+        Sid      = "DenyReplicationOutOfTheRegion"
+        Effect   = "Deny"
+        Action   = ["ecr:PutReplicationConfiguration", "s3:PutReplicationConfiguration"]
+        Resource = "*"
+      },
+      {
+        Sid       = "DenyDisablingEbsEncryptionByDefault"
+        Effect    = "Deny"
+        Action    = ["ec2:DisableEbsEncryptionByDefault"]
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+      },
+      {
+        # Creating and tuning flow-log groups stays allowed (terraform sets their retention);
+        # destroying an environment's flow logs takes the organization's role.
+        Sid       = "DenyDeletingFlowLogs"
+        Effect    = "Deny"
+        Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]
+        Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+      },
+      {
+        Sid    = "DenyBlindingTheAuditTrail"
+        Effect = "Deny"
+        Action = [
+          "cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors",
+          "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:DisassociateFromMasterAccount",
+          "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:StopConfigurationRecorder",
+          "access-analyzer:DeleteAnalyzer",
+        ]
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+      },
+      {
+        Sid      = "DenyLeavingTheOrganization"
+        Effect   = "Deny"
+        Action   = ["organizations:LeaveOrganization"]
+        Resource = "*"
+      },
+    ]
+  }
+}
+
+resource "aws_organizations_policy" "guardrails" {
+  name        = "infra-guardrails"
+  description = "No replication out of the region, no unencrypted EBS, no deleted flow logs, no blinded audit trail, no leaving the organization"
+  type        = "SERVICE_CONTROL_POLICY"
+  content     = jsonencode(local.guardrails)
+
+  depends_on = [aws_organizations_organization.this]
+}
+
+resource "aws_organizations_policy_attachment" "guardrails" {
+  for_each = local.environments
+
+  policy_id = aws_organizations_policy.guardrails.id
   target_id = aws_organizations_account.this[each.key].id
 }

@@ -7,3 +7,8 @@ output "region_lock_policy_ids" {
   description = "ID of each environment's region-lock service control policy."
   value       = { for env, policy in aws_organizations_policy.region_lock : env => policy.id }
 }
+
+output "guardrails_policy_id" {
+  description = "ID of the guard-rails service control policy attached to every environment account."
+  value       = aws_organizations_policy.guardrails.id
+}

@@ -1,7 +1,8 @@
-# Runs in the organization's management account; AWS Organizations is served from us-east-1.
+# Runs in the organization's management account (facts in management.tf). No assume_role:
+# it uses the caller's credentials, as every root does.
 provider "aws" {
-  region              = "us-east-1"
-  allowed_account_ids = [local.management_account_id]
+  region              = local.region
+  allowed_account_ids = [local.account_id]
 
   default_tags {
     tags = {

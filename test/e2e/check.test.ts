@@ -1,7 +1,8 @@
-import { appendFile, cp, mkdir, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/workflow/check.js";
+import { AWS_MIRROR, awsMirrorEnv, awsMirrorMissing } from "../aws-mirror.js";
 import { copyFixture, REPO_ROOT, runInfra, skipBecause, tempDir } from "../helpers.js";
 
 function parse(stdout: string): CheckResult {
@@ -139,15 +140,73 @@ describe("infra check", () => {
   });
 });
 
+/** A private copy of the repository's terraform/ tree, its relative links kept relative. */
+async function copyRepositoryTree(): Promise<string> {
+  const root = path.join(await tempDir("real-tree"), "terraform");
+  const skip = [`${path.sep}.infra`, `${path.sep}.terraform${path.sep}`];
+  await cp(path.join(REPO_ROOT, "terraform"), root, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (source) => !skip.some((part) => `${source}${path.sep}`.includes(part)),
+  });
+  return root;
+}
+
+/** Every directory of the tree that holds .tf files, relative to it. */
+async function terraformDirs(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const dirs = entries.filter((entry) => entry.name.endsWith(".tf")).map((entry) => path.relative(root, entry.parentPath));
+  return [...new Set(dirs)].filter((dir) => !dir.split(path.sep).some((part) => part.startsWith("."))).sort();
+}
+
+async function lockFiles(root: string, dirs: readonly string[]): Promise<Record<string, string | null>> {
+  const entries = await Promise.all(dirs.map(async (dir) => [dir, await readFile(path.join(root, dir, ".terraform.lock.hcl"), "utf8").catch(() => null)] as const));
+  return Object.fromEntries(entries);
+}
+
 describe("infra check on the repository's terraform tree", () => {
+  it("validates and tests every module and root against the real hashicorp/aws provider, as the committed locks pin it", async (context) => {
+    const missing = awsMirrorMissing();
+    if (missing) skipBecause(context, missing);
+    const root = await copyRepositoryTree();
+    const dirs = await terraformDirs(root);
+    const roots = dirs.filter((dir) => !dir.startsWith(`modules${path.sep}`));
+    const locksBefore = await lockFiles(root, roots);
+    for (const dir of roots) expect(locksBefore[dir], `terraform/${dir} commits no .terraform.lock.hcl`).toMatch(/provider "registry.terraform.io\/hashicorp\/aws"/);
+
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"], { env: await awsMirrorEnv() });
+    const result = parse(run.stdout);
+    expect(result.steps.filter((s) => s.status === "failed"), run.stderr).toEqual([]);
+    for (const dir of dirs) {
+      for (const step of ["init", "validate"]) {
+        const found = result.steps.find((s) => s.step === step && s.target === dir);
+        expect(found?.status, `${step} ${dir}: ${found?.reason ?? ""}`).toBe("passed");
+      }
+    }
+    const tests = result.steps.filter((s) => s.step === "test");
+    const suites = dirs.filter((dir) => dir.startsWith(`modules${path.sep}`) || dir === "org");
+    expect(tests.map((s) => s.target).sort()).toEqual(suites);
+    let runs = 0;
+    for (const step of tests) {
+      expect(step.status, step.target).toBe("passed");
+      const [, passed] = /^(\d+) passed, 0 failed$/.exec(step.details?.[0] ?? "") ?? [];
+      expect(passed, `terraform test in ${step.target} reported ${step.details?.[0]}`).toBeDefined();
+      runs += Number(passed);
+    }
+    expect(await lockFiles(root, roots), "init changed a committed lock file: run terraform init in that root and commit its lock").toEqual(locksBefore);
+    expect(run.code).toBe(0);
+    process.stderr.write(
+      `hashicorp/aws from ${AWS_MIRROR}: ${dirs.length} roots and modules initialised and valid, ` +
+        `${tests.length} terraform test suites, ${runs} runs passed, 0 failed\n`,
+    );
+  }, 1_200_000);
+
   it("passes fmt, config and policy, and reports what cannot run offline as skipped with the reason", async () => {
-    const workspace = await tempDir("real-tree");
-    const root = path.join(workspace, "terraform");
-    await cp(path.join(REPO_ROOT, "terraform"), root, { recursive: true, filter: (source) => !source.includes(`${path.sep}.infra`) });
+    const root = await copyRepositoryTree();
     const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
     const result = parse(run.stdout);
     expect(statusOf(result, "fmt", ".")).toBe("passed");
-    for (const env of ["envs/dev", "envs/prod"]) {
+    for (const env of ["envs/dev", "envs/staging", "envs/prod"]) {
       expect(statusOf(result, "config", env), env).toBe("passed");
       expect(statusOf(result, "policy", env), env).toBe("passed");
     }

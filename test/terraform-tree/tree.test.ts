@@ -4,8 +4,9 @@
  * KMS key through modules/kms-key, the platform module's wiring), the environment roots hold
  * their facts the way `infra` reads them and call the platform module with literal values, and
  * `terraform fmt` is clean.
- * The `terraform test` files under terraform/modules/<name>/tests need the AWS provider and run
- * in CI; these tests need only node and the terraform binary.
+ * These tests read text and need only node and the terraform binary; that every attribute exists
+ * and every promise holds in a plan is proven against the real AWS provider by `infra check`
+ * (test/e2e/check.test.ts) and by the breakages of test/terraform-tree/breakages.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
@@ -23,15 +24,24 @@ const hcl = require("hcl2-parser") as { parseToObject(text: string): [Hcl | null
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TF_ROOT = path.join(REPO_ROOT, "terraform");
-const MODULES = ["account-baseline", "ecr", "eks", "kms-key", "networking", "platform"];
+const MODULES = ["account-baseline", "account-roles", "ecr", "eks", "kms-key", "networking", "platform"];
 /** The modules that create a KMS key, each through modules/kms-key, by the name of that module call. */
-const KEY_USERS: Record<string, string> = { "account-baseline": "state_key", eks: "kms_key", networking: "flow_logs_key" };
+const KEY_USERS: Array<[string, string]> = [
+  ["account-baseline", "state_key"],
+  ["account-baseline", "audit_key"],
+  ["ecr", "kms_key"],
+  ["eks", "kms_key"],
+  ["networking", "flow_logs_key"],
+];
+/** Every root accepts the provider proven here (5.100, from the local mirror) and 6.x; the lock pins one. */
+const AWS_CONSTRAINT = ">= 5.100, < 7.0";
 const ENVIRONMENTS: Record<
   string,
   { region: string; placeholderAccount: string; promotedFrom: string | null; protected: boolean; natMode: string; ecrScanType: string }
 > = {
   dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, protected: false, natMode: "single", ecrScanType: "BASIC" },
-  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "dev", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
+  staging: { region: "eu-central-1", placeholderAccount: "333333333333", promotedFrom: "dev", protected: false, natMode: "per_az", ecrScanType: "BASIC" },
+  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "staging", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
 };
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
@@ -69,14 +79,6 @@ function moduleCall(rel: string, name: string): Hcl {
   return first(parse(rel).module?.[name], `module ${name} in terraform/${rel}`);
 }
 
-/** The IAM role name an `assume_role` block of the aws provider in terraform/<rel> assumes. */
-function assumedRoleName(rel: string): string {
-  const roleArn = String(first(first(parse(rel).provider?.aws, `provider aws in terraform/${rel}`).assume_role, "assume_role").role_arn);
-  const match = /:role\/([^/]+)$/.exec(roleArn);
-  if (!match?.[1]) throw new Error(`terraform/${rel} assumes no role by name: ${roleArn}`);
-  return match[1];
-}
-
 /** Names in the first column of the markdown table under `heading`, within the terraform-docs markers. */
 function readmeTableNames(readme: string, heading: "Inputs" | "Outputs"): string[] {
   const begin = readme.indexOf("<!-- BEGIN_TF_DOCS -->");
@@ -93,7 +95,8 @@ describe("terraform tree", () => {
   const files = hclFiles();
 
   it("holds the modules, environments, bootstrap stacks and org", () => {
-    for (const dir of [...MODULES.map((m) => `modules/${m}`), "envs/dev", "envs/prod", "bootstrap/dev", "bootstrap/prod", "org"]) {
+    const envs = Object.keys(ENVIRONMENTS);
+    for (const dir of [...MODULES.map((m) => `modules/${m}`), ...envs.map((e) => `envs/${e}`), ...envs.map((e) => `bootstrap/${e}`), "bootstrap/org", "org"]) {
       expect(files.some((rel) => rel.startsWith(`${dir}/`)), `terraform/${dir} has no HCL files`).toBe(true);
     }
   });
@@ -105,7 +108,7 @@ describe("terraform tree", () => {
   });
 
   it("names no AWS account id but the placeholders", () => {
-    const allowed = new Set(["000000000000", "111111111111", "222222222222"]);
+    const allowed = new Set(["000000000000", "111111111111", "222222222222", "333333333333"]);
     const all = readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" })
       .filter((rel) => !rel.split(path.sep).includes(".terraform"))
       .filter((rel) => statSync(path.join(TF_ROOT, rel)).isFile());
@@ -150,10 +153,10 @@ describe("module structure", () => {
     }
   });
 
-  it.each(MODULES)("modules/%s accepts hashicorp/aws >= 6.28, < 7.0 on terraform >= 1.11", (mod) => {
+  it.each(MODULES)(`modules/%s accepts hashicorp/aws ${AWS_CONSTRAINT} on terraform >= 1.11`, (mod) => {
     const terraform = first(parse(`modules/${mod}/versions.tf`).terraform, "terraform block");
     expect(terraform.required_version).toBe(">= 1.11");
-    expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: ">= 6.28, < 7.0" });
+    expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: AWS_CONSTRAINT });
   });
 
   it("creates KMS keys only in modules/kms-key, rotated, with a policy naming its administrators first", () => {
@@ -164,6 +167,10 @@ describe("module structure", () => {
     expect(key.deletion_window_in_days).toBe(30);
     const policy = String(key.policy);
     expect(policy, "the first statement names the administrators passed in").toMatch(/concat\(\[\s*\{\s*Sid\s*=\s*"KeyAdministrators"[^}]*Principal\s*=\s*\{\s*AWS\s*=\s*var\.administrators\s*\}/);
+    expect(policy, "the second names the break-glass administrators").toMatch(/Sid\s*=\s*"BreakGlassKeyAdministrators"[^}]*Principal\s*=\s*\{\s*AWS\s*=\s*var\.break_glass_administrators\s*\}/);
+    const actions = (parse("modules/kms-key/main.tf").locals as Hcl[]).find((locals) => locals.administrator_actions)?.administrator_actions as string[];
+    expect(actions.filter((action) => /^kms:(\*|C\*|Cr\*|Create\*|CreateGrant)$/.test(action)), "administrators must not hold kms:CreateGrant unconditionally").toEqual([]);
+    expect(policy, "administrators create grants only for AWS services").toMatch(/Action\s*=\s*"kms:CreateGrant"[^}]*"kms:GrantIsForAWSResource"\s*=\s*"true"/);
     expect(policy, "the caller's statements follow, then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.log_group_statements\)/);
     const logs = String(first(parse("modules/kms-key/main.tf").locals, "locals").log_group_statements);
     expect(logs, "CloudWatch Logs may use the key only for the log group named").toMatch(/"kms:EncryptionContext:aws:logs:arn"\s*=\s*var\.log_group_arn/);
@@ -171,10 +178,11 @@ describe("module structure", () => {
     expect(String(first(variable("modules/kms-key/variables.tf", "statements").validation.at(-1), "validation").condition)).toContain(":root");
   });
 
-  it.each(Object.entries(KEY_USERS))("modules/%s makes its key with modules/kms-key, administered by var.kms_key_administrators", (mod, call) => {
+  it.each(KEY_USERS)("modules/%s makes its key %s with modules/kms-key, administered by var.kms_key_administrators", (mod, call) => {
     const key = moduleCall(`modules/${mod}/main.tf`, call);
     expect(key.source).toBe("../kms-key");
     expect(key.administrators).toBe("${var.kms_key_administrators}");
+    expect(key.break_glass_administrators).toBe("${var.kms_break_glass_administrators}");
     expect(JSON.stringify(key.statements ?? []), `module.${call} in modules/${mod} must not trust an account root`).not.toContain(":root");
   });
 
@@ -239,11 +247,17 @@ describe("secure defaults", () => {
     expect(resource(main, "aws_flow_log", "this").traffic_type).toBe("ALL");
     expect(resource(main, "aws_cloudwatch_log_group", "flow_logs").kms_key_id).toBe("${module.flow_logs_key.arn}");
     const defaultSg = resource(main, "aws_default_security_group", "this");
-    expect(defaultSg.ingress, "the default security group must have no ingress").toBeUndefined();
-    expect(defaultSg.egress, "the default security group must have no egress").toBeUndefined();
+    expect(defaultSg.ingress, "the default security group must have no ingress").toEqual([]);
+    expect(defaultSg.egress, "the default security group must have no egress").toEqual([]);
     expect(first(parse(main).locals, "locals").interface_endpoints).toBe(
-      '${toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth"])}',
+      '${toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])}',
     );
+    expect(resource(main, "aws_vpc_endpoint", "interface").policy).toBe("${local.interface_endpoint_policy}");
+    expect(resource(main, "aws_vpc_endpoint", "s3").policy).toBe("${local.s3_endpoint_policy}");
+    const access = resource(main, "aws_instance", "deploy_access");
+    expect(access.key_name, "the deploy-access instance takes no SSH key").toBeUndefined();
+    expect(access.associate_public_ip_address).toBe(false);
+    expect(parse(main).resource?.aws_vpc_security_group_ingress_rule?.deploy_access, "deploy access admits no inbound traffic").toBeUndefined();
     expect(resource(main, "aws_vpc_endpoint", "s3").vpc_endpoint_type).toBe("Gateway");
     const natMode = variable("modules/networking/variables.tf", "nat_mode");
     expect(natMode.default).toBe("single");
@@ -287,10 +301,26 @@ describe("secure defaults", () => {
     expect(eks.kms_key_administrators).toBe("${local.kms_key_administrators}");
     expect(String(eks.access_entries)).toContain('principal_arn = "arn:aws:iam::${var.account_id}:role/${role}"');
     expect(moduleCall(main, "ecr").source).toBe("../ecr");
+    expect(moduleCall(main, "ecr").pull_principal_arns, "only the cluster's nodes pull").toEqual(["${module.eks.node_role_arn}"]);
+    for (const call of ["networking", "eks", "ecr"]) expect(moduleCall(main, call).kms_break_glass_administrators, call).toBe("${local.break_glass_role_arns}");
     const administrators = first(variable("modules/platform/variables.tf", "kms_key_administrator_role_names").validation, "validation");
     expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
     expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
     expect(first(variable("modules/platform/variables.tf", "az_letters").validation, "validation").condition).toContain('"^[a-z]$"');
+  });
+
+  it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {
+    const organization = resource("org/main.tf", "aws_organizations_organization", "this");
+    expect(organization.enabled_policy_types).toEqual(["SERVICE_CONTROL_POLICY"]);
+    expect(resource("org/main.tf", "aws_organizations_policy_attachment", "guardrails").for_each).toBe("${local.environments}");
+    const management = first(parse("org/management.tf").locals, "locals");
+    expect(first(parse("org/providers.tf").provider?.aws, "provider aws").allowed_account_ids).toEqual(["${local.account_id}"]);
+    const s3 = first(first(parse("org/backend.tf").terraform, "terraform").backend?.s3, "backend s3");
+    expect(s3.bucket).toBe(`infra-state-${management.account_id}-${management.region}`);
+    expect(s3.region).toBe(management.region);
+    expect(realpathSync(path.join(TF_ROOT, "bootstrap/org/management.tf"))).toBe(realpathSync(path.join(TF_ROOT, "org/management.tf")));
+    const emails = Object.keys(parse("org/terraform.tfvars").account_emails ?? {}).sort();
+    expect(emails, "org/terraform.tfvars needs one root address per environment folder").toEqual(Object.keys(ENVIRONMENTS).sort());
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {
@@ -355,7 +385,7 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     const provider = first(parse(`${dir}/providers.tf`).provider?.aws, "provider aws");
     expect(provider.region).toBe("${local.region}");
     expect(provider.allowed_account_ids).toEqual(["${local.account_id}"]);
-    expect(provider.assume_role, "infra assumes infra-deploy and hands terraform the credentials; the provider assumes nothing").toBeUndefined();
+    expect(provider.assume_role, "infra hands terraform infra-deploy's credentials; the provider assumes nothing").toBeUndefined();
     expect(first(provider.default_tags, "default_tags").tags).toEqual({
       Environment: "${local.environment}",
       ManagedBy: "terraform",
@@ -374,7 +404,7 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(platform.account_id).toBe("${local.account_id}");
     expect(platform.nat_mode).toBe(expected.natMode);
     expect(platform.ecr_scan_type).toBe(expected.ecrScanType);
-    expect(platform.kms_key_administrator_role_names, "the role infra assumes must administer the keys").toContain(DEPLOY_ROLE_NAME);
+    expect(platform.kms_key_administrator_role_names, "the role terraform runs as must administer the keys").toContain(DEPLOY_ROLE_NAME);
     for (const key of ["vpc_cidr", "az_letters", "kubernetes_version", "node_groups", "cluster_admin_role_names", "ecr_repositories"]) {
       expect(platform[key], `${dir}/main.tf sets ${key}`).toBeDefined();
       expect(JSON.stringify(platform[key]), `${dir}/main.tf writes ${key} as a literal`).not.toMatch(/\$\{(var|local)\./);
@@ -387,28 +417,57 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     for (const rel of files(dir)) expect(parse(rel).variable, `terraform/${rel} declares variables`).toBeUndefined();
   });
 
-  it("pins the exact AWS provider version", () => {
-    const terraform = first(parse(`${dir}/versions.tf`).terraform, "terraform block");
-    expect(terraform.required_version).toBe(">= 1.11");
-    expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: "6.28.0" });
+  it("accepts the AWS provider proven here and 6.x, pinned by a committed lock", () => {
+    for (const root of [dir, `bootstrap/${env}`]) {
+      const terraform = first(parse(`${root}/versions.tf`).terraform, "terraform block");
+      expect(terraform.required_version).toBe(">= 1.11");
+      expect(first(terraform.required_providers, "required_providers").aws).toEqual({ source: "hashicorp/aws", version: AWS_CONSTRAINT });
+      const lock = parse(`${root}/.terraform.lock.hcl`);
+      const aws = first(lock.provider?.["registry.terraform.io/hashicorp/aws"], `aws in terraform/${root}/.terraform.lock.hcl`);
+      expect(aws.version, `terraform/${root}/.terraform.lock.hcl`).toMatch(/^(5\.(1\d\d)|6\.\d+)\.\d+$/);
+      expect(aws.hashes.length, `terraform/${root}/.terraform.lock.hcl records no hash`).toBeGreaterThan(0);
+    }
   });
 
-  it("has a bootstrap stack on the local backend reading the same facts", () => {
+  it("has a bootstrap stack reading the same facts, that creates the credential chain and the state bucket", () => {
     const boot = `bootstrap/${env}`;
     expect(realpathSync(path.join(TF_ROOT, boot, "environment.tf"))).toBe(realpathSync(path.join(TF_ROOT, dir, "environment.tf")));
-    expect(Object.keys(first(parse(`${boot}/backend.tf`).terraform, "terraform").backend ?? {})).toEqual(["local"]);
-    const module = first(parse(`${boot}/main.tf`).module?.baseline, "module baseline");
-    expect(module.source).toBe("../../modules/account-baseline");
-    expect(module.state_bucket_name).toBe("infra-state-${local.account_id}-${local.region}");
-    expect(first(parse(`${boot}/providers.tf`).provider?.aws, "provider aws").region).toBe("${local.region}");
-    expect(module.kms_key_administrators, "the role the bootstrap runs as must administer the state key, or AWS refuses the policy").toContain(
-      `arn:aws:iam::\${local.account_id}:role/${assumedRoleName(`${boot}/providers.tf`)}`,
-    );
-    expect(module.state_key_users, "the environment's deploy role must read and write its state").toContain(
-      `arn:aws:iam::\${local.account_id}:role/${DEPLOY_ROLE_NAME}`,
-    );
-    expect(first(parse(`${boot}/outputs.tf`).output?.backend, "output backend").value).toBe("${module.baseline.backend}");
+    const facts = parse(`${dir}/environment.tf`).locals[0];
+    const s3 = first(first(parse(`${boot}/backend.tf`).terraform, "terraform").backend?.s3, "backend s3");
+    expect(s3.bucket, "the bootstrap state moves into the bucket it creates").toBe(`infra-state-${facts.account_id}-${facts.region}`);
+    expect(s3.key).toBe(`bootstrap/${env}/terraform.tfstate`);
+    expect(s3.region).toBe(facts.region);
+    const provider = first(parse(`${boot}/providers.tf`).provider?.aws, "provider aws");
+    expect(provider.region).toBe("${local.region}");
+    expect(provider.allowed_account_ids).toEqual(["${local.account_id}"]);
+    expect(provider.assume_role, "the bootstrap runs with the caller's credentials").toBeUndefined();
+    const roles = moduleCall(`${boot}/main.tf`, "roles");
+    expect(roles.source).toBe("../../modules/account-roles");
+    expect(roles.environment, "GitHub environment and infra environment are the same name").toBe("${local.environment}");
+    const baseline = moduleCall(`${boot}/main.tf`, "baseline");
+    expect(baseline.source).toBe("../../modules/account-baseline");
+    expect(baseline.state_bucket_name).toBe("infra-state-${local.account_id}-${local.region}");
+    expect(baseline.kms_key_administrators, "the role the bootstrap runs as must administer the state key, or AWS refuses the policy").toEqual(["${local.bootstrap_role_arn}"]);
+    expect(baseline.kms_break_glass_administrators).toEqual(["${module.roles.break_glass_role_arn}"]);
+    expect(baseline.state_key_users, "infra-deploy reads and writes state; the bootstrap principal moves its own state in").toEqual([
+      "${module.roles.deploy_role_arn}",
+      "${local.bootstrap_role_arn}",
+    ]);
+    expect(first(parse(`${boot}/main.tf`).locals, "locals").bootstrap_role_arn).toBe("arn:aws:iam::${local.account_id}:role/OrganizationAccountAccessRole");
     for (const rel of files(boot)) expect(parse(rel).variable, `terraform/${rel} declares variables`).toBeUndefined();
+  });
+
+  it("adds, besides its facts and values, nothing another environment does not have", () => {
+    // One more environment is one more folder: everything but the facts (environment.tf),
+    // the values (main.tf) and the literals backend blocks need is the same file everywhere.
+    for (const [root, peer] of [[dir, "envs/dev"], [`bootstrap/${env}`, "bootstrap/dev"]] as const) {
+      const names = readdirSync(path.join(TF_ROOT, root)).filter((name) => name.endsWith(".tf")).sort();
+      expect(names, root).toEqual(readdirSync(path.join(TF_ROOT, peer)).filter((name) => name.endsWith(".tf")).sort());
+      for (const name of names.filter((n) => !["environment.tf", "main.tf", "backend.tf"].includes(n))) {
+        const text = (rel: string) => readFileSync(path.join(TF_ROOT, rel), "utf8").replaceAll(`/${env}`, "/<env>").replaceAll("/dev", "/<env>");
+        expect(text(`${root}/${name}`), `terraform/${root}/${name} differs from terraform/${peer}/${name}`).toBe(text(`${peer}/${name}`));
+      }
+    }
   });
 });
 

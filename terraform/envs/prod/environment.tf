@@ -4,6 +4,6 @@ locals {
   environment   = "prod"
   region        = "us-east-2"
   account_id    = "222222222222" # placeholder: set the prod account id before the first plan
-  promoted_from = "dev"
+  promoted_from = "staging"
   protected     = true # applies need --approve <first 12 hex of the plan digest>
 }

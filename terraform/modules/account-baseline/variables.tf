@@ -37,6 +37,27 @@ variable "kms_key_administrators" {
   }
 }
 
+variable "kms_break_glass_administrators" {
+  description = "IAM role ARNs of the key administrators of last resort (`infra-break-glass`) for the state and audit keys; they may also read the audit logs."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_break_glass_administrators) > 0 && alltrue([for arn in var.kms_break_glass_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_break_glass_administrators must list at least one IAM role ARN, e.g. \"arn:aws:iam::111111111111:role/infra-break-glass\"."
+  }
+}
+
+variable "audit_log_readers" {
+  description = "IAM role ARNs that may decrypt the CloudTrail logs and Config snapshots in the audit bucket (besides the break-glass role)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.audit_log_readers : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "audit_log_readers must be IAM role ARNs."
+  }
+}
+
 variable "state_key_users" {
   description = "IAM role ARNs that read and write Terraform state (encrypt and decrypt with the state key), e.g. the environment's deploy role. The roles must already exist."
   type        = list(string)

@@ -17,3 +17,8 @@ output "registry_id" {
   description = "ID of the registry (the AWS account id) whose scanning this module configures."
   value       = aws_ecr_registry_scanning_configuration.this.registry_id
 }
+
+output "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key encrypting every repository."
+  value       = module.kms_key.arn
+}

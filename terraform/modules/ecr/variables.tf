@@ -19,14 +19,61 @@ variable "repositories" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "ARN of a customer-managed KMS key to encrypt the repositories with. When null, ECR uses its AWS-managed KMS key (`aws/ecr`); encryption is KMS either way, never AES256."
-  type        = string
-  default     = null
+################################################################################
+# Who pushes and pulls
+################################################################################
+
+variable "push_principal_arns" {
+  description = "IAM role ARNs that may push images: the CI role (`infra-image-push`). Nobody else can push, whatever their IAM policies say."
+  type        = list(string)
 
   validation {
-    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be null or a KMS key ARN (not an alias)."
+    condition     = length(var.push_principal_arns) > 0 && alltrue([for arn in var.push_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[^*]+$", arn))])
+    error_message = "push_principal_arns must list at least one IAM role ARN without wildcards, e.g. \"arn:aws:iam::111111111111:role/infra-image-push\"."
+  }
+}
+
+variable "pull_principal_arns" {
+  description = "IAM role ARNs that may pull images: the cluster's node role. Nobody else (but the pushers and AWS service-linked roles such as Amazon Inspector's) can pull."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.pull_principal_arns) > 0 && alltrue([for arn in var.pull_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[^*]+$", arn))])
+    error_message = "pull_principal_arns must list at least one IAM role ARN without wildcards, e.g. the node role \"arn:aws:iam::111111111111:role/infra-dev-node\"."
+  }
+}
+
+################################################################################
+# Key
+################################################################################
+
+variable "name" {
+  description = "Name of the environment's registry, used for the KMS key's alias `alias/ecr/<name>`, e.g. \"infra-dev\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 characters of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "kms_key_administrators" {
+  description = "IAM role ARNs that administer the repositories' KMS key. Must include the role terraform runs as."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_key_administrators) > 0 && alltrue([for arn in var.kms_key_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "kms_key_administrators must list at least one IAM role or user ARN, e.g. \"arn:aws:iam::111111111111:role/infra-deploy\"."
+  }
+}
+
+variable "kms_break_glass_administrators" {
+  description = "IAM role ARNs of the repositories' key administrators of last resort (`infra-break-glass`)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_break_glass_administrators) > 0 && alltrue([for arn in var.kms_break_glass_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_break_glass_administrators must list at least one IAM role ARN, e.g. \"arn:aws:iam::111111111111:role/infra-break-glass\"."
   }
 }
 

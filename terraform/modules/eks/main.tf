@@ -3,7 +3,8 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  # `id` is the region's name in both the 5.x and 6.x providers (6.x deprecates `name`).
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -20,10 +21,11 @@ locals {
 module "kms_key" {
   source = "../kms-key"
 
-  description    = "Encrypts Kubernetes secrets and control-plane logs of EKS cluster ${var.name}"
-  alias          = "alias/eks/${var.name}"
-  administrators = var.kms_key_administrators
-  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+  description                = "Encrypts Kubernetes secrets and control-plane logs of EKS cluster ${var.name}"
+  alias                      = "alias/eks/${var.name}"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+  log_group_arn              = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
 
   statements = [{
     Sid       = "ClusterRoleEncryptsSecrets"
@@ -98,7 +100,20 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
+  # STANDARD: a version leaving standard support is upgraded by EKS rather than kept for the
+  # extended-support fee; upgrades are planned here first (kubernetes_version).
+  upgrade_policy {
+    support_type = "STANDARD"
+  }
+
   tags = var.tags
+
+  # Deleting the cluster takes every workload with it. Provider 6.x adds the API-side
+  # `deletion_protection = true`; 5.100 (the version proven here) lacks the argument, so the
+  # guard that works with both is terraform's own.
+  lifecycle {
+    prevent_destroy = true
+  }
 
   depends_on = [
     aws_iam_role_policy_attachment.cluster,
@@ -152,8 +167,9 @@ resource "aws_iam_role" "node" {
   tags = var.tags
 }
 
+# AmazonSSMManagedInstanceCore: Session Manager is the only way onto a node (no SSH).
 resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"])
+  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"])
 
   role       = aws_iam_role.node.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.key}"
@@ -227,4 +243,22 @@ resource "aws_eks_node_group" "this" {
   }
 
   depends_on = [aws_iam_role_policy_attachment.node]
+}
+
+################################################################################
+# Add-ons
+################################################################################
+
+# Pods get AWS credentials through EKS Pod Identity (aws_eks_pod_identity_association per
+# service account), never from the node's instance role (IMDS hop limit 1).
+resource "aws_eks_addon" "pod_identity_agent" {
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "eks-pod-identity-agent"
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+
+  tags = var.tags
+
+  # A DaemonSet: it needs nodes to become healthy.
+  depends_on = [aws_eks_node_group.this]
 }

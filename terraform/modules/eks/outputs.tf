@@ -32,6 +32,16 @@ output "oidc_issuer_url" {
   value       = aws_eks_cluster.this.identity[0].oidc[0].issuer
 }
 
+output "access_policy_arns" {
+  description = "EKS access policy ARN of each access entry, by the key passed in `access_entries`."
+  value       = { for k, a in aws_eks_access_policy_association.this : k => a.policy_arn }
+}
+
+output "pod_identity_agent_addon" {
+  description = "Name of the EKS Pod Identity agent add-on, through which pods get AWS credentials."
+  value       = aws_eks_addon.pod_identity_agent.addon_name
+}
+
 ################################################################################
 # Encryption and logs
 ################################################################################

@@ -67,6 +67,16 @@ variable "kms_key_administrators" {
   }
 }
 
+variable "kms_break_glass_administrators" {
+  description = "IAM role ARNs of the cluster key's administrators of last resort (`infra-break-glass`)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_break_glass_administrators) > 0 && alltrue([for arn in var.kms_break_glass_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_break_glass_administrators must list at least one IAM role ARN, e.g. \"arn:aws:iam::111111111111:role/infra-break-glass\"."
+  }
+}
+
 variable "access_entries" {
   description = "Who may use the Kubernetes API, by a key of your choice. `policy` is an EKS access policy name; `namespaces` limits it to those namespaces (empty = whole cluster). Nobody else has access: the cluster creator is not made an admin."
   type = map(object({

@@ -14,6 +14,17 @@ locals {
 # Key
 ################################################################################
 
+locals {
+  # Everything an administrator needs except using the key: no kms:Create* (which would include
+  # kms:CreateGrant), so an administrator cannot grant itself decrypt. Grants come only from the
+  # next statement, for AWS services acting for the caller.
+  administrator_actions = [
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+    "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+  ]
+}
+
 resource "aws_kms_key" "this" {
   description             = var.description
   enable_key_rotation     = true
@@ -21,7 +32,8 @@ resource "aws_kms_key" "this" {
 
   # No account-root statement: the administrators are exactly those passed in, never derived
   # from the caller, and everyone else gets only what the caller's statements (and
-  # log_group_arn) grant.
+  # log_group_arn) grant. The break-glass administrators keep the key manageable if the
+  # deploy role is ever deleted and recreated (a new role is a new principal to KMS).
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat([
@@ -29,12 +41,23 @@ resource "aws_kms_key" "this" {
         Sid       = "KeyAdministrators"
         Effect    = "Allow"
         Principal = { AWS = var.administrators }
-        Action = [
-          "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-          "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-          "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
-        ]
-        Resource = "*"
+        Action    = local.administrator_actions
+        Resource  = "*"
+      },
+      {
+        Sid       = "BreakGlassKeyAdministrators"
+        Effect    = "Allow"
+        Principal = { AWS = var.break_glass_administrators }
+        Action    = local.administrator_actions
+        Resource  = "*"
+      },
+      {
+        Sid       = "AdministratorsGrantOnlyToAWSServices"
+        Effect    = "Allow"
+        Principal = { AWS = concat(var.administrators, var.break_glass_administrators) }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
     ], var.statements, local.log_group_statements)
   })

@@ -14,6 +14,6 @@ output "alias_name" {
 }
 
 output "policy" {
-  description = "The key policy, as JSON: `KeyAdministrators` first, then the statements passed in, then `CloudWatchLogsForThisLogGroup` when log_group_arn is set."
+  description = "The key policy, as JSON: `KeyAdministrators`, `BreakGlassKeyAdministrators` and `AdministratorsGrantOnlyToAWSServices` first, then the statements passed in, then `CloudWatchLogsForThisLogGroup` when log_group_arn is set."
   value       = aws_kms_key.this.policy
 }

@@ -32,14 +32,24 @@ variable "administrators" {
   }
 }
 
+variable "break_glass_administrators" {
+  description = "IAM role ARNs of the administrators of last resort (the `infra-break-glass` role, assumable only with MFA): the policy's second statement, `BreakGlassKeyAdministrators`. They keep the key manageable when the deploy role is lost or recreated."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.break_glass_administrators) > 0 && alltrue([for arn in var.break_glass_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "break_glass_administrators must list at least one IAM role ARN, e.g. \"arn:aws:iam::111111111111:role/infra-break-glass\"."
+  }
+}
+
 variable "statements" {
-  description = "Further key-policy statements after `KeyAdministrators`: who else may use the key. Each is an IAM policy statement object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, optionally `Condition`), written as for `jsonencode`. None may trust an account root."
+  description = "Further key-policy statements after the three administrator statements (`KeyAdministrators`, `BreakGlassKeyAdministrators`, `AdministratorsGrantOnlyToAWSServices`): who else may use the key. Each is an IAM policy statement object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, optionally `Condition`), written as for `jsonencode`. None may trust an account root."
   type        = any
   default     = []
 
   validation {
-    condition     = try(alltrue([for s in var.statements : s.Sid != "KeyAdministrators"]), false)
-    error_message = "statements must be a list of policy statement objects, each with its own Sid (not \"KeyAdministrators\", which this module writes)."
+    condition     = try(alltrue([for s in var.statements : !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], s.Sid)]), false)
+    error_message = "statements must be a list of policy statement objects, each with its own Sid (not one of the three administrator statements this module writes)."
   }
 
   validation {

@@ -3,7 +3,8 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  # `id` is the region's name in both the 5.x and 6.x providers (6.x deprecates `name`).
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -19,8 +20,47 @@ locals {
   }
   nat_azs = var.nat_mode == "per_az" ? var.azs : [var.azs[0]]
 
-  # Interface endpoints a private EKS cluster needs to run without internet egress.
-  interface_endpoints = toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth"])
+  # Interface endpoints a private EKS cluster needs to run without internet egress, and the
+  # three Session Manager needs to manage the nodes and the deploy-access instance.
+  interface_endpoints = toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])
+
+  # Every endpoint serves only principals of this account: a stolen credential of another
+  # account cannot use the VPC's endpoints to reach its own resources (exfiltration).
+  interface_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "OnlyThisAccountsPrincipals"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "*"
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
+    }]
+  })
+
+  # The S3 gateway reaches this account's buckets and the region's ECR layer bucket (image
+  # layers are served from it), nothing else.
+  ecr_layer_bucket_arn = "arn:${local.partition}:s3:::prod-${local.region}-starport-layer-bucket"
+  s3_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ThisAccountsBuckets"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:ResourceAccount" = local.account_id, "aws:PrincipalAccount" = local.account_id } }
+      },
+      {
+        Sid       = "EcrImageLayers"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = "${local.ecr_layer_bucket_arn}/*"
+      },
+    ]
+  })
 
   flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
 }
@@ -45,8 +85,11 @@ resource "aws_vpc" "this" {
 }
 
 # Adopts the VPC's default security group and removes all its rules: nothing may use it.
+# The empty lists are written out so a plan shows (and the tests check) that no rule exists.
 resource "aws_default_security_group" "this" {
-  vpc_id = aws_vpc.this.id
+  vpc_id  = aws_vpc.this.id
+  ingress = []
+  egress  = []
 
   tags = merge(var.tags, { Name = "${var.name}-default-deny" })
 }
@@ -213,6 +256,7 @@ resource "aws_vpc_endpoint" "interface" {
   subnet_ids          = [for s in aws_subnet.intra : s.id]
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
+  policy              = local.interface_endpoint_policy
 
   tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
@@ -222,6 +266,7 @@ resource "aws_vpc_endpoint" "s3" {
   service_name      = "com.amazonaws.${local.region}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = concat([for rt in aws_route_table.private : rt.id], [aws_route_table.intra.id])
+  policy            = local.s3_endpoint_policy
 
   tags = merge(var.tags, { Name = "${var.name}-s3" })
 }
@@ -235,9 +280,10 @@ resource "aws_vpc_endpoint" "s3" {
 module "flow_logs_key" {
   source = "../kms-key"
 
-  description    = "Encrypts the VPC flow logs of ${var.name}"
-  administrators = var.kms_key_administrators
-  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
+  description                = "Encrypts the VPC flow logs of ${var.name}"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+  log_group_arn              = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group_name}"
 
   tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
 }
@@ -289,4 +335,89 @@ resource "aws_flow_log" "this" {
   max_aggregation_interval = 60
 
   tags = merge(var.tags, { Name = var.name })
+}
+
+################################################################################
+# Deploy access: the in-network path to the private Kubernetes API
+################################################################################
+
+# One small instance in a private subnet, managed by SSM Session Manager: no inbound rule, no
+# SSH key, no public IP. Platform admins reach the private API with an SSM port-forwarding
+# session through it (README "Reaching a private cluster"); the platform module lets its
+# security group reach the cluster on 443.
+data "aws_ssm_parameter" "deploy_access_ami" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+resource "aws_security_group" "deploy_access" {
+  name        = "${var.name}-deploy-access"
+  description = "SSM-managed deploy access: no inbound, HTTPS out inside the VPC only"
+  vpc_id      = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-deploy-access" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "deploy_access_https" {
+  security_group_id = aws_security_group.deploy_access.id
+  description       = "HTTPS to the VPC endpoints (SSM) and the private Kubernetes API"
+  cidr_ipv4         = var.cidr
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_iam_role" "deploy_access" {
+  name = "${var.name}-deploy-access"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_access_ssm" {
+  role       = aws_iam_role.deploy_access.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "deploy_access" {
+  name = "${var.name}-deploy-access"
+  role = aws_iam_role.deploy_access.name
+
+  tags = var.tags
+}
+
+resource "aws_instance" "deploy_access" {
+  ami                         = data.aws_ssm_parameter.deploy_access_ami.value
+  instance_type               = var.deploy_access_instance_type
+  subnet_id                   = aws_subnet.private[var.azs[0]].id
+  vpc_security_group_ids      = [aws_security_group.deploy_access.id]
+  iam_instance_profile        = aws_iam_instance_profile.deploy_access.name
+  associate_public_ip_address = false
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  root_block_device {
+    encrypted   = true
+    volume_type = "gp3"
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-deploy-access", Role = "deploy-access" })
+
+  # A new AMI version must not replace the instance in the middle of someone's session.
+  lifecycle {
+    ignore_changes = [ami]
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.deploy_access_ssm, aws_vpc_endpoint.interface]
 }

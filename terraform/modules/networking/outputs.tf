@@ -58,3 +58,17 @@ output "flow_log_kms_key_arn" {
   description = "ARN of the KMS key encrypting the flow-log group."
   value       = module.flow_logs_key.arn
 }
+
+################################################################################
+# Deploy access
+################################################################################
+
+output "deploy_access_security_group_id" {
+  description = "ID of the deploy-access instance's security group (no inbound rules); the cluster's security group admits it on 443."
+  value       = aws_security_group.deploy_access.id
+}
+
+output "deploy_access_instance_id" {
+  description = "ID of the SSM-managed deploy-access instance: the `--target` of `aws ssm start-session`."
+  value       = aws_instance.deploy_access.id
+}

@@ -73,6 +73,26 @@ variable "kms_key_administrators" {
   }
 }
 
+variable "kms_break_glass_administrators" {
+  description = "IAM role ARNs of the flow-log key's administrators of last resort (`infra-break-glass`)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kms_break_glass_administrators) > 0 && alltrue([for arn in var.kms_break_glass_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_break_glass_administrators must list at least one IAM role ARN, e.g. \"arn:aws:iam::111111111111:role/infra-break-glass\"."
+  }
+}
+
+################################################################################
+# Deploy access
+################################################################################
+
+variable "deploy_access_instance_type" {
+  description = "Instance type of the SSM-managed deploy-access instance (the in-network path to the private Kubernetes API)."
+  type        = string
+  default     = "t3.micro"
+}
+
 ################################################################################
 # Tags
 ################################################################################

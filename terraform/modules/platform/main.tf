@@ -2,6 +2,8 @@ locals {
   # Role names become ARNs in the environment's own account; zone letters become zones of its region.
   kms_key_administrators = [for role in var.kms_key_administrator_role_names : "arn:aws:iam::${var.account_id}:role/${role}"]
   azs                    = [for letter in var.az_letters : "${var.region}${letter}"]
+  break_glass_role_arns  = ["arn:aws:iam::${var.account_id}:role/${var.break_glass_role_name}"]
+  image_push_role_arn    = "arn:aws:iam::${var.account_id}:role/${var.image_push_role_name}"
 }
 
 ################################################################################
@@ -16,6 +18,8 @@ module "networking" {
   azs                    = local.azs
   nat_mode               = var.nat_mode
   kms_key_administrators = local.kms_key_administrators
+
+  kms_break_glass_administrators = local.break_glass_role_arns
 }
 
 ################################################################################
@@ -34,6 +38,8 @@ module "eks" {
   kms_key_administrators   = local.kms_key_administrators
   node_groups              = var.node_groups
 
+  kms_break_glass_administrators = local.break_glass_role_arns
+
   access_entries = {
     for role in var.cluster_admin_role_names : role => {
       principal_arn = "arn:aws:iam::${var.account_id}:role/${role}"
@@ -46,9 +52,31 @@ module "eks" {
 # ECR
 ################################################################################
 
+# CI pushes (the bootstrap stack's infra-image-push role), the cluster's nodes pull.
 module "ecr" {
   source = "../ecr"
 
-  repositories = var.ecr_repositories
-  scan_type    = var.ecr_scan_type
+  name                = var.name
+  repositories        = var.ecr_repositories
+  scan_type           = var.ecr_scan_type
+  push_principal_arns = [local.image_push_role_arn]
+  pull_principal_arns = [module.eks.node_role_arn]
+
+  kms_key_administrators         = local.kms_key_administrators
+  kms_break_glass_administrators = local.break_glass_role_arns
+}
+
+################################################################################
+# Deploy access to the private API
+################################################################################
+
+# The SSM-managed deploy-access instance is the one place outside the cluster that reaches the
+# private Kubernetes API.
+resource "aws_vpc_security_group_ingress_rule" "cluster_api_from_deploy_access" {
+  security_group_id            = module.eks.cluster_security_group_id
+  description                  = "Kubernetes API from the SSM-managed deploy-access instance"
+  referenced_security_group_id = module.networking.deploy_access_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
 }

@@ -17,3 +17,8 @@ output "ecr_repository_urls" {
   description = "ECR repository URLs, by name."
   value       = module.ecr.repository_urls
 }
+
+output "deploy_access_instance_id" {
+  description = "ID of the SSM-managed instance through which the private Kubernetes API is reached (`aws ssm start-session --target`)."
+  value       = module.networking.deploy_access_instance_id
+}

@@ -86,9 +86,31 @@ variable "kms_key_administrator_role_names" {
   }
 }
 
+variable "break_glass_role_name" {
+  description = "Name of the IAM role in this environment's account that administers every KMS key of last resort (created by terraform/bootstrap/<env>)."
+  type        = string
+  default     = "infra-break-glass"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.break_glass_role_name))
+    error_message = "break_glass_role_name must be an IAM role name (not an ARN), e.g. \"infra-break-glass\"."
+  }
+}
+
 ################################################################################
 # ECR
 ################################################################################
+
+variable "image_push_role_name" {
+  description = "Name of the IAM role in this environment's account that alone may push images (created by terraform/bootstrap/<env>, assumed by GitHub Actions)."
+  type        = string
+  default     = "infra-image-push"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.image_push_role_name))
+    error_message = "image_push_role_name must be an IAM role name (not an ARN), e.g. \"infra-image-push\"."
+  }
+}
 
 variable "ecr_repositories" {
   description = "ECR repositories, by name, passed to the ecr module as they are; `keep_images` expires all but the newest N images."

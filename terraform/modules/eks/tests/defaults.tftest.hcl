@@ -3,7 +3,7 @@
 mock_provider "aws" {
   override_data {
     target = data.aws_region.current
-    values = { region = "eu-central-1" }
+    values = { id = "eu-central-1" }
   }
 
   override_data {
@@ -36,6 +36,8 @@ variables {
   control_plane_subnet_ids = ["subnet-0a", "subnet-0b", "subnet-0c"]
   node_subnet_ids          = ["subnet-1a", "subnet-1b", "subnet-1c"]
   kms_key_administrators   = ["arn:aws:iam::111111111111:role/infra-deploy"]
+
+  kms_break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
 
   access_entries = {
     admin = {
@@ -83,7 +85,7 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = [for s in jsondecode(module.kms_key.policy).Statement : s.Sid] == ["KeyAdministrators", "ClusterRoleEncryptsSecrets", "CloudWatchLogsForThisLogGroup"] && jsondecode(module.kms_key.policy).Statement[1].Principal.AWS == "arn:aws:iam::111111111111:role/infra-test-cluster"
+    condition     = [for s in jsondecode(module.kms_key.policy).Statement : s.Sid] == ["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices", "ClusterRoleEncryptsSecrets", "CloudWatchLogsForThisLogGroup"] && jsondecode(module.kms_key.policy).Statement[3].Principal.AWS == "arn:aws:iam::111111111111:role/infra-test-cluster"
     error_message = "Besides its administrators, only the cluster role and CloudWatch Logs may use the cluster key."
   }
 
@@ -125,6 +127,35 @@ run "secure_defaults" {
   assert {
     condition     = aws_eks_access_policy_association.this["admin"].access_scope[0].type == "cluster"
     error_message = "An access entry without namespaces is scoped to the cluster."
+  }
+}
+
+run "operations" {
+  command = plan
+
+  assert {
+    condition     = aws_eks_addon.pod_identity_agent.addon_name == "eks-pod-identity-agent" && output.pod_identity_agent_addon == "eks-pod-identity-agent"
+    error_message = "The EKS Pod Identity agent must be installed, so pods can get AWS credentials without the node's role."
+  }
+
+  assert {
+    condition     = aws_eks_cluster.this.upgrade_policy[0].support_type == "STANDARD"
+    error_message = "The cluster's upgrade policy must be explicit: STANDARD support, no silent extended-support fees."
+  }
+
+  assert {
+    condition     = try(aws_iam_role_policy_attachment.node["AmazonSSMManagedInstanceCore"].policy_arn, null) == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    error_message = "Nodes must carry the SSM policy: Session Manager is the only way onto a node."
+  }
+
+  assert {
+    condition     = jsondecode(module.kms_key.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"]
+    error_message = "The break-glass role must administer the cluster key."
+  }
+
+  assert {
+    condition     = output.access_policy_arns == { admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+    error_message = "Each access entry must get exactly the access policy passed in."
   }
 }
 

@@ -6,7 +6,9 @@ variables {
   description    = "Encrypts the test data"
   alias          = "alias/infra-test"
   administrators = ["arn:aws:iam::111111111111:role/infra-deploy"]
-  log_group_arn  = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/test"
+
+  break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
+  log_group_arn              = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/test"
 
   statements = [
     {
@@ -41,12 +43,38 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid] == ["KeyAdministrators", "AppUsesTheKey", "ServiceUsesTheKey", "CloudWatchLogsForThisLogGroup"]
-    error_message = "The caller's statements must follow KeyAdministrators, in order, then the log-group statement, and nothing else."
+    condition     = [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid] == ["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices", "AppUsesTheKey", "ServiceUsesTheKey", "CloudWatchLogsForThisLogGroup"]
+    error_message = "The caller's statements must follow the three administrator statements, in order, then the log-group statement, and nothing else."
   }
 
   assert {
-    condition = jsondecode(aws_kms_key.this.policy).Statement[3] == {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid == "AdministratorsGrantOnlyToAWSServices" || !anytrue([
+        for action in flatten([s.Action]) : contains(["kms:*", "kms:Create*", "kms:CreateGrant", "kms:C*", "*"], action)
+      ]) || !contains(["KeyAdministrators", "BreakGlassKeyAdministrators"], s.Sid)
+    ])
+    error_message = "Key administrators must not hold kms:CreateGrant (nor kms:Create* or kms:*) without kms:GrantIsForAWSResource: they could grant themselves decrypt."
+  }
+
+  assert {
+    condition = jsondecode(aws_kms_key.this.policy).Statement[2] == {
+      Sid       = "AdministratorsGrantOnlyToAWSServices"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::111111111111:role/infra-deploy", "arn:aws:iam::111111111111:role/infra-break-glass"] }
+      Action    = "kms:CreateGrant"
+      Resource  = "*"
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    }
+    error_message = "Administrators may create grants only for AWS services (kms:GrantIsForAWSResource)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_kms_key.this.policy).Statement[1].Sid == "BreakGlassKeyAdministrators" && jsondecode(aws_kms_key.this.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"] && jsondecode(aws_kms_key.this.policy).Statement[1].Action == jsondecode(aws_kms_key.this.policy).Statement[0].Action
+    error_message = "The break-glass role must administer the key like the administrators do, so a lost deploy role never leaves the key unmanageable."
+  }
+
+  assert {
+    condition = jsondecode(aws_kms_key.this.policy).Statement[5] == {
       Sid       = "CloudWatchLogsForThisLogGroup"
       Effect    = "Allow"
       Principal = { Service = "logs.eu-central-1.amazonaws.com" }
@@ -83,8 +111,8 @@ run "no_alias_and_no_statements" {
   }
 
   assert {
-    condition     = length(jsondecode(aws_kms_key.this.policy).Statement) == 1
-    error_message = "Without statements, the policy holds only KeyAdministrators."
+    condition     = length(jsondecode(aws_kms_key.this.policy).Statement) == 3
+    error_message = "Without statements, the policy holds only the three administrator statements."
   }
 }
 
@@ -148,4 +176,14 @@ run "rejects_reserved_alias" {
   }
 
   expect_failures = [var.alias]
+}
+
+run "rejects_missing_break_glass_administrators" {
+  command = plan
+
+  variables {
+    break_glass_administrators = []
+  }
+
+  expect_failures = [var.break_glass_administrators]
 }

@@ -3,7 +3,7 @@
 mock_provider "aws" {
   override_data {
     target = data.aws_region.current
-    values = { region = "eu-central-1" }
+    values = { id = "eu-central-1" }
   }
 
   override_data {
@@ -22,6 +22,29 @@ mock_provider "aws" {
     override_during = plan
     values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000" }
   }
+
+  # Known during plan, so the routes can be asserted to go through NAT, not the internet gateway.
+  override_resource {
+    target          = aws_nat_gateway.this
+    override_during = plan
+    values          = { id = "nat-00000000000000000" }
+  }
+
+  override_resource {
+    target          = aws_internet_gateway.this
+    override_during = plan
+    values          = { id = "igw-00000000000000000" }
+  }
+
+  override_resource {
+    target          = aws_security_group.deploy_access
+    override_during = plan
+    values          = { id = "sg-0deployaccess00000" }
+  }
+
+  mock_data "aws_ssm_parameter" {
+    defaults = { value = "ami-00000000000000000" }
+  }
 }
 
 variables {
@@ -29,6 +52,8 @@ variables {
   cidr                   = "10.10.0.0/16"
   azs                    = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
   kms_key_administrators = ["arn:aws:iam::111111111111:role/infra-deploy"]
+
+  kms_break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
 }
 
 run "secure_defaults" {
@@ -50,8 +75,8 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth"])
-    error_message = "A private cluster needs exactly the ec2, ecr.api, ecr.dkr, sts, logs, elasticloadbalancing and eks-auth interface endpoints."
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])
+    error_message = "A private cluster needs exactly the ec2, ecr.api, ecr.dkr, sts, logs, elasticloadbalancing and eks-auth interface endpoints, plus ssm, ssmmessages and ec2messages for Session Manager."
   }
 
   assert {
@@ -85,8 +110,55 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = jsondecode(module.flow_logs_key.policy).Statement[1].Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] == "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/vpc/infra-test/flow-logs"
+    condition     = [for st in jsondecode(module.flow_logs_key.policy).Statement : st.Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"] if st.Sid == "CloudWatchLogsForThisLogGroup"] == ["arn:aws:logs:eu-central-1:111111111111:log-group:/aws/vpc/infra-test/flow-logs"]
     error_message = "CloudWatch Logs may use the flow-log key only for the flow-log group."
+  }
+}
+
+run "closed_network" {
+  command = plan
+
+  assert {
+    condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
+    error_message = "The default security group must have no ingress and no egress rule."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.endpoints_https.cidr_ipv4 == "10.10.0.0/16" && aws_vpc_security_group_ingress_rule.endpoints_https.from_port == 443 && aws_vpc_security_group_ingress_rule.endpoints_https.to_port == 443
+    error_message = "The endpoint security group must admit HTTPS from the VPC's own CIDR only, never 0.0.0.0/0."
+  }
+
+  assert {
+    condition     = alltrue([for r in values(aws_route.private_nat) : r.nat_gateway_id == "nat-00000000000000000" && r.gateway_id == null])
+    error_message = "Private subnets must reach the internet only through NAT, never through the internet gateway."
+  }
+
+  assert {
+    condition     = aws_route.public_internet.gateway_id == "igw-00000000000000000"
+    error_message = "The public route table (NAT gateways only) reaches the internet gateway."
+  }
+
+  assert {
+    condition     = alltrue([for e in values(aws_vpc_endpoint.interface) : jsondecode(e.policy).Statement == [{ Sid = "OnlyThisAccountsPrincipals", Effect = "Allow", Principal = "*", Action = "*", Resource = "*", Condition = { StringEquals = { "aws:PrincipalAccount" = "111111111111" } } }]])
+    error_message = "Every interface endpoint must serve principals of this account only."
+  }
+
+  assert {
+    condition = jsondecode(aws_vpc_endpoint.s3.policy).Statement == [
+      { Sid = "ThisAccountsBuckets", Effect = "Allow", Principal = "*", Action = "s3:*", Resource = "*", Condition = { StringEquals = { "aws:ResourceAccount" = "111111111111", "aws:PrincipalAccount" = "111111111111" } } },
+      { Sid = "EcrImageLayers", Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::prod-eu-central-1-starport-layer-bucket/*" },
+    ]
+    error_message = "The S3 gateway endpoint must reach only this account's buckets and the region's ECR layer bucket."
+  }
+
+  assert {
+    condition     = aws_instance.deploy_access.associate_public_ip_address == false && aws_instance.deploy_access.vpc_security_group_ids == toset(["sg-0deployaccess00000"]) && aws_instance.deploy_access.metadata_options[0].http_tokens == "required" && aws_instance.deploy_access.root_block_device[0].encrypted
+    error_message = "The deploy-access instance must have no public IP, IMDSv2 and an encrypted disk."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.deploy_access_ssm.policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" && aws_vpc_security_group_egress_rule.deploy_access_https.cidr_ipv4 == "10.10.0.0/16"
+    error_message = "The deploy-access instance must be managed by SSM and talk HTTPS only inside the VPC."
   }
 }
 

@@ -3,7 +3,7 @@
 # Every module's data sources see the same region, account and partition.
 mock_provider "aws" {
   mock_data "aws_region" {
-    defaults = { region = "eu-central-1" }
+    defaults = { id = "eu-central-1" }
   }
 
   mock_data "aws_caller_identity" {
@@ -13,6 +13,17 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+
+  mock_data "aws_ssm_parameter" {
+    defaults = { value = "ami-00000000000000000" }
+  }
+}
+
+# The node role's ARN is known at plan, so the repository policy can be asserted.
+override_resource {
+  target          = module.eks.aws_iam_role.node
+  override_during = plan
+  values          = { arn = "arn:aws:iam::111111111111:role/infra-test-node" }
 }
 
 variables {
@@ -67,6 +78,21 @@ run "wiring" {
   assert {
     condition     = local.kms_key_administrators == ["arn:aws:iam::111111111111:role/infra-deploy"]
     error_message = "Key administrators must be role ARNs in the environment's own account."
+  }
+
+  assert {
+    condition     = module.eks.access_policy_arns == { "infra-platform-admin" = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
+    error_message = "infra-platform-admin must be the cluster's administrator (AmazonEKSClusterAdminPolicy over the whole cluster), nothing weaker."
+  }
+
+  assert {
+    condition     = local.break_glass_role_arns == ["arn:aws:iam::111111111111:role/infra-break-glass"] && local.image_push_role_arn == "arn:aws:iam::111111111111:role/infra-image-push"
+    error_message = "The break-glass and image-push roles must be the bootstrap stack's, in the environment's own account."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.from_port == 443 && aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.to_port == 443 && aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.cidr_ipv4 == null
+    error_message = "Only the deploy-access instance's security group may reach the cluster API, on 443."
   }
 
   assert {

@@ -1,0 +1,14 @@
+# After the first apply (scripts/bootstrap.ts runs it on a local backend_override.tf, because
+# this bucket does not exist yet), the bootstrap state moves here with
+# `terraform init -migrate-state`. Backend blocks cannot read locals: keep the bucket name in
+# step with environment.tf (test/terraform-tree/tree.test.ts checks it).
+terraform {
+  backend "s3" {
+    bucket       = "infra-state-000000000000-us-east-1"
+    key          = "bootstrap/org/terraform.tfstate"
+    region       = "us-east-1"
+    use_lockfile = true
+    encrypt      = true
+    kms_key_id   = "alias/infra-state"
+  }
+}

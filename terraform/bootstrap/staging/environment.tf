@@ -1,0 +1,1 @@
+../../envs/staging/environment.tf

@@ -1,0 +1,210 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  github_host = "token.actions.githubusercontent.com"
+  # The GitHub environment named like the infra environment: a workflow job of this repository
+  # that declares `environment: <env>` (and passes that environment's protection rules) and
+  # nothing else may become infra-deploy or push images.
+  github_subject = "repo:${var.github_repository}:environment:${var.environment}"
+
+  github_trust = {
+    Sid       = "GitHubActionsOfThisRepositoryAndEnvironment"
+    Effect    = "Allow"
+    Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Condition = {
+      StringEquals = {
+        "${local.github_host}:aud" = "sts.amazonaws.com"
+        "${local.github_host}:sub" = local.github_subject
+      }
+    }
+  }
+}
+
+################################################################################
+# GitHub Actions OIDC provider
+################################################################################
+
+# AWS verifies GitHub's certificate chain itself for this issuer, so no thumbprint is pinned.
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://${local.github_host}"
+  client_id_list = ["sts.amazonaws.com"]
+
+  tags = var.tags
+}
+
+################################################################################
+# infra-deploy: the one role that changes infrastructure
+################################################################################
+
+resource "aws_iam_role" "deploy" {
+  name                 = "infra-deploy"
+  description          = "Changes the ${var.environment} environment's infrastructure; assumed by infra (CI via GitHub OIDC, or a listed deployer)"
+  max_session_duration = 3600
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([local.github_trust], length(var.deployer_principals) == 0 ? [] : [{
+      Sid       = "ListedDeployers"
+      Effect    = "Allow"
+      Principal = { AWS = var.deployer_principals }
+      Action    = "sts:AssumeRole"
+    }])
+  })
+
+  tags = var.tags
+}
+
+# Terraform creates VPCs, clusters, keys and IAM roles, so the deploy role administers the
+# account; the service control policies of terraform/org bound what any role may do.
+resource "aws_iam_role_policy_attachment" "deploy" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
+}
+
+# The deploy role cannot take over the roles that would watch or repair it.
+resource "aws_iam_role_policy" "deploy_guard" {
+  name = "leave-break-glass-alone"
+  role = aws_iam_role.deploy.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "NoChangesToBreakGlass"
+      Effect   = "Deny"
+      Action   = ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"]
+      Resource = aws_iam_role.break_glass.arn
+    }]
+  })
+}
+
+################################################################################
+# infra-platform-admin: cluster administrators
+################################################################################
+
+resource "aws_iam_role" "platform_admin" {
+  name                 = "infra-platform-admin"
+  description          = "Kubernetes cluster administrator of the ${var.environment} environment (an EKS access entry names it)"
+  max_session_duration = 3600
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ListedPlatformAdmins"
+      Effect    = "Allow"
+      Principal = { AWS = var.platform_admin_principals }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+# Enough to reach the private API through the in-network path: find the cluster, start an SSM
+# port-forwarding session on the deploy-access instance, and read what it is.
+resource "aws_iam_role_policy" "platform_admin" {
+  name = "reach-the-cluster"
+  role = aws_iam_role.platform_admin.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "DescribeClusters"
+        Effect   = "Allow"
+        Action   = ["eks:DescribeCluster", "eks:ListClusters", "ec2:DescribeInstances"]
+        Resource = "*"
+      },
+      {
+        Sid      = "PortForwardThroughDeployAccess"
+        Effect   = "Allow"
+        Action   = "ssm:StartSession"
+        Resource = ["arn:${local.partition}:ec2:*:${local.account_id}:instance/*", "arn:${local.partition}:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"]
+        Condition = {
+          StringEqualsIfExists = { "ssm:resourceTag/Role" = "deploy-access" }
+        }
+      },
+      {
+        Sid      = "EndOwnSessions"
+        Effect   = "Allow"
+        Action   = ["ssm:TerminateSession", "ssm:ResumeSession"]
+        Resource = "arn:${local.partition}:ssm:*:${local.account_id}:session/$${aws:userid}-*"
+      },
+    ]
+  })
+}
+
+################################################################################
+# infra-break-glass: key administrator of last resort
+################################################################################
+
+# Named in every key policy as an administrator; assumable only by the listed principals, and
+# only with MFA. It holds no IAM permissions: the key policies grant what it may do.
+resource "aws_iam_role" "break_glass" {
+  name                 = "infra-break-glass"
+  description          = "Administers the ${var.environment} environment's KMS keys when nothing else can; MFA required"
+  max_session_duration = 3600
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ListedBreakGlassPrincipalsWithMFA"
+      Effect    = "Allow"
+      Principal = { AWS = var.break_glass_principals }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        Bool            = { "aws:MultiFactorAuthPresent" = "true" }
+        NumericLessThan = { "aws:MultiFactorAuthAge" = "3600" }
+      }
+    }]
+  })
+
+  tags = var.tags
+}
+
+################################################################################
+# infra-image-push: CI pushes images
+################################################################################
+
+resource "aws_iam_role" "image_push" {
+  name                 = "infra-image-push"
+  description          = "Pushes container images of the ${var.environment} environment from GitHub Actions"
+  max_session_duration = 3600
+
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [local.github_trust]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "image_push" {
+  name = "push-images"
+  role = aws_iam_role.image_push.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "LogIn"
+        Effect   = "Allow"
+        Action   = "ecr:GetAuthorizationToken"
+        Resource = "*"
+      },
+      {
+        Sid    = "PushToThisAccount"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+          "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+        ]
+        Resource = "arn:${local.partition}:ecr:*:${local.account_id}:repository/*"
+      },
+    ]
+  })
+}

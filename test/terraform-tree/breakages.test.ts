@@ -1,0 +1,323 @@
+/**
+ * The mock tests bite: each promise the modules and the org stack make is broken on a copy of
+ * the tree, and `terraform test` (with the real hashicorp/aws schema, from the local mirror) must
+ * fail with the assertion that guards it. The breakages of one folder are applied together and
+ * tested in one run (each assertion is evaluated, so each breakage shows its own message); one
+ * run per folder keeps this affordable on two shared cores.
+ *
+ * Every `from` must occur exactly once in its file: when the code changes so that a breakage no
+ * longer applies, this test says which one to rewrite instead of passing vacuously.
+ */
+import { cp, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { exec } from "../../src/process.js";
+import { awsMirrorEnv, awsMirrorMissing } from "../aws-mirror.js";
+import { REPO_ROOT, skipBecause, tempDir } from "../helpers.js";
+
+interface Breakage {
+  /** The promise broken, as the compliance page or the issue states it. */
+  property: string;
+  /** File relative to the folder under test. */
+  file: string;
+  from: string;
+  to: string;
+  /** The error_message of the assertion (or validation) that must catch it. */
+  caughtBy: string;
+}
+
+/** Keyed by the folder under terraform/ whose `terraform test` must fail, `#label` to test a folder twice. */
+const BREAKAGES: Record<string, Breakage[]> = {
+  "modules/kms-key": [
+    {
+      property: "key administrators cannot create grants for themselves (kms:Create* includes kms:CreateGrant)",
+      file: "main.tf",
+      from: '"kms:CreateAlias", "kms:Describe*"',
+      to: '"kms:Create*", "kms:Describe*"',
+      caughtBy: "Key administrators must not hold kms:CreateGrant",
+    },
+    {
+      property: "administrators create grants only with kms:GrantIsForAWSResource",
+      file: "main.tf",
+      from: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }',
+      to: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "false" } }',
+      caughtBy: "Administrators may create grants only for AWS services",
+    },
+    {
+      property: "a break-glass administrator keeps every key manageable",
+      file: "main.tf",
+      from: "Principal = { AWS = var.break_glass_administrators }",
+      to: "Principal = { AWS = var.administrators }",
+      caughtBy: "The break-glass role must administer the key like the administrators do",
+    },
+  ],
+  "modules/account-baseline": [
+    {
+      property: "the state bucket denies requests without TLS (condition inverted)",
+      file: "main.tf",
+      from: 'Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]\n      Condition = { Bool = { "aws:SecureTransport" = "false" } }',
+      to: 'Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]\n      Condition = { Bool = { "aws:SecureTransport" = "true" } }',
+      caughtBy: "The state bucket must deny every request made without TLS",
+    },
+    {
+      property: "state-bucket access is logged",
+      file: "main.tf",
+      from: 'target_bucket = aws_s3_bucket.access_logs.id\n  target_prefix = "s3/${var.state_bucket_name}/"',
+      to: 'target_bucket = aws_s3_bucket.state.id\n  target_prefix = "s3/${var.state_bucket_name}/"',
+      caughtBy: "Every request to the state bucket must be logged to the access-log bucket",
+    },
+    {
+      property: "CloudTrail records every region",
+      file: "main.tf",
+      from: "is_multi_region_trail         = true",
+      to: "is_multi_region_trail         = false",
+      caughtBy: "CloudTrail must record every region and the global services",
+    },
+    {
+      property: "CloudTrail log files are validated",
+      file: "main.tf",
+      from: "enable_log_file_validation    = true",
+      to: "enable_log_file_validation    = false",
+      caughtBy: "CloudTrail log file validation must be on",
+    },
+    {
+      property: "GuardDuty watches EKS audit logs",
+      file: "main.tf",
+      from: 'name        = "EKS_AUDIT_LOGS"\n  status      = "ENABLED"',
+      to: 'name        = "EKS_AUDIT_LOGS"\n  status      = "DISABLED"',
+      caughtBy: "GuardDuty must be on, with EKS audit-log monitoring",
+    },
+    {
+      property: "AWS Config records",
+      file: "main.tf",
+      from: "is_enabled = true",
+      to: "is_enabled = false",
+      caughtBy: "AWS Config must record every supported resource type",
+    },
+    {
+      property: "IAM Access Analyzer watches the account",
+      file: "main.tf",
+      from: 'type          = "ACCOUNT"',
+      to: 'type          = "ORGANIZATION"',
+      caughtBy: "IAM Access Analyzer must watch the account",
+    },
+  ],
+  "modules/networking": [
+    {
+      property: "the endpoint security group admits the VPC only (opened to 0.0.0.0/0)",
+      file: "main.tf",
+      from: 'description       = "HTTPS from the VPC"\n  cidr_ipv4         = var.cidr',
+      to: 'description       = "HTTPS from the VPC"\n  cidr_ipv4         = "0.0.0.0/0"',
+      caughtBy: "The endpoint security group must admit HTTPS from the VPC's own CIDR only",
+    },
+    {
+      property: "the default security group has no rules (open ingress added)",
+      file: "main.tf",
+      from: "ingress = []",
+      to: 'ingress = [{ description = "open", from_port = 0, to_port = 0, protocol = "-1", cidr_blocks = ["0.0.0.0/0"], ipv6_cidr_blocks = [], prefix_list_ids = [], security_groups = [], self = false }]',
+      caughtBy: "The default security group must have no ingress and no egress rule",
+    },
+    {
+      property: "private subnets reach the internet through NAT only (routed through the internet gateway)",
+      file: "main.tf",
+      from: 'nat_gateway_id         = aws_nat_gateway.this[var.nat_mode == "per_az" ? each.key : var.azs[0]].id',
+      to: "gateway_id             = aws_internet_gateway.this.id",
+      caughtBy: "Private subnets must reach the internet only through NAT",
+    },
+    {
+      property: "interface endpoints serve this account's principals only",
+      file: "main.tf",
+      from: '      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }\n    }]',
+      to: "    }]",
+      caughtBy: "Every interface endpoint must serve principals of this account only",
+    },
+    {
+      property: "the S3 gateway reaches this account's buckets and the ECR layer bucket only",
+      file: "main.tf",
+      from: 'Resource  = "${local.ecr_layer_bucket_arn}/*"',
+      to: 'Resource  = "*"',
+      caughtBy: "The S3 gateway endpoint must reach only this account's buckets",
+    },
+    {
+      property: "the in-network deploy path has no public IP",
+      file: "main.tf",
+      from: "associate_public_ip_address = false",
+      to: "associate_public_ip_address = true",
+      caughtBy: "The deploy-access instance must have no public IP",
+    },
+  ],
+  "modules/eks": [
+    {
+      property: "pods get AWS credentials through the Pod Identity agent",
+      file: "main.tf",
+      from: 'addon_name                  = "eks-pod-identity-agent"',
+      to: 'addon_name                  = "vpc-cni"',
+      caughtBy: "The EKS Pod Identity agent must be installed",
+    },
+    {
+      property: "nodes carry the SSM policy",
+      file: "main.tf",
+      from: '"AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]',
+      to: '"AmazonEC2ContainerRegistryPullOnly"]',
+      caughtBy: "Nodes must carry the SSM policy",
+    },
+    {
+      property: "the upgrade policy is explicit",
+      file: "main.tf",
+      from: 'support_type = "STANDARD"',
+      to: 'support_type = "EXTENDED"',
+      caughtBy: "The cluster's upgrade policy must be explicit",
+    },
+  ],
+  // Apart from the others: an unknown argument makes the whole configuration invalid.
+  "modules/eks#schema": [
+    {
+      property: "every argument exists in the real provider schema (deletion_protection arrives only in 6.x)",
+      file: "main.tf",
+      from: '    support_type = "STANDARD"\n  }\n',
+      to: '    support_type = "STANDARD"\n  }\n\n  deletion_protection = true\n',
+      caughtBy: 'An argument named "deletion_protection" is not expected here',
+    },
+  ],
+  "modules/ecr": [
+    {
+      property: "repositories use our key, not the AWS-managed aws/ecr",
+      file: "main.tf",
+      from: "kms_key         = module.kms_key.arn",
+      to: 'kms_key         = "arn:aws:kms:eu-central-1:111111111111:alias/aws/ecr"',
+      caughtBy: "Repositories must be encrypted with the module's own customer-managed key",
+    },
+    {
+      property: "only the CI role is allowed to push",
+      file: "main.tf",
+      from: 'Sid       = "PushFromCI"\n        Effect    = "Allow"\n        Principal = { AWS = var.push_principal_arns }',
+      to: 'Sid       = "PushFromCI"\n        Effect    = "Allow"\n        Principal = "*"',
+      caughtBy: "The repository policy must allow push only to the CI role and pull only to the nodes",
+    },
+    {
+      property: "everyone else is denied push",
+      file: "main.tf",
+      from: 'ArnNotLike = { "aws:PrincipalArn" = var.push_principal_arns }',
+      to: 'ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::*:role/*"] }',
+      caughtBy: "Pushing must be denied to everyone but the CI role",
+    },
+  ],
+  "modules/platform": [
+    {
+      property: "the platform admin is cluster admin (weakened to View)",
+      file: "main.tf",
+      from: 'policy        = "AmazonEKSClusterAdminPolicy"',
+      to: 'policy        = "AmazonEKSViewPolicy"',
+      caughtBy: "infra-platform-admin must be the cluster's administrator",
+    },
+    {
+      property: "only the deploy-access instance reaches the cluster API",
+      file: "main.tf",
+      from: "referenced_security_group_id = module.networking.deploy_access_security_group_id",
+      to: 'cidr_ipv4                    = "0.0.0.0/0"',
+      caughtBy: "Only the deploy-access instance's security group may reach the cluster API",
+    },
+  ],
+  "modules/account-roles": [
+    {
+      property: "infra-deploy trusts only this repository's jobs in the environment's GitHub environment",
+      file: "main.tf",
+      from: 'github_subject = "repo:${var.github_repository}:environment:${var.environment}"',
+      to: 'github_subject = "repo:${var.github_repository}:*"',
+      caughtBy: "Only GitHub jobs of this repository in the GitHub environment named like the infra environment may assume infra-deploy",
+    },
+    {
+      property: "the break-glass role needs MFA",
+      file: "main.tf",
+      from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
+      to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
+      caughtBy: "infra-break-glass must be assumable only by the listed principals, and only with MFA",
+    },
+  ],
+  org: [
+    {
+      property: "SCPs are enabled in the organization",
+      file: "main.tf",
+      from: 'enabled_policy_types = ["SERVICE_CONTROL_POLICY"]',
+      to: "enabled_policy_types = []",
+      caughtBy: "The organization must enable service control policies",
+    },
+    {
+      property: "S3 replication is denied (aws:RequestedRegion does not see it)",
+      file: "main.tf",
+      from: 'Action   = ["ecr:PutReplicationConfiguration", "s3:PutReplicationConfiguration"]',
+      to: 'Action   = ["ecr:PutReplicationConfiguration"]',
+      caughtBy: "ECR and S3 replication must be denied to everyone",
+    },
+    {
+      property: "disabling EBS default encryption is denied",
+      file: "main.tf",
+      from: 'Action    = ["ec2:DisableEbsEncryptionByDefault"]',
+      to: 'Action    = ["ec2:GetEbsEncryptionByDefault"]',
+      caughtBy: "Turning off EBS encryption by default must be denied",
+    },
+    {
+      property: "deleting flow logs is denied",
+      file: "main.tf",
+      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]',
+      to: 'Action    = ["logs:DeleteLogStream"]',
+      caughtBy: "Deleting flow logs (or their log group) must be denied",
+    },
+    {
+      property: "leaving the organization is denied",
+      file: "main.tf",
+      from: 'Action   = ["organizations:LeaveOrganization"]',
+      to: 'Action   = ["organizations:DescribeOrganization"]',
+      caughtBy: "Leaving the organization must be denied to everyone in an environment account",
+    },
+    {
+      property: "the audit trail cannot be stopped",
+      file: "main.tf",
+      from: '"cloudtrail:DeleteTrail", "cloudtrail:StopLogging", ',
+      to: '"cloudtrail:DeleteTrail", ',
+      caughtBy: "Stopping or deleting CloudTrail, GuardDuty, Config or Access Analyzer must be denied",
+    },
+  ],
+};
+
+/** terraform wraps long diagnostics at the terminal width; compare text with whitespace folded. */
+function folded(text: string): string {
+  return text.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
+}
+
+async function breakTree(root: string, dir: string, breakages: readonly Breakage[]): Promise<void> {
+  for (const breakage of breakages) {
+    const file = path.join(root, dir, breakage.file);
+    const text = await readFile(file, "utf8");
+    const found = text.split(breakage.from).length - 1;
+    if (found !== 1) {
+      throw new Error(`breakage "${breakage.property}" expects its text once in terraform/${dir}/${breakage.file}, found ${found}: rewrite it for the current code`);
+    }
+    await writeFile(file, text.replace(breakage.from, breakage.to));
+  }
+}
+
+describe("terraform test catches each breakage of the promises", () => {
+  it.for(Object.entries(BREAKAGES))("%s", { timeout: 600_000 }, async ([key, breakages], context) => {
+    const dir = key.split("#")[0] ?? key;
+    const missing = awsMirrorMissing();
+    if (missing) skipBecause(context, missing);
+    const root = path.join(await tempDir("breakages"), "terraform");
+    await cp(path.join(REPO_ROOT, "terraform"), root, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !source.split(path.sep).some((part) => part === ".terraform" || part === ".infra"),
+    });
+    await breakTree(root, dir, breakages);
+
+    const options = { cwd: path.join(root, dir), env: await awsMirrorEnv() };
+    const init = await exec("terraform", ["init", "-backend=false", "-input=false", "-no-color"], options);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const test = await exec("terraform", ["test", "-no-color"], options);
+    const output = folded(`${test.stdout}\n${test.stderr}`);
+    expect(test.exitCode, `terraform test passed in terraform/${dir} with every breakage applied:\n${test.stdout}`).toBe(1);
+    const missed = breakages.filter((breakage) => !output.includes(folded(breakage.caughtBy)));
+    expect(missed.map((breakage) => breakage.property), `terraform test output:\n${test.stdout}\n${test.stderr}`).toEqual([]);
+    process.stderr.write(`terraform/${dir}: ${breakages.length} breakages, each caught by terraform test\n`);
+  });
+});
