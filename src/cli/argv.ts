@@ -2,8 +2,8 @@ import { UsageError } from "../errors.js";
 
 const USAGE_HINT = "run `infra <command> --help` for the options";
 
-/** Flags that name one thing each time and are meant to be repeated (`--allow-destroy A --allow-destroy B`). */
-const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(["allow-destroy"]);
+/** Flags that name one thing each time and are meant to be repeated (`--allow-destroy A --allow-destroy B`, `infra lock --platform`). */
+const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(["allow-destroy", "platform"]);
 
 /**
  * Refuses a flag given more than once (`--env dev --env prod`): yargs would quietly make it an

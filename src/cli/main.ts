@@ -46,6 +46,10 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+// The pinned AWS SDK announces on stderr, at every STS call, that its future releases will need
+// Node 22. It says nothing about this run, and infra's own Node floor is in package.json.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+
 main(hideBin(process.argv)).catch((error: unknown) => {
   process.stderr.write(`internal error (a bug in infra, please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = ExitCode.failed;

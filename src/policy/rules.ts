@@ -691,11 +691,15 @@ export const ecrForceDelete: PolicyRule = {
 // State bucket
 // ---------------------------------------------------------------------------------------------
 
-/** State buckets: those whose name says they hold (terraform) state, as every backend.tf here names them. */
+/**
+ * State buckets: those whose name says they hold (terraform) state, as every backend.tf here names
+ * them - but not the bucket that receives their access logs (`<state bucket>-access-logs`), which
+ * S3 requires to be SSE-S3 encrypted and which holds no state.
+ */
 function stateBuckets(context: ResourceContext): PolicyResource[] {
   return ofType(context.resources, "aws_s3_bucket").filter((bucket) => {
     const name = valueOf(bucket, "bucket");
-    return typeof name === "string" && /(^|[-_.])(tf)?state([-_.]|$)/.test(name);
+    return typeof name === "string" && /(^|[-_.])(tf)?state([-_.]|$)/.test(name) && !/[-_.](access[-_.])?logs?$/.test(name);
   });
 }
 

@@ -70,6 +70,7 @@ describe("promotion from dev to a protected prod", () => {
       "integrity:true",
       "terraform-version:true",
       "not-yet-applied:true",
+      "policy:true",
       "freshness:true",
       "identity:true",
       "promotion:true",
