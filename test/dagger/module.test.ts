@@ -519,7 +519,8 @@ describe("the GitHub Actions workflow", () => {
   interface Step {
     uses?: string;
     run?: string;
-    with?: Record<string, string>;
+    with?: Record<string, string | boolean>;
+    env?: Record<string, string>;
   }
   interface Job {
     if?: string;
@@ -557,6 +558,41 @@ describe("the GitHub Actions workflow", () => {
       }
       for (const arg of fn.args.filter((candidate) => !candidate.optional)) expect(flags).toContain(kebab(arg.name));
     }
+  });
+
+  it("gives each apply the GitHub run's facts from the runner's own variables, and the job's environment as the deployment environment", async () => {
+    const { workflow } = await load();
+    const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
+    const applyArgs = infra!.functions.find((fn) => fn.name === "apply")!.args;
+    const ciFlags: Record<string, string> = {
+      githubActions: "$GITHUB_ACTIONS",
+      githubRunId: "$GITHUB_RUN_ID",
+      githubRepository: "$GITHUB_REPOSITORY",
+      githubActor: "$GITHUB_ACTOR",
+      githubTriggeringActor: "$GITHUB_TRIGGERING_ACTOR",
+      deploymentEnvironment: "$INFRA_DEPLOYMENT_ENVIRONMENT",
+    };
+    expect(applyArgs.map((arg) => arg.name)).toEqual(expect.arrayContaining(Object.keys(ciFlags)));
+    for (const name of ["apply-dev", "apply-prod"]) {
+      const job = workflow.jobs[name]!;
+      const step = job.steps.find((candidate) => candidate.run?.startsWith("dagger call apply "))!;
+      const words = step.run!.split(/\s+/);
+      for (const [arg, variable] of Object.entries(ciFlags)) {
+        expect({ name, arg, value: words[words.indexOf(`--${kebab(arg)}`) + 1] }).toEqual({ name, arg, value: `"${variable}"` });
+      }
+      expect(step.env).toEqual({ INFRA_DEPLOYMENT_ENVIRONMENT: job.environment });
+      // No `${{ }}` in the script: nothing a commit or an actor names is expanded into the shell.
+      expect(step.run).not.toContain("${{");
+    }
+  });
+
+  it("checks out without leaving the job's token in .git/config, since .git is uploaded to the engine", async () => {
+    const { workflow } = await load();
+    const checkouts = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .filter((step) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkouts).toHaveLength(5);
+    for (const step of checkouts) expect(step.with?.["persist-credentials"]).toBe(false);
   });
 
   it("reaches AWS only through OIDC into the environment's infra-deploy, from the GitHub environment of the same name", async () => {
