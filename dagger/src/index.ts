@@ -21,7 +21,7 @@ import {
   object,
   Secret,
 } from "@dagger.io/dagger";
-import { NODE_IMAGE, PINNED_TOOLS, supportedPlatform, toolchainFacts, UNZIP_SCRIPT, type PinnedTool, type SupportedPlatform } from "./toolchain.js";
+import { GIT_PACKAGE, NODE_IMAGE, PINNED_TOOLS, supportedPlatform, toolchainFacts, UNZIP_SCRIPT, type PinnedTool, type SupportedPlatform } from "./toolchain.js";
 
 /** Where the repository lives in the container; the CLI runs from here, so `--root` keeps its default. */
 const SOURCE_DIR = "/src";
@@ -33,6 +33,7 @@ const CACHES = [
   { path: "/root/.npm", volume: "infra-npm", variable: undefined },
 ] as const;
 const REVIEW_DIR = "/review";
+const GATE_DIR = "/gate";
 
 /** Where a bundle lives in the container: the CLI's own default, `artifacts/<env>`. */
 function bundleDir(env: string): string {
@@ -58,6 +59,12 @@ export class Infra {
         "artifacts",
         "dist",
         "dagger/sdk",
+        // `infra plan` records the checkout's commit and apply's freshness gate compares it with
+        // HEAD, so the repository's .git must come along. Ignore patterns are gitignore syntax and
+        // `!` negates an earlier exclusion: this keeps .git even where the engine excludes
+        // `**/.git` from a context directory by default (as it did when context directories came
+        // in), and changes nothing where it does not.
+        "!.git",
       ],
     })
     source: Directory,
@@ -74,7 +81,15 @@ export class Infra {
   @func()
   async toolchain(): Promise<Container> {
     const platform = supportedPlatform(await dag.defaultPlatform());
-    let container = dag.container().from(NODE_IMAGE);
+    let container = dag
+      .container()
+      .from(NODE_IMAGE)
+      // git: plan records the commit, apply's freshness gate compares it with HEAD. The version is
+      // pinned, so a changed package fails the build instead of slipping in (see GIT_PACKAGE).
+      .withExec(["sh", "-c", `apt-get update && apt-get install -y --no-install-recommends git=${GIT_PACKAGE.version} && rm -rf /var/lib/apt/lists/*`])
+      // The uploaded checkout may belong to another uid than root, and git refuses such a
+      // repository ("dubious ownership") unless it is declared safe.
+      .withExec(["git", "config", "--system", "--add", "safe.directory", SOURCE_DIR]);
     for (const tool of PINNED_TOOLS) {
       container = container.withFile(`${TOOLS_DIR}/${tool.binary}`, verifiedBinary(tool, platform), { permissions: 0o755 });
     }
@@ -135,7 +150,7 @@ export class Infra {
    * `infra apply --env ENV --plan BUNDLE`: applies exactly that bundle's tfplan after every gate
    * allows it; returns the bundle with its receipt.json.
    *
-   * Example usage: dagger call apply --env dev --plan artifacts/dev ... -o artifacts/dev
+   * Example usage: dagger call apply --env prod --plan artifacts/prod --approve 0123456789ab ... -o artifacts/prod
    */
   @func({ cache: "never" })
   async apply(
@@ -143,21 +158,67 @@ export class Infra {
     env: string,
     /** Plan bundle written by `plan` */
     plan: Directory,
-    /** Passed on as `infra apply --approve` (the approval gate decides what it allows) */
-    approve?: boolean,
+    /** `--approve`: the first 12 hex digits of the plan digest, as `infra review` prints it (protected environments) */
+    approve?: string,
+    /** `--allow-destroy`, once each: addresses of protected resources the plan may delete or replace */
+    allowDestroy?: string[],
     /** AWS access key id for the environment's account, e.g. env://AWS_ACCESS_KEY_ID */
     awsAccessKeyId?: Secret,
     /** AWS secret access key, e.g. env://AWS_SECRET_ACCESS_KEY */
     awsSecretAccessKey?: Secret,
     /** AWS session token of temporary credentials (SSO, OIDC, assumed role), e.g. env://AWS_SESSION_TOKEN */
     awsSessionToken?: Secret,
+    /** GITHUB_ACTIONS of the GitHub Actions run ("true"); with the run id and deployment environment, the run may approve */
+    githubActions?: string,
+    /** GITHUB_RUN_ID of the run that applies */
+    githubRunId?: string,
+    /** GITHUB_REPOSITORY (owner/name), recorded with a CI approval */
+    githubRepository?: string,
+    /** GITHUB_ACTOR, recorded as the approver when there is no triggering actor */
+    githubActor?: string,
+    /** GITHUB_TRIGGERING_ACTOR, recorded as the approver */
+    githubTriggeringActor?: string,
+    /** INFRA_DEPLOYMENT_ENVIRONMENT: the GitHub deployment environment the job runs in (its `environment:`) */
+    deploymentEnvironment?: string,
   ): Promise<Directory> {
+    const bundle = bundleDir(env);
+    const ci = { githubActions, githubRunId, githubRepository, githubActor, githubTriggeringActor, deploymentEnvironment };
+    const container = withCiDeployment(withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken }), ci);
+    return asNewRun(container)
+      .withDirectory(bundle, plan)
+      .withExec(["infra", "apply", ...gateFlags(env, bundle, approve, allowDestroy)])
+      .directory(bundle);
+  }
+
+  /**
+   * `infra gate --env ENV --plan BUNDLE --json`: every gate's verdict, nothing applied; returns
+   * verdicts.json. A refusing gate fails the call (the CLI exits 1), with the verdicts in its output.
+   *
+   * Example usage: dagger call gate --env prod --plan artifacts/prod --approve 0123456789ab ... -o verdicts.json
+   */
+  @func({ cache: "never" })
+  async gate(
+    /** Environment the bundle was made for */
+    env: string,
+    /** Plan bundle written by `plan` */
+    plan: Directory,
+    /** `--approve`: the first 12 hex digits of the plan digest, as `infra review` prints it */
+    approve?: string,
+    /** `--allow-destroy`, once each: addresses of protected resources the plan may delete or replace */
+    allowDestroy?: string[],
+    /** AWS access key id (the identity gate asks STS who this is), e.g. env://AWS_ACCESS_KEY_ID */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key, e.g. env://AWS_SECRET_ACCESS_KEY */
+    awsSecretAccessKey?: Secret,
+    /** AWS session token of temporary credentials, e.g. env://AWS_SESSION_TOKEN */
+    awsSessionToken?: Secret,
+  ): Promise<File> {
     const bundle = bundleDir(env);
     const container = withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken });
     return asNewRun(container)
       .withDirectory(bundle, plan)
-      .withExec(["infra", "apply", "--env", env, "--plan", bundle, ...(approve ? ["--approve"] : [])])
-      .directory(bundle);
+      .withExec(["infra", "gate", ...gateFlags(env, bundle, approve, allowDestroy), "--json"], { redirectStdout: `${GATE_DIR}/verdicts.json` })
+      .file(`${GATE_DIR}/verdicts.json`);
   }
 
   /**
@@ -201,6 +262,48 @@ export class Infra {
  */
 function asNewRun(container: Container): Container {
   return container.withEnvVariable("INFRA_RUN_ID", crypto.randomUUID());
+}
+
+/** The flags `infra apply` and `infra gate` share (src/cli/gate-options.ts). */
+function gateFlags(env: string, bundle: string, approve: string | undefined, allowDestroy: string[] | undefined): string[] {
+  return [
+    "--env",
+    env,
+    "--plan",
+    bundle,
+    ...(approve !== undefined ? ["--approve", approve] : []),
+    ...(allowDestroy ?? []).flatMap((address) => ["--allow-destroy", address]),
+  ];
+}
+
+interface CiDeployment {
+  githubActions?: string;
+  githubRunId?: string;
+  githubRepository?: string;
+  githubActor?: string;
+  githubTriggeringActor?: string;
+  deploymentEnvironment?: string;
+}
+
+/**
+ * What the approval gate reads of a GitHub Actions run (src/cli/env.ts). The container sees none
+ * of the runner's variables, so the workflow passes them; they are facts, not secrets. The CLI
+ * decides whether they approve anything.
+ */
+function withCiDeployment(container: Container, ci: CiDeployment): Container {
+  const variables: [string, string | undefined][] = [
+    ["GITHUB_ACTIONS", ci.githubActions],
+    ["GITHUB_RUN_ID", ci.githubRunId],
+    ["GITHUB_REPOSITORY", ci.githubRepository],
+    ["GITHUB_ACTOR", ci.githubActor],
+    ["GITHUB_TRIGGERING_ACTOR", ci.githubTriggeringActor],
+    ["INFRA_DEPLOYMENT_ENVIRONMENT", ci.deploymentEnvironment],
+  ];
+  let result = container;
+  for (const [name, value] of variables) {
+    if (value !== undefined) result = result.withEnvVariable(name, value);
+  }
+  return result;
 }
 
 interface AwsCredentials {

@@ -61,6 +61,15 @@ export const TFLINT: PinnedTool = {
 export const PINNED_TOOLS: readonly PinnedTool[] = [TERRAFORM, TFLINT];
 
 /**
+ * git from Debian bookworm, the node image's release: `infra plan` records the checkout's commit
+ * with it and apply's freshness gate compares that with HEAD. apt installs exactly this version or
+ * fails; Debian's archive keeps only a release's newest version, so when a (security) update
+ * replaces it, the toolchain build fails with "Version ... was not found" and this pin is raised to
+ * the new version (`apt-cache policy git` on bookworm) in a commit of its own.
+ */
+export const GIT_PACKAGE = { name: "git", version: "1:2.39.5-0+deb12u3" } as const;
+
+/**
  * The engine's platform as one the toolchain exists for. Engines report e.g. `linux/arm64/v8`;
  * the variant does not change which release archive runs.
  */
@@ -78,7 +87,7 @@ export function supportedPlatform(reported: string): SupportedPlatform {
 
 /** What the bundle's manifest records as `toolchain` (the CLI reads it from INFRA_TOOLCHAIN). */
 export function toolchainFacts(platform: SupportedPlatform): Record<string, string> {
-  const facts: Record<string, string> = { image: NODE_IMAGE, platform };
+  const facts: Record<string, string> = { image: NODE_IMAGE, platform, git: GIT_PACKAGE.version };
   for (const tool of PINNED_TOOLS) {
     facts[tool.name] = tool.version;
     facts[`${tool.name}Sha256`] = tool.sha256[platform];

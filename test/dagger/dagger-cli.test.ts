@@ -3,8 +3,9 @@ import { cp, readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
+import { commitAll } from "../../src/git.js";
 import { findExecutable } from "../../src/process.js";
-import { NODE_IMAGE, TERRAFORM } from "../../dagger/src/toolchain.js";
+import { GIT_PACKAGE, NODE_IMAGE, TERRAFORM } from "../../dagger/src/toolchain.js";
 import { FIXTURES, readJson, REPO_ROOT, tempDir } from "../helpers.js";
 
 // The real thing: `dagger check` and `dagger call plan --env dev` through a real engine, on a copy
@@ -36,14 +37,16 @@ function dagger(cwd: string, args: string[]) {
 }
 
 describe.skipIf(reason !== undefined)("the module under a real dagger engine", () => {
-  it("`dagger call plan --env dev` exports a bundle whose manifest names the pinned toolchain", { timeout: 1_800_000 }, async () => {
+  it("`dagger call plan --env dev` exports a bundle whose manifest names the pinned toolchain and the checkout's clean commit", { timeout: 1_800_000 }, async () => {
     const repo = await repositoryWithFixture("changing");
+    // A repository of its own, so the context directory has a .git that the module must carry along.
+    const commit = await commitAll(repo, "fixture");
     const out = path.join(repo, "artifacts", "dev");
     const run = dagger(repo, ["call", "plan", "--env", "dev", "-o", out]);
     expect(run.status, run.stderr).toBe(0);
     const manifest = await readJson<Manifest>(path.join(out, "manifest.json"));
-    expect(manifest).toMatchObject({ env: "dev", terraformVersion: TERRAFORM.version });
-    expect(manifest.toolchain).toMatchObject({ image: NODE_IMAGE, terraform: TERRAFORM.version });
+    expect(manifest).toMatchObject({ env: "dev", terraformVersion: TERRAFORM.version, commit, dirty: false });
+    expect(manifest.toolchain).toMatchObject({ image: NODE_IMAGE, terraform: TERRAFORM.version, git: GIT_PACKAGE.version });
     expect((await readdir(out)).sort()).toEqual(expect.arrayContaining(["manifest.json", "tfplan", "summary.md"]));
   });
 

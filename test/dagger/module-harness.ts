@@ -89,9 +89,12 @@ export interface ObjectSurface {
 export function registeredSurface(engine: FakeEngine, moduleId: string): ObjectSurface[] {
   const typeName = (id: string): { type: string; optional: boolean } => {
     const chain = engine.origin(id);
+    const optional = chain.some((step) => step.field === "withOptional" && step.args["optional"] === true);
+    const list = chain.find((step) => step.field === "withListOf");
+    if (list) return { type: `[${typeName(String(list.args["elementType"])).type}]`, optional };
     const kind = chain.find((step) => step.field === "withKind")?.args["kind"];
     const object = chain.find((step) => step.field === "withObject")?.args["name"];
-    return { type: String(object ?? kind), optional: chain.some((step) => step.field === "withOptional" && step.args["optional"] === true) };
+    return { type: String(object ?? kind), optional };
   };
   const argument = (args: Record<string, unknown>): ArgumentSurface => ({
     name: String(args["name"]),

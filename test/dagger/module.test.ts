@@ -2,9 +2,12 @@ import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import yargs, { type CommandModule } from "yargs";
-import { NODE_IMAGE, TERRAFORM, TFLINT } from "../../dagger/src/toolchain.js";
+import { GIT_PACKAGE, NODE_IMAGE, TERRAFORM, TFLINT } from "../../dagger/src/toolchain.js";
+import { ciDeploymentFrom } from "../../src/cli/gate-options.js";
+import { readEnv } from "../../src/cli/env.js";
 import { applyCommand } from "../../src/cli/commands/apply.js";
 import { checkCommand } from "../../src/cli/commands/check.js";
+import { gateCommand } from "../../src/cli/commands/gate.js";
 import { lockCommand } from "../../src/cli/commands/lock.js";
 import { planCommand } from "../../src/cli/commands/plan.js";
 import { reviewCommand } from "../../src/cli/commands/review.js";
@@ -35,6 +38,9 @@ const infraCall = (name: string, args: Record<string, unknown>) => ({
 let registration: ModuleRun;
 let plan: ModuleRun;
 let apply: ModuleRun;
+/** apply with no approval, no allowed destructions and no CI facts: nothing extra reaches the CLI. */
+let plainApply: ModuleRun;
+let gate: ModuleRun;
 /** On an arm64 engine, so the arm64 archives and sums are exercised too. */
 let check: ModuleRun;
 let unsupported: ModuleRun;
@@ -43,14 +49,27 @@ let review: ModuleRun;
 let failingCheck: ModuleRun;
 
 // What the CLI prints for an unknown environment, relayed by the engine as the exec's stderr.
+const APPROVAL = "0123456789ab";
+const PROTECTED = ["module.platform.aws_eks_cluster.this", 'module.data.aws_s3_bucket.logs["eu-west-1"]'];
+const CI_ARGS = {
+  githubActions: "true",
+  githubRunId: "16000000001",
+  githubRepository: "example-org/infra",
+  githubActor: "alice",
+  githubTriggeringActor: "bob",
+  deploymentEnvironment: "prod",
+};
+
 const CLI_REFUSAL = "error: there is no environment staging in terraform/envs (known: dev, prod)";
 
 beforeAll(async () => {
   // One module process at a time: the machine's two cores are shared with the rest of the suite.
-  ({ registration, plan, apply, check, lock, review, unsupported } = await runModule({
+  ({ registration, plan, apply, plainApply, gate, check, lock, review, unsupported } = await runModule({
     registration: { call: { parentName: "", name: "", parent: {}, args: {} } },
     plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS }),
-    apply: infraCall("apply", { env: "prod", plan: PLAN_ID, approve: true, ...CREDENTIAL_ARGS }),
+    apply: infraCall("apply", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED, ...CREDENTIAL_ARGS, ...CI_ARGS }),
+    plainApply: infraCall("apply", { env: "dev", plan: PLAN_ID }),
+    gate: infraCall("gate", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED.slice(0, 1), ...CREDENTIAL_ARGS }),
     check: { ...infraCall("check", {}), platform: "linux/arm64/v8" },
     lock: infraCall("lock", {}),
     review: infraCall("review", { plan: PLAN_ID }),
@@ -119,12 +138,13 @@ describe("the registered surface (what `dagger functions` lists)", () => {
           "artifacts",
           "dist",
           "dagger/sdk",
+          "!.git",
         ],
       },
     ]);
   });
 
-  it("lists toolchain, check, plan, apply, review and lock with their arguments, types, cache policy and the check", () => {
+  it("lists toolchain, check, plan, apply, gate, review and lock with their arguments, types, cache policy and the check", () => {
     const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
     const credentials = ["awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken"].map((name) => ({ name, type: "Secret", optional: true }));
     expect(infra!.functions).toEqual([
@@ -143,7 +163,22 @@ describe("the registered surface (what `dagger functions` lists)", () => {
         args: [
           { name: "env", type: "STRING", optional: false },
           { name: "plan", type: "Directory", optional: false },
-          { name: "approve", type: "BOOLEAN", optional: true },
+          { name: "approve", type: "STRING", optional: true },
+          { name: "allowDestroy", type: "[STRING]", optional: true },
+          ...credentials,
+          ...["githubActions", "githubRunId", "githubRepository", "githubActor", "githubTriggeringActor", "deploymentEnvironment"].map((name) => ({ name, type: "STRING", optional: true })),
+        ],
+        cachePolicy: "Never",
+        check: false,
+      },
+      {
+        name: "gate",
+        returns: "File",
+        args: [
+          { name: "env", type: "STRING", optional: false },
+          { name: "plan", type: "Directory", optional: false },
+          { name: "approve", type: "STRING", optional: true },
+          { name: "allowDestroy", type: "[STRING]", optional: true },
           ...credentials,
         ],
         cachePolicy: "Never",
@@ -155,12 +190,36 @@ describe("the registered surface (what `dagger functions` lists)", () => {
   });
 });
 
+/** What every toolchain runs before the `infra` command: git, then dependencies, build and link. */
+const GIT_EXECS = [
+  ["sh", "-c", "apt-get update && apt-get install -y --no-install-recommends git=1:2.39.5-0+deb12u3 && rm -rf /var/lib/apt/lists/*"],
+  ["git", "config", "--system", "--add", "safe.directory", "/src"],
+];
+const NPM_EXECS = [
+  ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+  ["npm", "run", "build"],
+  ["ln", "-s", "/src/bin/infra.js", "/usr/local/bin/infra"],
+];
+
 describe("plan", () => {
   it("starts from the Node image pinned by digest", () => {
     const chain = returnedPipeline(plan);
     expect(NODE_IMAGE).toMatch(/^docker\.io\/library\/node:20-[a-z-]+@sha256:[0-9a-f]{64}$/);
     expect(chain[0]).toEqual({ field: "container", args: {} });
     expect(only(chain, "from")).toEqual({ address: NODE_IMAGE });
+  });
+
+  it("installs git at its pinned Debian version on the pinned image, and declares the checkout safe, before anything else", () => {
+    const chain = returnedPipeline(plan);
+    expect(GIT_PACKAGE.version).toMatch(/^1:2\.\d+\.\d+-\S+$/);
+    expect(GIT_EXECS[0]![2]).toContain(`git=${GIT_PACKAGE.version} `);
+    const fields = chain.map((step) => step.field);
+    // Right after the image: a change to the source or the tools reuses the git layer.
+    expect(fields.slice(0, 4)).toEqual(["container", "from", "withExec", "withExec"]);
+    expect(execs(chain).slice(0, 2)).toEqual(GIT_EXECS);
+    // safe.directory names the directory the checkout (with its .git) is copied to.
+    const sourceArgs = all(chain, "withDirectory").find((args) => only(plan.engine.origin(String(args["source"])), "node")["id"] === SOURCE_ID)!;
+    expect(sourceArgs["path"]).toBe(GIT_EXECS[1]!.at(-1));
   });
 
   it("installs terraform and tflint from downloads the engine verifies against pinned sha256 sums (linux/amd64)", () => {
@@ -207,6 +266,7 @@ describe("plan", () => {
     expect(JSON.parse(String(variables["INFRA_TOOLCHAIN"]))).toEqual({
       image: NODE_IMAGE,
       platform: "linux/amd64",
+      git: "1:2.39.5-0+deb12u3",
       terraform: "1.11.4",
       terraformSha256: TERRAFORM.sha256["linux/amd64"],
       tflint: "0.64.0",
@@ -231,12 +291,7 @@ describe("plan", () => {
 
   it("installs dependencies from the lock file before the source, then runs exactly `infra plan --env dev --out /src/artifacts/dev`", () => {
     const chain = returnedPipeline(plan);
-    expect(execs(chain)).toEqual([
-      ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-      ["npm", "run", "build"],
-      ["ln", "-s", "/src/bin/infra.js", "/usr/local/bin/infra"],
-      ["infra", "plan", "--env", "dev", "--out", "/src/artifacts/dev"],
-    ]);
+    expect(execs(chain)).toEqual([...GIT_EXECS, ...NPM_EXECS, ["infra", "plan", "--env", "dev", "--out", "/src/artifacts/dev"]]);
     const fields = chain.map((step) => `${step.field}:${String(step.args["path"] ?? (step.args["args"] as string[] | undefined)?.[1] ?? "")}`);
     const lockFile = fields.indexOf("withFile:/src/package-lock.json");
     const install = fields.indexOf("withExec:ci");
@@ -262,7 +317,7 @@ describe("plan", () => {
     expect(runIdAt).toBeGreaterThan(fields.lastIndexOf("withSecretVariable"));
     expect(runIdAt).toBe(fields.lastIndexOf("withExec") - 1);
     const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
-    expect(infra!.functions.filter((fn) => fn.cachePolicy === "Never").map((fn) => fn.name)).toEqual(["plan", "apply"]);
+    expect(infra!.functions.filter((fn) => fn.cachePolicy === "Never").map((fn) => fn.name)).toEqual(["plan", "apply", "gate"]);
   });
 
   it("returns the bundle directory the CLI wrote", () => {
@@ -280,7 +335,7 @@ describe("plan", () => {
 });
 
 describe("apply", () => {
-  it("applies the bundle it was given, with --approve passed on, and returns the bundle with its receipt", () => {
+  it("applies the bundle it was given, passing --approve with its digest and one --allow-destroy per address, and returns the bundle with its receipt", () => {
     const chain = returnedPipeline(apply);
     expect(only(chain, "from")).toEqual({ address: NODE_IMAGE });
     expect(installedTools(apply.engine, chain).map((tool) => tool.checksum)).toEqual([
@@ -290,8 +345,47 @@ describe("apply", () => {
     expect(all(chain, "withMountedCache").map((args) => args["sharing"])).toEqual(["LOCKED", "LOCKED", "LOCKED"]);
     const bundle = all(chain, "withDirectory").find((args) => args["path"] === "/src/artifacts/prod")!;
     expect(only(apply.engine.origin(String(bundle["source"])), "node")).toEqual({ id: PLAN_ID });
-    expect(execs(chain).at(-1)).toEqual(["infra", "apply", "--env", "prod", "--plan", "/src/artifacts/prod", "--approve"]);
+    expect(execs(chain)).toEqual([
+      ...GIT_EXECS,
+      ...NPM_EXECS,
+      [
+        "infra", "apply", "--env", "prod", "--plan", "/src/artifacts/prod",
+        "--approve", APPROVAL,
+        "--allow-destroy", "module.platform.aws_eks_cluster.this",
+        "--allow-destroy", 'module.data.aws_s3_bucket.logs["eu-west-1"]',
+      ],
+    ]);
     expect(chain.at(-1)).toEqual({ field: "directory", args: { path: "/src/artifacts/prod" } });
+  });
+
+  it("passes nothing of its own without approval, allowed destructions or CI facts", () => {
+    const chain = returnedPipeline(plainApply);
+    expect(execs(chain).at(-1)).toEqual(["infra", "apply", "--env", "dev", "--plan", "/src/artifacts/dev"]);
+    const names = all(chain, "withEnvVariable").map((args) => args["name"]);
+    expect(names).toEqual(["TF_IN_AUTOMATION", "CHECKPOINT_DISABLE", "INFRA_TOOLCHAIN", "TF_PLUGIN_CACHE_DIR", "TFLINT_PLUGIN_DIR", "INFRA_RUN_ID"]);
+    expect(all(chain, "withSecretVariable")).toEqual([]);
+  });
+
+  it("hands the GitHub run's facts to the CLI as the variables its approval gate reads, in plain text (they are not secrets)", () => {
+    const chain = returnedPipeline(apply);
+    const toolchainVariables = new Set(["TF_IN_AUTOMATION", "CHECKPOINT_DISABLE", "INFRA_TOOLCHAIN", "TF_PLUGIN_CACHE_DIR", "TFLINT_PLUGIN_DIR", "INFRA_RUN_ID"]);
+    const ciVariables = all(chain, "withEnvVariable")
+      .filter((args) => !toolchainVariables.has(String(args["name"])))
+      .map((args) => [args["name"], args["value"]]);
+    expect(ciVariables).toEqual([
+      ["GITHUB_ACTIONS", "true"],
+      ["GITHUB_RUN_ID", "16000000001"],
+      ["GITHUB_REPOSITORY", "example-org/infra"],
+      ["GITHUB_ACTOR", "alice"],
+      ["GITHUB_TRIGGERING_ACTOR", "bob"],
+      ["INFRA_DEPLOYMENT_ENVIRONMENT", "prod"],
+    ]);
+    // The CLI's own reading of exactly these variables: a CI deployment that may approve.
+    const processEnv = Object.fromEntries(ciVariables.map(([name, value]) => [String(name), String(value)]));
+    expect(ciDeploymentFrom(readEnv(processEnv))).toEqual({ runId: "16000000001", environment: "prod", approver: "bob", repository: "example-org/infra" });
+    // Set before the run id and the exec, so they are in the exec's environment.
+    const fields = chain.map((step) => `${step.field}:${String(step.args["name"] ?? "")}`);
+    expect(fields.indexOf("withEnvVariable:INFRA_DEPLOYMENT_ENVIRONMENT")).toBeLessThan(fields.indexOf("withEnvVariable:INFRA_RUN_ID"));
   });
 
   it("passes the credentials as secret variables only", () => {
@@ -300,6 +394,21 @@ describe("apply", () => {
     for (const query of apply.engine.queries) {
       for (const plaintext of Object.values(SECRETS)) expect(query).not.toContain(plaintext);
     }
+  });
+});
+
+describe("gate", () => {
+  it("runs `infra gate ... --json` on the bundle it was given, never cached, and returns the verdicts", () => {
+    const chain = returnedPipeline(gate);
+    const bundle = all(chain, "withDirectory").find((args) => args["path"] === "/src/artifacts/prod")!;
+    expect(only(gate.engine.origin(String(bundle["source"])), "node")).toEqual({ id: PLAN_ID });
+    expect(all(chain, "withExec").at(-1)).toEqual({
+      args: ["infra", "gate", "--env", "prod", "--plan", "/src/artifacts/prod", "--approve", APPROVAL, "--allow-destroy", "module.platform.aws_eks_cluster.this", "--json"],
+      redirectStdout: "/gate/verdicts.json",
+    });
+    expect(chain.at(-1)).toEqual({ field: "file", args: { path: "/gate/verdicts.json" } });
+    expect(all(chain, "withSecretVariable").map((args) => args["name"])).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
+    expect(all(chain, "withEnvVariable").filter((args) => args["name"] === "INFRA_RUN_ID")).toHaveLength(1);
   });
 });
 
@@ -378,34 +487,31 @@ describe("the CLI flags the module passes", () => {
   const commands: Record<string, CommandModule<object, never>> = {
     plan: planCommand as CommandModule<object, never>,
     apply: applyCommand as CommandModule<object, never>,
+    gate: gateCommand as CommandModule<object, never>,
     check: checkCommand as CommandModule<object, never>,
     review: reviewCommand as CommandModule<object, never>,
     lock: lockCommand as CommandModule<object, never>,
   };
 
   it("exist in the CLI: every `infra` command line the module ran parses with `.strict()`", async () => {
-    const lines = [plan, check, lock, review]
+    const lines = [plan, apply, plainApply, gate, check, lock, review]
       .flatMap((run) => run.engine.queries)
-      .flatMap((query) => [...query.matchAll(/withExec \(args: (\[[^\]]*\])/g)].map((match) => JSON.parse(match[1]!) as string[]))
+      .flatMap((query) => [...query.matchAll(/withExec \(args: (\[(?:"(?:[^"\\]|\\.)*",?)*\])/g)].map((match) => JSON.parse(match[1]!) as string[]))
       .filter((argv) => argv[0] === "infra");
-    expect(lines.map((argv) => argv[1])).toEqual(["plan", "check", "lock", "review", "review"]);
+    expect(lines.map((argv) => argv[1])).toEqual(["plan", "apply", "apply", "gate", "check", "lock", "review", "review"]);
     for (const argv of lines) await parsesStrictly(commands[argv[1]!]!, argv.slice(1));
-    const applyLine = execs(returnedPipeline(apply)).at(-1)!;
-    await parsesStrictly(commands["apply"]!, applyLine.slice(1).filter((arg) => arg !== "--approve"));
     await expect(parsesStrictly(commands["plan"]!, ["plan", "--env", "dev", "--no-such-flag"])).rejects.toThrow(/Unknown argument/);
   });
 
-  it("includes `infra apply --approve` once the CLI has it", async (context) => {
+  it("give the CLI the approval and the addresses as its options read them", async () => {
     const argv = execs(returnedPipeline(apply)).at(-1)!.slice(1);
-    const missing = await parsesStrictly(commands["apply"]!, argv).then(
-      () => false,
-      (error: Error) => /Unknown argument: approve/.test(error.message),
-    );
-    if (missing) {
-      console.log("skipped: `infra apply` has no --approve flag on this branch yet (issue 7 adds it); the module passes it only when approve is set");
-      context.skip();
-    }
-    await parsesStrictly(commands["apply"]!, execs(returnedPipeline(apply)).at(-1)!.slice(1));
+    const parsed = await yargs(argv)
+      .command({ ...applyCommand, handler: () => undefined } as CommandModule)
+      .strict()
+      .exitProcess(false)
+      .parseAsync();
+    expect(parsed["approve"]).toBe(APPROVAL);
+    expect(parsed["allow-destroy"]).toEqual(PROTECTED);
   });
 });
 
@@ -413,7 +519,8 @@ describe("the GitHub Actions workflow", () => {
   interface Step {
     uses?: string;
     run?: string;
-    with?: Record<string, string>;
+    with?: Record<string, string | boolean>;
+    env?: Record<string, string>;
   }
   interface Job {
     if?: string;
@@ -451,6 +558,41 @@ describe("the GitHub Actions workflow", () => {
       }
       for (const arg of fn.args.filter((candidate) => !candidate.optional)) expect(flags).toContain(kebab(arg.name));
     }
+  });
+
+  it("gives each apply the GitHub run's facts from the runner's own variables, and the job's environment as the deployment environment", async () => {
+    const { workflow } = await load();
+    const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
+    const applyArgs = infra!.functions.find((fn) => fn.name === "apply")!.args;
+    const ciFlags: Record<string, string> = {
+      githubActions: "$GITHUB_ACTIONS",
+      githubRunId: "$GITHUB_RUN_ID",
+      githubRepository: "$GITHUB_REPOSITORY",
+      githubActor: "$GITHUB_ACTOR",
+      githubTriggeringActor: "$GITHUB_TRIGGERING_ACTOR",
+      deploymentEnvironment: "$INFRA_DEPLOYMENT_ENVIRONMENT",
+    };
+    expect(applyArgs.map((arg) => arg.name)).toEqual(expect.arrayContaining(Object.keys(ciFlags)));
+    for (const name of ["apply-dev", "apply-prod"]) {
+      const job = workflow.jobs[name]!;
+      const step = job.steps.find((candidate) => candidate.run?.startsWith("dagger call apply "))!;
+      const words = step.run!.split(/\s+/);
+      for (const [arg, variable] of Object.entries(ciFlags)) {
+        expect({ name, arg, value: words[words.indexOf(`--${kebab(arg)}`) + 1] }).toEqual({ name, arg, value: `"${variable}"` });
+      }
+      expect(step.env).toEqual({ INFRA_DEPLOYMENT_ENVIRONMENT: job.environment });
+      // No `${{ }}` in the script: nothing a commit or an actor names is expanded into the shell.
+      expect(step.run).not.toContain("${{");
+    }
+  });
+
+  it("checks out without leaving the job's token in .git/config, since .git is uploaded to the engine", async () => {
+    const { workflow } = await load();
+    const checkouts = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .filter((step) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkouts).toHaveLength(5);
+    for (const step of checkouts) expect(step.with?.["persist-credentials"]).toBe(false);
   });
 
   it("reaches AWS only through OIDC into the environment's infra-deploy, from the GitHub environment of the same name", async () => {

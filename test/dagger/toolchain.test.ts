@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PINNED_TOOLS, supportedPlatform, TERRAFORM, toolchainFacts, UNZIP_SCRIPT } from "../../dagger/src/toolchain.js";
+import { GIT_PACKAGE, PINNED_TOOLS, supportedPlatform, TERRAFORM, toolchainFacts, UNZIP_SCRIPT } from "../../dagger/src/toolchain.js";
 import { REQUIRED_TERRAFORM_VERSION } from "../../src/terraform/runner.js";
 
 describe("the pinned toolchain", () => {
@@ -32,7 +32,7 @@ describe("the pinned toolchain", () => {
   });
 
   it("records image, platform, versions and sums for the manifest", () => {
-    expect(toolchainFacts("linux/arm64")).toMatchObject({ platform: "linux/arm64", terraform: "1.11.4", terraformSha256: TERRAFORM.sha256["linux/arm64"] });
+    expect(toolchainFacts("linux/arm64")).toMatchObject({ platform: "linux/arm64", terraform: "1.11.4", terraformSha256: TERRAFORM.sha256["linux/arm64"], git: GIT_PACKAGE.version });
   });
 });
 
