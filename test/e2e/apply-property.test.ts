@@ -44,9 +44,16 @@ function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** Edits the manifest in place; one an earlier mutation removed or replaced with garbage stays as it is. */
 async function editManifest(bundle: string, edit: (manifest: Manifest) => void): Promise<void> {
   const file = path.join(bundle, "manifest.json");
-  const manifest = JSON.parse(await readFile(file, "utf8").catch(() => "null")) as Manifest | null;
+  const text = await readFile(file, "utf8").catch(() => "null");
+  let manifest: Manifest | null;
+  try {
+    manifest = JSON.parse(text) as Manifest | null;
+  } catch {
+    return;
+  }
   if (manifest === null || typeof manifest !== "object") return;
   edit(manifest);
   await writeFile(file, JSON.stringify(manifest));
