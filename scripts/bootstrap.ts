@@ -17,9 +17,10 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { readdir, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 // zx for the script shell: argv parsing, running terraform with its output on the terminal.
 import { $, chalk, parseArgv, path } from "zx";
+import { isEntryPoint } from "./entry-point.js";
 import { isPlaceholderAccountId } from "../src/config/environment.js";
 import { parseHclFile } from "../src/config/hcl.js";
 import { ConfigError, describeError, ExitCode, InfraError, RefusedError, UsageError } from "../src/errors.js";
@@ -158,17 +159,7 @@ async function main(args: string[]): Promise<void> {
   process.stderr.write(`${chalk.green("done")} terraform/bootstrap/${stack}\n`);
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     if (error instanceof InfraError) {
       process.stderr.write(`${describeError(error)}\n`);

@@ -12,11 +12,11 @@
  * a multi-line type is folded onto one line (`object({ a = string, b = number })`), and a
  * default is written as the HCL literal it was declared as.
  */
-import { realpathSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 // zx for the script shell (argv parsing, colour); node:fs/promises because zx's fs-extra types are loose.
 import { chalk, parseArgv, path } from "zx";
+import { isEntryPoint } from "./entry-point.js";
 import { type HclBody, asBodies, labeledBlocksOf, parseHclFile, type ParsedFile } from "../src/config/hcl.js";
 import { ConfigError, describeError, ExitCode, InfraError, UsageError } from "../src/errors.js";
 
@@ -376,17 +376,7 @@ async function main(args: string[]): Promise<void> {
   if (stale.length === 0) process.stdout.write(`${chalk.green("ok")} module docs are up to date (${updates.length} READMEs)\n`);
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     if (error instanceof InfraError) {
       process.stderr.write(`${describeError(error)}\n`);
