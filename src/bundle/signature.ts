@@ -34,8 +34,11 @@ export function keyIdOf(publicKey: KeyObject): string {
   return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex").slice(0, 16);
 }
 
-/** Signs `manifestText` with the PEM private key from INFRA_SIGNING_KEY. */
-export function signManifest(manifestText: string, privateKeyPem: string): ManifestSignature {
+/**
+ * Reads INFRA_SIGNING_KEY before anything is planned: a key that is no ed25519 private key, or
+ * whose public half the repository does not trust, would only be found after terraform ran.
+ */
+export async function loadSigningKey(privateKeyPem: string, root: string): Promise<{ privateKey: KeyObject; keyId: string; warning?: string }> {
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(privateKeyPem);
@@ -45,11 +48,23 @@ export function signManifest(manifestText: string, privateKeyPem: string): Manif
   if (privateKey.asymmetricKeyType !== "ed25519") {
     throw new ConfigError(`INFRA_SIGNING_KEY is an ${String(privateKey.asymmetricKeyType)} key, not ed25519`, "generate one with: openssl genpkey -algorithm ed25519");
   }
-  return {
-    algorithm: "ed25519",
-    keyId: keyIdOf(createPublicKey(privateKey)),
-    signature: sign(null, Buffer.from(manifestText), privateKey).toString("base64"),
-  };
+  const keyId = keyIdOf(createPublicKey(privateKey));
+  const trustedKeys = await readTrustedKeys(root);
+  if (trustedKeys.length === 0) {
+    return { privateKey, keyId, warning: `INFRA_SIGNING_KEY signs this plan (key ${keyId}), but the repository trusts no signing keys, so apply will not check the signature` };
+  }
+  if (!trustedKeys.some((trusted) => trusted.keyId === keyId)) {
+    throw new ConfigError(
+      `INFRA_SIGNING_KEY is key ${keyId}, which none of the ${trustedKeys.length} key(s) in ${signingKeysDir(root)} is, so apply would refuse the bundle`,
+      "sign with a key whose public half is in signing-keys/ (openssl pkey -pubout), or add its public half there in a reviewed commit",
+    );
+  }
+  return { privateKey, keyId };
+}
+
+/** Signs the exact bytes of `manifestText` with a key from loadSigningKey. */
+export function signManifest(manifestText: string, signingKey: { privateKey: KeyObject; keyId: string }): ManifestSignature {
+  return { algorithm: "ed25519", keyId: signingKey.keyId, signature: sign(null, Buffer.from(manifestText), signingKey.privateKey).toString("base64") };
 }
 
 /** What the signature gate decides over. */

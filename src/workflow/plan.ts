@@ -17,7 +17,7 @@ import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } 
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { requireDeployer } from "./identity.js";
-import { signManifest } from "../bundle/signature.js";
+import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
 export interface PlanInput {
@@ -46,6 +46,8 @@ export function defaultBundleDir(env: string): string {
 export async function plan(context: WorkflowContext, input: PlanInput): Promise<PlanResult> {
   const { logger } = context;
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
+  const signingKey = input.signingKey === undefined ? null : await loadSigningKey(input.signingKey, context.root);
+  if (signingKey?.warning) logger.warn(signingKey.warning);
   // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
   // Read once: the session name terraform runs under and the manifest name the same commit.
@@ -98,7 +100,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       files,
     };
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-    const signature = input.signingKey ? signManifest(manifestText, input.signingKey) : null;
+    const signature = signingKey ? signManifest(manifestText, signingKey) : null;
     await writeBundleFiles(out, async () => {
       await writeFile(path.join(staging, BundleFile.manifest), manifestText, BUNDLE_FILE_MODE);
       if (signature) await writeFile(path.join(staging, BundleFile.signature), `${JSON.stringify(signature, null, 2)}\n`, BUNDLE_FILE_MODE);

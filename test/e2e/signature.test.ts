@@ -52,10 +52,24 @@ describe("signed plans (optional: on once the repository trusts a key)", () => {
     expect(receipt.gates.find((gate) => gate.gate === "signature")?.reason).toBe("manifest.json is signed by ci.pem");
   });
 
-  it("says INFRA_SIGNING_KEY is no key, without printing it", async () => {
-    const run = await plan(path.join(root, "..", "badkey"), { INFRA_SIGNING_KEY: "not-a-key-0x5eC" });
+  const planWithProgress = (out: string, signingKeyPem: string) =>
+    runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out], { env: { ...env, INFRA_SIGNING_KEY: signingKeyPem } });
+
+  it("says INFRA_SIGNING_KEY is no key, without printing it, before terraform plans", async () => {
+    const run = await planWithProgress(path.join(root, "..", "badkey"), "not-a-key-0x5eC");
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: INFRA_SIGNING_KEY is not a private key in PEM");
     expect(run.stderr).not.toContain("not-a-key-0x5eC");
+    expect(run.stderr).not.toContain("terraform plan (dev)");
+    await expect(readFile(path.join(root, "..", "badkey", "manifest.json"))).rejects.toThrow();
+  });
+
+  it("refuses a key the repository does not trust before terraform plans, since apply would refuse its bundle", async () => {
+    const stranger = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const run = await planWithProgress(path.join(root, "..", "untrusted"), stranger);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: INFRA_SIGNING_KEY is key [0-9a-f]{16}, which none of the 1 key\(s\) in .*signing-keys is, so apply would refuse the bundle/);
+    expect(run.stderr).not.toContain("terraform plan (dev)");
+    expect(run.stderr).not.toContain("PRIVATE KEY");
   });
 });

@@ -1,9 +1,9 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { keyIdOf, readSignatureFacts, signManifest, signingKeysDir } from "../../../src/bundle/signature.js";
+import { keyIdOf, loadSigningKey, readSignatureFacts, signManifest, signingKeysDir } from "../../../src/bundle/signature.js";
 import { BundleError, ConfigError } from "../../../src/errors.js";
 import { signatureGate } from "../../../src/gates/signature.js";
 import { input } from "./gate-input.js";
@@ -30,7 +30,7 @@ describe("signatureGate over real files and keys", () => {
     await writeFile(path.join(signingKeysDir(root), name), publicKey.export({ type: "spki", format: "pem" }).toString());
   }
   async function signBundle(text = MANIFEST_TEXT, key = signer.privateKey): Promise<void> {
-    await writeFile(path.join(bundle, "manifest.sig"), JSON.stringify(signManifest(text, pem(key))));
+    await writeFile(path.join(bundle, "manifest.sig"), JSON.stringify(signManifest(text, { privateKey: key, keyId: keyIdOf(createPublicKey(key)) })));
   }
   const decide = async () => signatureGate.decide(input({ signature: await readSignatureFacts(root, bundle) }));
 
@@ -72,10 +72,35 @@ describe("signatureGate over real files and keys", () => {
   });
 });
 
-describe("signManifest", () => {
-  it("refuses a key that is not an ed25519 private key", () => {
-    expect(() => signManifest(MANIFEST_TEXT, "garbage")).toThrow(ConfigError);
+describe("loadSigningKey: INFRA_SIGNING_KEY is judged before anything is planned", () => {
+  let root: string;
+  const trusted = pair();
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "infra-signkey-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it("refuses a key that is not an ed25519 private key, without quoting it", async () => {
+    await expect(loadSigningKey("garbage-0x5eC", root)).rejects.toThrow(ConfigError);
+    await expect(loadSigningKey("garbage-0x5eC", root)).rejects.not.toThrow("0x5eC");
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    expect(() => signManifest(MANIFEST_TEXT, rsa)).toThrow("INFRA_SIGNING_KEY is an rsa key, not ed25519");
+    await expect(loadSigningKey(rsa, root)).rejects.toThrow("INFRA_SIGNING_KEY is an rsa key, not ed25519");
+  });
+
+  it("refuses a key the repository does not trust, since apply would refuse its bundle", async () => {
+    await mkdir(signingKeysDir(root));
+    await writeFile(path.join(signingKeysDir(root), "ci.pem"), trusted.publicKey.export({ type: "spki", format: "pem" }).toString());
+    const stranger = pair();
+    await expect(loadSigningKey(pem(stranger.privateKey), root)).rejects.toThrow(
+      `INFRA_SIGNING_KEY is key ${keyIdOf(stranger.publicKey)}, which none of the 1 key(s) in ${signingKeysDir(root)} is, so apply would refuse the bundle`,
+    );
+    const loaded = await loadSigningKey(pem(trusted.privateKey), root);
+    expect(loaded).toMatchObject({ keyId: keyIdOf(trusted.publicKey) });
+    expect(loaded.warning).toBeUndefined();
+  });
+
+  it("signs, with a warning, while the repository trusts no keys", async () => {
+    const loaded = await loadSigningKey(pem(trusted.privateKey), root);
+    expect(loaded.warning).toBe(`INFRA_SIGNING_KEY signs this plan (key ${keyIdOf(trusted.publicKey)}), but the repository trusts no signing keys, so apply will not check the signature`);
   });
 });
