@@ -21,14 +21,21 @@ export interface ProtectedDestruction {
   action: "delete" | "replace";
 }
 
+/** The delete or replace of a protected resource type this change is, or null. */
+export function protectedDestructionOf(resource: { address: string; type: string; mode: string; actions: readonly string[] }): ProtectedDestruction | null {
+  const kind = PROTECTED_RESOURCE_TYPES.get(resource.type);
+  if (!kind || resource.mode !== "managed" || !resource.actions.includes("delete")) return null;
+  return { address: resource.address, type: resource.type, kind, action: resource.actions.length > 1 ? "replace" : "delete" };
+}
+
 /** Every delete or replace of a protected resource type the plan would make, in plan order. */
 export function protectedDestructions(plan: PlanJson): ProtectedDestruction[] {
   const found: ProtectedDestruction[] = [];
   for (const resource of Array.isArray(plan.resource_changes) ? plan.resource_changes : []) {
-    const kind = PROTECTED_RESOURCE_TYPES.get(resource?.type);
     const actions = resource?.change?.actions;
-    if (!kind || resource.mode !== "managed" || !Array.isArray(actions) || !actions.includes("delete")) continue;
-    found.push({ address: resource.address, type: resource.type, kind, action: actions.length > 1 ? "replace" : "delete" });
+    if (!resource || !Array.isArray(actions)) continue;
+    const destruction = protectedDestructionOf({ address: resource.address, type: resource.type, mode: resource.mode, actions });
+    if (destruction) found.push(destruction);
   }
   return found;
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AttributeChange } from "./diff.js";
 import { html } from "./escape.js";
-import { actionLabel, describeSource, groupByModule, headline, resourceNotes, warnings, type PlanHeader } from "./render.js";
+import { actionLabel, describeSource, groupByModule, headline, protectedDestructionsIn, resourceNotes, warnings, type PlanHeader } from "./render.js";
 import { describeCounts, isDestructive, type Summary } from "./summary.js";
 
 const STYLE = `
@@ -15,7 +15,7 @@ code { font: 12.5px ui-monospace, monospace; overflow-wrap: anywhere; }
 .counts { border-collapse: collapse; margin: .5rem 0; }
 .counts td, .counts th { border: 1px solid #d0d7de; padding: .2rem .7rem; text-align: center; }
 .warning { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: .5rem .8rem; margin: .5rem 0; }
-.warning.destructive { background: #ffebe9; border-color: #cf222e; }
+.warning.destructive, .warning.protected { background: #ffebe9; border-color: #cf222e; }
 #filters { position: sticky; top: 0; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .8rem; margin: 1rem 0; }
 #filters label { margin-right: 1.5rem; }
 .resource { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .8rem; margin: .5rem 0; }
@@ -84,6 +84,12 @@ export function renderHtml(summary: Summary, header: PlanHeader | null): string 
     `<p class="headline" id="headline">${html(headline(summary))}</p>`,
     countsTable(summary),
   ];
+  const protectedDestructions = protectedDestructionsIn(summary);
+  if (protectedDestructions.length > 0) {
+    parts.push(`<div class="warning protected" role="alert"><strong>${protectedDestructions.length} protected resource(s) will be deleted or replaced; apply refuses each until <code>--allow-destroy ADDRESS</code> names it:</strong><ul>`);
+    for (const found of protectedDestructions) parts.push(`<li>${html(found.action)} <code>${html(found.address)}</code> (${html(found.kind)})</li>`);
+    parts.push("</ul></div>");
+  }
   if (destructive.length > 0) {
     parts.push(`<div class="warning destructive" role="alert"><strong>${destructive.length} resource(s) will be destroyed or replaced:</strong><ul>`);
     for (const resource of destructive) parts.push(`<li>${html(actionLabel(resource))} <code>${html(resource.address)}</code>${notesHtml(resourceNotes(resource))}</li>`);

@@ -1,3 +1,4 @@
+import { protectedDestructionOf, type ProtectedDestruction } from "../policy/destruction.js";
 import type { AttributeChange } from "./diff.js";
 import { markdownCode, markdownFence, markdownHtml, markdownText, visible } from "./escape.js";
 import {
@@ -113,6 +114,19 @@ function sourceText(summary: Summary, header: PlanHeader | null): string {
   return header ? `Source: ${describeSource(header)}    made ${header.createdAt} with ${terraform}` : `Made with ${terraform}`;
 }
 
+/**
+ * Deletes and replaces of what cannot be recreated (policy/destruction.ts): apply refuses each
+ * until `--allow-destroy ADDRESS` names it, so every format lists them before anything else.
+ */
+export function protectedDestructionsIn(summary: Summary): ProtectedDestruction[] {
+  return summary.resources.flatMap((resource) => protectedDestructionOf(resource) ?? []);
+}
+
+/** The hint for one protected destruction, as plain text (escape for the context). */
+export function allowDestroyHint(destruction: ProtectedDestruction): string {
+  return `apply needs --allow-destroy '${destruction.address}'`;
+}
+
 /** Warnings a reviewer must not miss, as plain text (escape for the context). */
 export function warnings(summary: Summary): string[] {
   const list: string[] = [];
@@ -125,7 +139,8 @@ export function warnings(summary: Summary): string[] {
 }
 
 export function renderText(summary: Summary, header: PlanHeader | null, options: RenderOptions = {}): string {
-  const lines = [visible(titleText(header)), visible(sourceText(summary, header)), "", headline(summary)];
+  const protectedLines = protectedDestructionsIn(summary).map((found) => visible(`!! ${found.action} ${found.address} (${found.kind}): ${allowDestroyHint(found)}`));
+  const lines = [...protectedLines, ...(protectedLines.length > 0 ? [""] : []), visible(titleText(header)), visible(sourceText(summary, header)), "", headline(summary)];
   if (summary.hasChanges) lines.push(`Per resource: ${describeCounts(summary.counts)}`);
   for (const warning of warnings(summary)) lines.push(`WARNING: ${warning}`);
   const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
@@ -197,6 +212,16 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
   const alerts = warnings(summary).map((warning) => `> ${markdownText(warning)}`);
   const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
   if (destructive.length > 0) alerts.unshift(`> **${destructive.length} resource(s) will be destroyed or replaced:**`);
+  const protectedDestructions = protectedDestructionsIn(summary);
+  if (protectedDestructions.length > 0) {
+    // Like the counts, these are never cut: each one blocks the apply until it is acknowledged.
+    budget.force([
+      "",
+      "> [!CAUTION]",
+      `> **${protectedDestructions.length} protected resource(s) will be deleted or replaced; apply refuses each until \`--allow-destroy ADDRESS\` names it:**`,
+      ...protectedDestructions.map((found) => `> - ${markdownText(found.action)} ${markdownCode(found.address)} (${markdownText(found.kind)})`),
+    ]);
+  }
   if (alerts.length > 0) {
     budget.add(["", "> [!WARNING]", ...alerts]);
     const shown = budget.addEach(destructive.map((resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}${notesMarkdown(resource)}`));

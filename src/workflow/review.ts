@@ -6,16 +6,15 @@ import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt, type Receipt } from "../bundle/receipt.js";
 import { BundleError, UsageError } from "../errors.js";
 import { compareDigests, type IntegrityReport } from "../gates/integrity.js";
-import { protectedDestructions, type ProtectedDestruction } from "../policy/destruction.js";
+import type { ProtectedDestruction } from "../policy/destruction.js";
 import { policyReport, type PolicyReport } from "../policy/report.js";
 import { renderHtml } from "../review/html.js";
 import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
-import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
+import { protectedDestructionsIn, renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
 import { parseSummaryJson, summaryDocument } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { displayPath } from "../fs-errors.js";
-import { readPlanJson } from "./gate.js";
 import { settleBundle, type ApplyMarker, type SettledApply } from "./unfinished-apply.js";
 
 export const REVIEW_FORMATS = ["text", "md", "html", "json"] as const;
@@ -62,8 +61,7 @@ async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
   });
   const summary = parseSummaryJson(summaryText, displayPath(summaryFile));
   const unfinished = await settleBundle(bundle, now);
-  const [listing, receipt, planJson] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle), readPlanJson(bundle)]);
-  const destructions = protectedDestructions(planJson);
+  const [listing, receipt] = await Promise.all([listBundle(bundle, UNDIGESTED_FILES), readReceipt(bundle)]);
   return {
     kind: "bundle",
     bundle,
@@ -74,7 +72,7 @@ async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
     ...(unfinished && !("outcome" in unfinished) ? { running: unfinished.marker } : {}),
     ...(unfinished && "outcome" in unfinished ? { recovered: unfinished } : {}),
     ...(manifest.policy ? { policy: policyReport(manifest.findings ?? [], manifest.policy.waivers) } : {}),
-    protectedDestructions: destructions,
+    protectedDestructions: protectedDestructionsIn(summary),
   };
 }
 

@@ -98,6 +98,11 @@ describe("promotion from dev to a protected prod", () => {
     const address = "module.platform.aws_eks_cluster.this";
     plan.resource_changes.push({ address, mode: "managed", type: "aws_eks_cluster", name: "this", change: { actions: ["delete", "create"], before: {}, after: {} } });
     await writeFile(planFile, JSON.stringify(plan));
+    // The review reads summary.json, the gate plan.redacted.json: a plan that replaces the cluster has it in both.
+    const summaryFile = path.join(copy, "summary.json");
+    const summary = await readJson<{ resources: unknown[] }>(summaryFile);
+    summary.resources.push({ address, module: "module.platform", type: "aws_eks_cluster", mode: "managed", action: "replace", actions: ["delete", "create"], attributes: [] });
+    await writeFile(summaryFile, JSON.stringify(summary));
     const review = await runInfra(["review", copy]);
     expect(review.stdout.startsWith(`!! replace ${address} (EKS cluster): apply needs --allow-destroy '${address}'`)).toBe(true);
     const gate = (...extra: string[]) => runInfra(["gate", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--json", "--quiet", ...extra], { env });
@@ -106,7 +111,7 @@ describe("promotion from dev to a protected prod", () => {
     expect(destruction(await gate())).toMatchObject({ allowed: false, reason: `the plan would replace ${address} (EKS cluster) without --allow-destroy` });
     expect(destruction(await gate("--allow-destroy", address, "--allow-destroy", "aws_kms_key.other"))).toMatchObject({ allowed: true });
     const applied = await runInfra(["apply", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--approve", approve], { env });
-    await expectRefused(applied, "integrity", "the plan bundle was altered: changed since the plan was made: plan.redacted.json");
+    await expectRefused(applied, "integrity", "the plan bundle was altered: changed since the plan was made: plan.redacted.json, summary.json");
     expect(applied.stderr).toContain(`REFUSED destruction: the plan would replace ${address}`);
   });
 

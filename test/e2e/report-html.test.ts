@@ -73,6 +73,7 @@ describe("report.html in headless Chromium", () => {
     expect(await page.textContent('#counts td[data-count="replace"]')).toBe("1");
     expect(await page.textContent('#counts td[data-count="destroy"]')).toBe("1");
     expect(await page.textContent(".warning.destructive")).toContain("2 resource(s) will be destroyed or replaced");
+    expect(await page.textContent(".warning.protected")).toContain("delete aws_s3_bucket.logs (S3 bucket (the state bucket among them))");
     // The hostile key is on the page as text, and nothing in it ran.
     expect(await page.textContent("body")).toContain(HOSTILE);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -41,10 +41,6 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
     if (result.kind === "bundle" && result.recovered) process.stderr.write(`warning: ${describeSettled(result.recovered)}\n`);
     const rendered = renderReview(result.summary, headerOf(result), args.format, { detail: args.detail });
     const bundleText = result.kind === "bundle" && args.format === "text";
-    // Destruction of what cannot be recreated is what a reviewer must not miss: it comes first.
-    const warning = bundleText
-      ? result.protectedDestructions.map((found) => `!! ${found.action} ${found.address} (${found.kind}): apply needs --allow-destroy '${found.address}'\n`).join("")
-      : "";
     const digest = result.kind === "bundle" ? result.manifest.planDigest.slice(0, 12) : "";
     const trailer = bundleText
       ? `${result.policy ? `\n${renderPolicyText(result.policy)}` : ""}\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\nplan digest: ${digest} (a protected environment applies it with --approve ${digest})\napply: ${applyState(result)}\n`
@@ -54,7 +50,7 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       if (!args.json) process.stdout.write(`review written to ${args.out}${trailer ? `\n${trailer.trimStart()}` : "\n"}`);
     }
     const { kind: _kind, ...machine } = result;
-    printResult(args.json, machine, () => (args.out ? "" : `${warning}${warning ? "\n" : ""}${rendered}${trailer}`));
+    printResult(args.json, machine, () => (args.out ? "" : `${rendered}${trailer}`));
     if (result.kind === "bundle" && !result.integrity.ok) process.exitCode = 1;
     else if (args["detailed-exitcode"] && result.summary.hasChanges) process.exitCode = 2;
   },

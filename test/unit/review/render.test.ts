@@ -169,3 +169,40 @@ describe("renderMarkdown", () => {
     expect(markdown).toContain("**Plan: 0 to add, 4999 to change, 1 to destroy\\.**");
   });
 });
+
+describe("protected destructions come before everything else", () => {
+  const cluster = entry("module.platform.aws_eks_cluster.this", "replace", { module: "module.platform", type: "aws_eks_cluster" });
+  const key = entry("aws_kms_key.state", "destroy", { type: "aws_kms_key" });
+  const ordinary = Array.from({ length: 3_000 }, (_, index) => entry(`terraform_data.filler_${index}_${"x".repeat(40)}`, "destroy"));
+  const PROTECTED: Summary = {
+    ...UNCHANGED,
+    hasChanges: true,
+    counts: { ...emptyCounts(), destroy: ordinary.length + 1, replace: 1 },
+    resources: [...ordinary, cluster, key, entry("data.aws_eks_cluster.read", "read", { type: "aws_eks_cluster", mode: "data" })],
+  };
+
+  it("in summary.md, in full even when the plan is cut to the size budget", () => {
+    const markdown = renderMarkdown(PROTECTED, HEADER);
+    expect(markdown.length).toBeLessThan(MARKDOWN_LIMIT);
+    const caution = markdown.indexOf("> [!CAUTION]");
+    expect(caution).toBeGreaterThan(0);
+    expect(caution).toBeLessThan(markdown.indexOf("> [!WARNING]"));
+    expect(markdown).toContain("> **2 protected resource(s) will be deleted or replaced; apply refuses each until `--allow-destroy ADDRESS` names it:**");
+    expect(markdown).toContain("> - replace `module.platform.aws_eks_cluster.this` (EKS cluster)\n> - delete `aws_kms_key.state` (KMS key)\n");
+    expect(markdown).not.toContain("data.aws_eks_cluster.read` (EKS");
+  });
+
+  it("in the terminal, as the first lines", () => {
+    const text = renderText(PROTECTED, HEADER);
+    expect(text.split("\n").slice(0, 3)).toEqual([
+      "!! replace module.platform.aws_eks_cluster.this (EKS cluster): apply needs --allow-destroy 'module.platform.aws_eks_cluster.this'",
+      "!! delete aws_kms_key.state (KMS key): apply needs --allow-destroy 'aws_kms_key.state'",
+      "",
+    ]);
+  });
+
+  it("not at all when the plan destroys nothing protected", () => {
+    expect(renderMarkdown(CHANGED, HEADER)).not.toContain("[!CAUTION]");
+    expect(renderText(CHANGED, HEADER).startsWith("!!")).toBe(false);
+  });
+});
