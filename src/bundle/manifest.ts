@@ -7,6 +7,7 @@ import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
 import type { FileDigests } from "./digest.js";
 import { BundleFile } from "./layout.js";
+import { isPlanEncryption, type PlanEncryption } from "./plan-encryption.js";
 import type { Toolchain } from "./toolchain.js";
 
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -18,6 +19,8 @@ export interface Manifest extends PlanHeader {
   toolchain: Toolchain;
   /** sha256 of tfplan: the identity of what apply will execute. */
   planDigest: string;
+  /** Present when tfplan is encrypted at rest (INFRA_PLAN_KEY at plan time); planDigest is then over the ciphertext. */
+  planEncryption?: PlanEncryption;
   hasChanges: boolean;
   counts: ChangeCounts;
   findings: Finding[];
@@ -74,6 +77,9 @@ function checkManifestShape(value: unknown, file: string): Manifest {
       `${file} is not a plan manifest (${badFiles.length > 0 ? `bad file entries: ${badFiles.map(([name]) => JSON.stringify(name)).join(", ")}` : `planDigest or the digest of ${BundleFile.plan} is missing or not a sha256`})`,
       "make a new plan; never edit a bundle by hand",
     );
+  }
+  if (record["planEncryption"] !== undefined && !isPlanEncryption(record["planEncryption"])) {
+    throw new BundleError(`${file} is not a plan manifest (planEncryption is not {algorithm: "aes-256-gcm", keyId})`, "make a new plan; never edit a bundle by hand");
   }
   return record as unknown as Manifest;
 }

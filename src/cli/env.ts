@@ -12,6 +12,8 @@ export const ENV_KEYS = [
   "INFRA_DEPLOYMENT_ENVIRONMENT",
   // Optional: an ed25519 private key (PEM) that signs each plan's manifest.
   "INFRA_SIGNING_KEY",
+  // Optional: a 256-bit key that encrypts tfplan at rest in the bundle (plan) and decrypts it (gate, apply).
+  "INFRA_PLAN_KEY",
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 

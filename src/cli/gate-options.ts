@@ -57,6 +57,7 @@ export function gateOptionsFrom(args: GateArgs, processEnv: NodeJS.ProcessEnv): 
     approve: approve ?? null,
     allowDestroy,
     ci: ciDeploymentFrom(readEnv(processEnv)),
+    ...planKeyFrom(processEnv),
   };
 }
 
@@ -73,6 +74,12 @@ export function ciDeploymentFrom(env: Record<EnvKey, string | undefined>): CiDep
     approver: env.GITHUB_TRIGGERING_ACTOR ?? env.GITHUB_ACTOR ?? "unknown",
     repository: env.GITHUB_REPOSITORY ?? null,
   };
+}
+
+/** INFRA_PLAN_KEY, for `infra plan` (encrypts tfplan) and `infra gate`/`apply` (decrypts it); off without it. */
+export function planKeyFrom(processEnv: NodeJS.ProcessEnv): { planKey?: string } {
+  const key = readEnv(processEnv).INFRA_PLAN_KEY;
+  return key ? { planKey: key } : {};
 }
 
 /** INFRA_SIGNING_KEY, for `infra plan`; signing is off without it. */

@@ -17,7 +17,9 @@ import { destructionGate } from "./destruction.js";
 import { freshnessGate } from "./freshness.js";
 import { identityGate } from "./identity.js";
 import { promotionGate } from "./promotion.js";
+import type { PlanEncryptionFacts } from "../bundle/plan-encryption.js";
 import type { SignatureFacts } from "../bundle/signature.js";
+import { encryptionGate } from "./encryption.js";
 import { signatureGate } from "./signature.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
@@ -30,6 +32,8 @@ export interface ApplyGateInput {
   irregularEntries: readonly IrregularEntry[];
   /** sha256 of the private copy of tfplan that apply will execute (not the bundle's file). */
   privatePlanDigest: string;
+  /** Whether tfplan is encrypted at rest, and whether it decrypted with INFRA_PLAN_KEY. */
+  encryption: PlanEncryptionFacts;
   previousReceipt: Receipt | null;
   terraformVersion: string;
   /** The checkout apply runs from: HEAD and whether the tree is clean. */
@@ -155,6 +159,7 @@ export const notYetAppliedGate: ApplyGate = {
 export const defaultApplyGates: readonly ApplyGate[] = [
   environmentGate,
   integrityGate,
+  encryptionGate,
   terraformVersionGate,
   notYetAppliedGate,
   policyGate,

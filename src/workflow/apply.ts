@@ -4,6 +4,8 @@ import { InfraError, InterruptedError } from "../errors.js";
 import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
 import { approvalRecord } from "../gates/approval.js";
 import type { Manifest } from "../bundle/manifest.js";
+import { BundleFile } from "../bundle/layout.js";
+import { openPlan } from "../bundle/plan-encryption.js";
 import { copyPlanPrivately } from "../bundle/private-plan.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
 import { ledgerRef, recordApplied } from "../ledger.js";
@@ -47,8 +49,12 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
   await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
   const privatePlan = await copyPlanPrivately(bundle, terraform.dataDir);
   try {
+    // An encrypted plan is decrypted beside the private copy; the encryption gate decides whether that worked.
+    const decrypted = path.join(path.dirname(privatePlan.file), `${BundleFile.plan}.decrypted`);
+    const encryption = await openPlan(manifest, privatePlan.file, input.planKey, decrypted);
+    const executable = encryption.encrypted ? decrypted : privatePlan.file;
     const { facts, decisions } = await context.logger.step("gates", async () => {
-      const [gathered] = await Promise.all([gatherGateFacts(context, opened, input, privatePlan.digest), probeReceiptWritable(bundle)]);
+      const [gathered] = await Promise.all([gatherGateFacts(context, opened, input, { digest: privatePlan.digest, encryption }), probeReceiptWritable(bundle)]);
       return { facts: gathered, decisions: await evaluateGates(input.gates ?? defaultApplyGates, gathered.input, { every: true }) };
     });
     for (const decision of decisions) context.logger.info(`  ${decision.allowed ? "passed " : "REFUSED"} ${decision.gate}: ${decision.reason}`);
@@ -70,7 +76,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     try {
       await initEnvironment(context, asDeployer, terraformVersion);
       // The plan's own sensitivity marks decide what is swept out of everything relayed from terraform.
-      sweep = createRedaction(JSON.parse(await asDeployer.showJson(privatePlan.file)) as PlanJson).sweepText;
+      sweep = createRedaction(JSON.parse(await asDeployer.showJson(executable)) as PlanJson).sweepText;
       await writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, startedAt, "started", undefined, run.log, facts));
       const marker: ApplyMarker = {
         env: environment.name,
@@ -82,7 +88,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       };
       await writeMarker(run.marker, marker);
       await context.logger.step(`terraform apply (${environment.name})`, () =>
-        asDeployer.apply(privatePlan.file, {
+        asDeployer.apply(executable, {
           log: {
             file: run.log,
             onLine: (line) => context.logger.info(`  ${sweep(line)}`),

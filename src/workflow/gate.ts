@@ -6,6 +6,7 @@ import { sha256File } from "../bundle/digest.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
 import { readBundleText } from "../bundle/read.js";
+import { openPlan, type PlanEncryptionFacts } from "../bundle/plan-encryption.js";
 import { readSignatureFacts } from "../bundle/signature.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
@@ -30,6 +31,8 @@ export interface GateOptions {
   allowDestroy?: readonly string[];
   /** The CI run and its deployment environment, when running in one. */
   ci?: CiDeployment | null;
+  /** INFRA_PLAN_KEY: decrypts a tfplan encrypted at rest. */
+  planKey?: string;
   /** Defaults to defaultApplyGates. */
   gates?: readonly ApplyGate[];
 }
@@ -66,9 +69,15 @@ export async function openBundle(context: WorkflowContext, options: Pick<GateOpt
 
 /**
  * Every fact the gates decide over, gathered once: the bundle's files, git, the ledger, STS.
- * `privatePlanDigest` is the sha256 of the tfplan that would be executed (apply's private copy).
+ * `executable` is the tfplan that would be executed (apply's private copy): its sha256 and whether
+ * it is encrypted and decrypts.
  */
-export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBundle, options: GateOptions, privatePlanDigest: string): Promise<GateFacts> {
+export async function gatherGateFacts(
+  context: WorkflowContext,
+  opened: OpenedBundle,
+  options: GateOptions,
+  executable: { digest: string; encryption: PlanEncryptionFacts },
+): Promise<GateFacts> {
   const { bundle, manifest, environment, terraformVersion } = opened;
   const [listing, previousReceipt, checkout, planJson, signature] = await Promise.all([
     listBundle(bundle, UNDIGESTED_FILES),
@@ -85,7 +94,8 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
     manifest,
     digestsOnDisk: listing.digests,
     irregularEntries: listing.irregular,
-    privatePlanDigest,
+    privatePlanDigest: executable.digest,
+    encryption: executable.encryption,
     previousReceipt,
     terraformVersion,
     checkout,
@@ -104,7 +114,9 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
 export async function gate(context: WorkflowContext, options: GateOptions): Promise<GateResult> {
   const opened = await openBundle(context, options);
   // Nothing is executed here, so the bundle's own tfplan stands for the copy apply would make.
-  const facts = await gatherGateFacts(context, opened, options, await sha256File(path.join(opened.bundle, BundleFile.plan)));
+  const planFile = path.join(opened.bundle, BundleFile.plan);
+  const [digest, encryption] = await Promise.all([sha256File(planFile), openPlan(opened.manifest, planFile, options.planKey)]);
+  const facts = await gatherGateFacts(context, opened, options, { digest, encryption });
   const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
   return describeGates(facts, decisions);
 }

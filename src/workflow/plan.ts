@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { digestDirectory } from "../bundle/digest.js";
 import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
@@ -17,6 +17,7 @@ import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } 
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { requireDeployer } from "./identity.js";
+import { encryptPlan, parsePlanKey, type PlanEncryption } from "../bundle/plan-encryption.js";
 import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 
@@ -30,6 +31,8 @@ export interface PlanInput {
   offline?: boolean;
   /** PEM ed25519 private key (INFRA_SIGNING_KEY): signs manifest.json into manifest.sig. */
   signingKey?: string;
+  /** INFRA_PLAN_KEY: encrypts tfplan at rest in the bundle (AES-256-GCM). */
+  planKey?: string;
 }
 
 export interface PlanResult {
@@ -48,6 +51,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const { terraformVersion, environment } = await openEnvironment(context, input.env);
   const signingKey = input.signingKey === undefined ? null : await loadSigningKey(input.signingKey, context.root);
   if (signingKey?.warning) logger.warn(signingKey.warning);
+  const planKey = input.planKey === undefined ? null : parsePlanKey(input.planKey);
   // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
   // Read once: the session name terraform runs under and the manifest name the same commit.
@@ -77,10 +81,17 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       dirty: revision.dirty,
       createdAt: context.now().toISOString(),
     };
+    let planEncryption: PlanEncryption | undefined;
     const summary = await logger.step("review artifacts", () =>
       writeBundleFiles(out, async () => {
-        await copyFile(planFile, path.join(staging, BundleFile.plan));
-        await chmod(path.join(staging, BundleFile.plan), 0o600);
+        if (planKey) {
+          const { ciphertext, record } = encryptPlan(await readFile(planFile), planKey, { env: environment.name, commit: revision.commit });
+          await writeFile(path.join(staging, BundleFile.plan), ciphertext, BUNDLE_FILE_MODE);
+          planEncryption = record;
+        } else {
+          await copyFile(planFile, path.join(staging, BundleFile.plan));
+          await chmod(path.join(staging, BundleFile.plan), 0o600);
+        }
         return writeReviewArtifacts(staging, planJson, planText, header, renderPolicyMarkdown(policy));
       }),
     );
@@ -93,6 +104,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       terraformVersion,
       toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
+      ...(planEncryption ? { planEncryption } : {}),
       hasChanges: summary.hasChanges,
       counts: summary.counts,
       findings: policy.findings,

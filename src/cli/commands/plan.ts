@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
-import { signingKeyFrom, withOfflineOption, type OfflineOption } from "../gate-options.js";
+import { planKeyFrom, signingKeyFrom, withOfflineOption, type OfflineOption } from "../gate-options.js";
 import { createContext, printResult, withCommonOptions, type CommonOptions } from "../shell.js";
 
 interface PlanArgs extends CommonOptions, OfflineOption {
@@ -34,6 +34,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       allowDestroy: args["allow-destroy"],
       offline: args.offline,
       ...signingKeyFrom(process.env),
+      ...planKeyFrom(process.env),
     });
     printResult(args.json, { bundle: result.bundle, manifest: result.manifest, summary: result.summary, policy: result.policy }, () =>
       `${renderText(result.summary, result.manifest)}\n${renderPolicyText(result.policy)}bundle: ${result.bundle}${result.policy.status === "failed" ? " (marked failed: written for review, apply will refuse it)" : ""}\n`,

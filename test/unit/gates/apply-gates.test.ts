@@ -141,6 +141,7 @@ describe("evaluateGates", () => {
     expect(decisions.map(({ gate, allowed }) => [gate, allowed])).toEqual([
       ["environment", true],
       ["integrity", true],
+      ["encryption", true],
       ["terraform-version", true],
       ["not-yet-applied", true],
       ["policy", true],

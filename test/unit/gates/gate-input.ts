@@ -59,6 +59,7 @@ export function input(overrides: { manifest?: Partial<Manifest>; environment?: P
     digestsOnDisk: { ...FILES },
     irregularEntries: [],
     privatePlanDigest: "1111",
+    encryption: { encrypted: false, keyGiven: false },
     previousReceipt: null,
     terraformVersion: "1.11.4",
     checkout: { commit: MANIFEST.commit, dirty: false },
