@@ -140,9 +140,17 @@ export class Infra {
     awsSecretAccessKey?: Secret,
     /** AWS session token of temporary credentials (SSO, OIDC, assumed role), e.g. env://AWS_SESSION_TOKEN */
     awsSessionToken?: Secret,
+    /** Optional: ed25519 private key (PEM) that signs the manifest, e.g. env://INFRA_SIGNING_KEY */
+    signingKey?: Secret,
+    /** Optional: 256-bit key (base64) that encrypts tfplan at rest in the bundle, e.g. env://INFRA_PLAN_KEY */
+    planKey?: Secret,
   ): Promise<Directory> {
     const bundle = bundleDir(env);
-    const container = withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken });
+    const container = withSecretVariables(await this.toolchain(), {
+      ...awsCredentialVariables({ awsAccessKeyId, awsSecretAccessKey, awsSessionToken }),
+      INFRA_SIGNING_KEY: signingKey,
+      INFRA_PLAN_KEY: planKey,
+    });
     return asNewRun(container).withExec(["infra", "plan", "--env", env, "--out", bundle]).directory(bundle);
   }
 
@@ -180,10 +188,13 @@ export class Infra {
     githubTriggeringActor?: string,
     /** INFRA_DEPLOYMENT_ENVIRONMENT: the GitHub deployment environment the job runs in (its `environment:`) */
     deploymentEnvironment?: string,
+    /** The key tfplan was encrypted with, when the plan was made with one, e.g. env://INFRA_PLAN_KEY */
+    planKey?: Secret,
   ): Promise<Directory> {
     const bundle = bundleDir(env);
     const ci = { githubActions, githubRunId, githubRepository, githubActor, githubTriggeringActor, deploymentEnvironment };
-    const container = withCiDeployment(withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken }), ci);
+    const secrets = { ...awsCredentialVariables({ awsAccessKeyId, awsSecretAccessKey, awsSessionToken }), INFRA_PLAN_KEY: planKey };
+    const container = withCiDeployment(withSecretVariables(await this.toolchain(), secrets), ci);
     return asNewRun(container)
       .withDirectory(bundle, plan)
       .withExec(["infra", "apply", ...gateFlags(env, bundle, approve, allowDestroy)])
@@ -212,9 +223,12 @@ export class Infra {
     awsSecretAccessKey?: Secret,
     /** AWS session token of temporary credentials, e.g. env://AWS_SESSION_TOKEN */
     awsSessionToken?: Secret,
+    /** The key tfplan was encrypted with, when the plan was made with one, e.g. env://INFRA_PLAN_KEY */
+    planKey?: Secret,
   ): Promise<File> {
     const bundle = bundleDir(env);
-    const container = withAwsCredentials(await this.toolchain(), { awsAccessKeyId, awsSecretAccessKey, awsSessionToken });
+    const secrets = { ...awsCredentialVariables({ awsAccessKeyId, awsSecretAccessKey, awsSessionToken }), INFRA_PLAN_KEY: planKey };
+    const container = withSecretVariables(await this.toolchain(), secrets);
     return asNewRun(container)
       .withDirectory(bundle, plan)
       .withExec(["infra", "gate", ...gateFlags(env, bundle, approve, allowDestroy), "--json"], { redirectStdout: `${GATE_DIR}/verdicts.json` })
@@ -312,15 +326,18 @@ interface AwsCredentials {
   awsSessionToken?: Secret;
 }
 
-/** Credentials reach terraform only as secret variables: never in a layer, a log or the cache key. */
-function withAwsCredentials(container: Container, credentials: AwsCredentials): Container {
-  const variables: [string, Secret | undefined][] = [
-    ["AWS_ACCESS_KEY_ID", credentials.awsAccessKeyId],
-    ["AWS_SECRET_ACCESS_KEY", credentials.awsSecretAccessKey],
-    ["AWS_SESSION_TOKEN", credentials.awsSessionToken],
-  ];
+function awsCredentialVariables(credentials: AwsCredentials): Record<string, Secret | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: credentials.awsAccessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.awsSecretAccessKey,
+    AWS_SESSION_TOKEN: credentials.awsSessionToken,
+  };
+}
+
+/** Credentials and keys reach the CLI only as secret variables: never in a layer, a log or the cache key. */
+function withSecretVariables(container: Container, variables: Record<string, Secret | undefined>): Container {
   let result = container;
-  for (const [name, secret] of variables) {
+  for (const [name, secret] of Object.entries(variables)) {
     if (secret) result = result.withSecretVariable(name, secret);
   }
   return result;

@@ -24,6 +24,8 @@ const SECRETS = {
   "secret:aws-access-key-id": "AKIAFAKEACCESSKEY000",
   "secret:aws-secret-access-key": "fake/secret+access/key+that-must-never-leak",
   "secret:aws-session-token": "FwoGZXIvYXdzEFAKESESSIONTOKEN",
+  "secret:signing-key": "-----BEGIN PRIVATE KEY-----fake-signing-key-never-in-a-query",
+  "secret:plan-key": "ZmFrZS1wbGFuLWtleS10aGF0LW11c3QtbmV2ZXItbGVhaw==",
 };
 const CREDENTIAL_ARGS = {
   awsAccessKeyId: "secret:aws-access-key-id",
@@ -66,10 +68,10 @@ beforeAll(async () => {
   // One module process at a time: the machine's two cores are shared with the rest of the suite.
   ({ registration, plan, apply, plainApply, gate, check, lock, review, unsupported } = await runModule({
     registration: { call: { parentName: "", name: "", parent: {}, args: {} } },
-    plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS }),
-    apply: infraCall("apply", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED, ...CREDENTIAL_ARGS, ...CI_ARGS }),
+    plan: infraCall("plan", { env: "dev", ...CREDENTIAL_ARGS, signingKey: "secret:signing-key", planKey: "secret:plan-key" }),
+    apply: infraCall("apply", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED, ...CREDENTIAL_ARGS, ...CI_ARGS, planKey: "secret:plan-key" }),
     plainApply: infraCall("apply", { env: "dev", plan: PLAN_ID }),
-    gate: infraCall("gate", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED.slice(0, 1), ...CREDENTIAL_ARGS }),
+    gate: infraCall("gate", { env: "prod", plan: PLAN_ID, approve: APPROVAL, allowDestroy: PROTECTED.slice(0, 1), ...CREDENTIAL_ARGS, planKey: "secret:plan-key" }),
     check: { ...infraCall("check", {}), platform: "linux/arm64/v8" },
     lock: infraCall("lock", {}),
     review: infraCall("review", { plan: PLAN_ID }),
@@ -147,13 +149,14 @@ describe("the registered surface (what `dagger functions` lists)", () => {
   it("lists toolchain, check, plan, apply, gate, review and lock with their arguments, types, cache policy and the check", () => {
     const [infra] = registeredSurface(registration.engine, registration.engine.returned() as string);
     const credentials = ["awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken"].map((name) => ({ name, type: "Secret", optional: true }));
+    const planKey = (name: string) => ({ name, type: "Secret", optional: true });
     expect(infra!.functions).toEqual([
       { name: "toolchain", returns: "Container", args: [], cachePolicy: "Default", check: false },
       { name: "check", returns: "VOID", args: [], cachePolicy: "Default", check: true },
       {
         name: "plan",
         returns: "Directory",
-        args: [{ name: "env", type: "STRING", optional: false }, ...credentials],
+        args: [{ name: "env", type: "STRING", optional: false }, ...credentials, planKey("signingKey"), planKey("planKey")],
         cachePolicy: "Never",
         check: false,
       },
@@ -167,6 +170,7 @@ describe("the registered surface (what `dagger functions` lists)", () => {
           { name: "allowDestroy", type: "[STRING]", optional: true },
           ...credentials,
           ...["githubActions", "githubRunId", "githubRepository", "githubActor", "githubTriggeringActor", "deploymentEnvironment"].map((name) => ({ name, type: "STRING", optional: true })),
+          planKey("planKey"),
         ],
         cachePolicy: "Never",
         check: false,
@@ -180,6 +184,7 @@ describe("the registered surface (what `dagger functions` lists)", () => {
           { name: "approve", type: "STRING", optional: true },
           { name: "allowDestroy", type: "[STRING]", optional: true },
           ...credentials,
+          planKey("planKey"),
         ],
         cachePolicy: "Never",
         check: false,
@@ -274,13 +279,15 @@ describe("plan", () => {
     });
   });
 
-  it("passes the AWS credentials only as secret variables, and no plaintext ever reaches a query", () => {
+  it("passes the AWS credentials and the signing and plan keys only as secret variables, and no plaintext ever reaches a query", () => {
     const chain = returnedPipeline(plan);
     const secretVariables = all(chain, "withSecretVariable").map((args) => [args["name"], only(plan.engine.origin(String(args["secret"])), "node")["id"]]);
     expect(secretVariables).toEqual([
       ["AWS_ACCESS_KEY_ID", "secret:aws-access-key-id"],
       ["AWS_SECRET_ACCESS_KEY", "secret:aws-secret-access-key"],
       ["AWS_SESSION_TOKEN", "secret:aws-session-token"],
+      ["INFRA_SIGNING_KEY", "secret:signing-key"],
+      ["INFRA_PLAN_KEY", "secret:plan-key"],
     ]);
     expect(all(chain, "withEnvVariable").map((args) => args["name"])).not.toContain("AWS_ACCESS_KEY_ID");
     for (const query of plan.engine.queries) {
@@ -390,7 +397,7 @@ describe("apply", () => {
 
   it("passes the credentials as secret variables only", () => {
     const chain = returnedPipeline(apply);
-    expect(all(chain, "withSecretVariable").map((args) => args["name"])).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
+    expect(all(chain, "withSecretVariable").map((args) => args["name"])).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "INFRA_PLAN_KEY"]);
     for (const query of apply.engine.queries) {
       for (const plaintext of Object.values(SECRETS)) expect(query).not.toContain(plaintext);
     }
@@ -407,7 +414,7 @@ describe("gate", () => {
       redirectStdout: "/gate/verdicts.json",
     });
     expect(chain.at(-1)).toEqual({ field: "file", args: { path: "/gate/verdicts.json" } });
-    expect(all(chain, "withSecretVariable").map((args) => args["name"])).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
+    expect(all(chain, "withSecretVariable").map((args) => args["name"])).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "INFRA_PLAN_KEY"]);
     expect(all(chain, "withEnvVariable").filter((args) => args["name"] === "INFRA_RUN_ID")).toHaveLength(1);
   });
 });
@@ -554,7 +561,10 @@ describe("the GitHub Actions workflow", () => {
       const flags = words.filter((word) => word.startsWith("--")).map((flag) => flag.slice(2));
       expect(flags.filter((flag) => !fn.args.some((arg) => kebab(arg.name) === flag))).toEqual([]);
       for (const arg of fn.args.filter((candidate) => candidate.type === "Secret")) {
-        expect(words[words.indexOf(`--${kebab(arg.name)}`) + 1]).toMatch(/^env:\/\/AWS_[A-Z_]+$/);
+        const at = words.indexOf(`--${kebab(arg.name)}`);
+        // The AWS credentials are always passed; the optional keys (signing, plan encryption) only where configured.
+        if (arg.name.startsWith("aws")) expect(at).toBeGreaterThan(-1);
+        if (at > -1) expect(words[at + 1]).toMatch(/^env:\/\/[A-Z_]+$/);
       }
       for (const arg of fn.args.filter((candidate) => !candidate.optional)) expect(flags).toContain(kebab(arg.name));
     }
