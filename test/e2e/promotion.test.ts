@@ -68,6 +68,7 @@ describe("promotion from dev to a protected prod", () => {
     expect(result.decisions.map(({ gate, allowed }) => `${gate}:${allowed}`)).toEqual([
       "environment:true",
       "integrity:true",
+      "encryption:true",
       "terraform-version:true",
       "not-yet-applied:true",
       "policy:true",
