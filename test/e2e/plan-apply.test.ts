@@ -84,6 +84,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
     expect(receipt.gates.map((gate) => gate.gate)).toEqual([
       "environment",
       "integrity",
+      "encryption",
       "terraform-version",
       "not-yet-applied",
       "policy",
