@@ -70,12 +70,13 @@ fetch() {
 push() {
   [ "$#" -eq 2 ] || usage "push takes an environment and the bundle directory of its apply"
   local env="$1" bundle="$2"
-  [[ "$env" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || usage "'$env' is not an environment name"
+  # An environment is a folder name under terraform/envs; it must make one component of a ref name.
+  [[ "$env" != */* ]] && git check-ref-format "$PREFIX/$env/HEAD" || usage "'$env' is not an environment name"
   local receipt="$bundle/receipt.json" manifest="$bundle/manifest.json"
   [ -f "$manifest" ] && [ ! -L "$manifest" ] ||
     fail "$bundle is not a plan bundle (no manifest.json); pass the directory \`dagger call apply ... -o\` or \`infra apply\` wrote"
-  [ -f "$receipt" ] && [ ! -L "$receipt" ] ||
-    fail "$bundle has no receipt.json, so it was never applied; record only the bundle of a successful apply"
+  [ ! -L "$receipt" ] || fail "$receipt is a symbolic link, not a receipt infra wrote; pass the bundle \`dagger call apply ... -o\` or \`infra apply\` wrote"
+  [ -f "$receipt" ] || fail "$bundle has no receipt.json, so it was never applied; record only the bundle of a successful apply"
 
   local head outcome
   head="$(git rev-parse --verify HEAD 2>/dev/null)" || fail "$(pwd) is not a git checkout with a commit; run this in the repository that was applied"

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmod, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -351,8 +351,33 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
         code: 1,
         message: /^ledger: error: artifacts\/dev\/receipt\.json records outcome 'none', not a successful apply/,
       },
+      {
+        what: "a receipt that is a symbolic link",
+        prepare: async () => {
+          await applyBundleCopy(devRunner, runner, "dev");
+          const receipt = path.join(runner, "artifacts", "dev", "receipt.json");
+          await rename(receipt, path.join(runner, "artifacts", "elsewhere.json"));
+          await symlink(path.join(runner, "artifacts", "elsewhere.json"), receipt);
+        },
+        code: 1,
+        message: /^ledger: error: artifacts\/dev\/receipt\.json is a symbolic link, not a receipt infra wrote; pass the bundle `dagger call apply \.\.\. -o` or `infra apply` wrote$/,
+      },
+      {
+        what: "a bundle that is a file",
+        prepare: async () => undefined,
+        run: "scripts/ledger.sh push dev scripts/ledger.sh",
+        code: 1,
+        message: /^ledger: error: scripts\/ledger\.sh is not a plan bundle \(no manifest\.json\)/,
+      },
       { what: "a missing bundle argument", prepare: async () => undefined, run: "scripts/ledger.sh push dev", code: 2, message: /^ledger: error: push takes an environment and the bundle directory of its apply; usage: / },
       { what: "an environment name that is a path", prepare: async () => undefined, run: "scripts/ledger.sh push ../dev artifacts/dev", code: 2, message: /^ledger: error: '\.\.\/dev' is not an environment name; usage: / },
+      ...[".", "..", "", "dev prod", "dev.lock"].map((name) => ({
+        what: `the environment name '${name}'`,
+        prepare: async () => applyBundleCopy(devRunner, runner, "dev"),
+        run: `scripts/ledger.sh push '${name}' artifacts/dev`,
+        code: 2,
+        message: new RegExp(`^ledger: error: '${name.replace(/\./g, "\\.")}' is not an environment name; usage: `),
+      })),
       { what: "no command", prepare: async () => undefined, run: "scripts/ledger.sh", code: 2, message: /^ledger: error: name a command; usage: / },
     ];
     for (const each of cases) {
