@@ -6,7 +6,9 @@ import { exec } from "./process.js";
  * The promotion ledger: one git ref per environment and commit, `refs/infra/applied/<env>/<commit>`,
  * pointing to a blob holding the receipt of the successful apply. It needs no access to any
  * environment's account: CI pushes the refs, anyone reads them after
- * `git fetch origin 'refs/infra/*:refs/infra/*'`.
+ * `git fetch origin 'refs/infra/*:refs/infra/*'`. scripts/ledger.sh carries them (git alone, for a
+ * runner or a Dagger user without this project's dependencies): it records a returned receipt
+ * under the same ref, as the same blob, and pushes it.
  */
 export const LEDGER_PREFIX = "refs/infra/applied";
 

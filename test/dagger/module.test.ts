@@ -612,7 +612,8 @@ describe("the GitHub Actions workflow", () => {
     for (const [name, job] of awsJobs) {
       const env = name.split("-")[1]!;
       expect(job.environment).toBe(env);
-      expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+      // Apply jobs push their promotion ledger ref (test/e2e/workflow-ledger.test.ts).
+      expect(job.permissions).toEqual({ contents: name.startsWith("apply-") ? "write" : "read", "id-token": "write" });
       const credentials = job.steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"))!.with!;
       expect(credentials["role-to-assume"]).toBe("arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/infra-deploy");
       expect(job.steps.find((step) => step.run?.includes("GITHUB_OUTPUT"))!.run).toContain(`name=infra-${env}-\${GITHUB_SHA:0:12}`);
