@@ -1,36 +1,19 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { ConfigError } from "../errors.js";
-import { exec } from "../process.js";
+import { parseHcl, type HclBody } from "./hcl-parser.js";
 
 /** hcl2-parser's JSON shape: blocks become arrays of bodies, labels become nested keys. */
-export type HclBody = { readonly [key: string]: unknown };
-
-interface Hcl2Parser {
-  parseToObject(text: string): [HclBody | null, unknown];
-}
-
-let parser: Hcl2Parser | undefined;
-// The parser is a 4 MB GopherJS bundle: load it only when a command reads HCL, never for --help.
-function loadParser(): Hcl2Parser {
-  parser ??= createRequire(import.meta.url)("hcl2-parser") as Hcl2Parser;
-  return parser;
-}
+export type { HclBody } from "./hcl-parser.js";
 
 /** In-flight and finished parses by content key: two roots sharing a file parse it once. */
 const parsedByContent = new Map<string, Promise<HclBody>>();
 
-const PARSER_ID = "hcl2-parser@1.0.3";
+/** Part of every cache key: a parser that reads differently must not reuse the old parser's entries. */
+const PARSER_ID = "infra-hcl-parser@1";
 
 export interface ParseOptions {
-  /** terraform binary used to locate a syntax error, since hcl2-parser reports none. */
-  terraformBinary: string;
-  /**
-   * Where parsed files are kept by content hash across runs. Loading the parser costs more
-   * than a whole plan of a small root, so a file is parsed once, not once per command.
-   */
+  /** Where parsed files are kept by content hash across runs, so a file is parsed once, not once per command. */
   cacheDir?: string;
 }
 
@@ -57,8 +40,7 @@ async function parseOrReadCache(file: string, text: string, key: string, options
   const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${key}.json`) : undefined;
   const cached = cacheFile ? await readCached(cacheFile) : undefined;
   if (cached) return cached;
-  const [body] = loadParser().parseToObject(text);
-  if (!body) throw await invalidHclError(file, options.terraformBinary);
+  const body = parseHcl(text, file);
   if (cacheFile) await writeCached(cacheFile, body);
   return body;
 }
@@ -94,23 +76,6 @@ async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
     await writeFile(partial, text);
   });
   await rename(partial, cacheFile);
-}
-
-async function invalidHclError(file: string, terraformBinary: string): Promise<ConfigError> {
-  const where = await locateSyntaxError(file, terraformBinary);
-  return new ConfigError(
-    `invalid HCL in ${where ?? file}`,
-    "fix the syntax there; `terraform fmt` on the file shows the same diagnostic",
-  );
-}
-
-/** Asks `terraform fmt` where the error is: "file line N: summary", or undefined if it cannot say. */
-export async function locateSyntaxError(file: string, terraformBinary: string): Promise<string | undefined> {
-  const out = await exec(terraformBinary, ["fmt", "-check", "-no-color", path.basename(file)], { cwd: path.dirname(file) });
-  const summary = /^Error: (.+)$/m.exec(out.stderr)?.[1];
-  const line = /on .+ line (\d+)/.exec(out.stderr)?.[1];
-  if (!line) return undefined;
-  return `${file} line ${line}${summary ? `: ${summary}` : ""}`;
 }
 
 /** Every body of a top-level block type across the parsed files, with the file it came from. */
