@@ -23,9 +23,13 @@ export type HclBody = { readonly [key: string]: unknown };
 export const MAX_NESTING = 256;
 
 export function parseHcl(text: string, file: string): HclBody {
+  return JSON.parse(parseHclToJson(text, file)) as HclBody;
+}
+
+/** The same as JSON text (what the parse cache stores). */
+export function parseHclToJson(text: string, file: string): string {
   const parser = new Parser(text, file);
-  const body = parser.parseBody(true);
-  return new Converter(parser).body(body);
+  return new Converter(parser).body(parser.parseBody(true));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -854,49 +858,46 @@ function normalize(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Syntax tree -> JSON, as hcl2json renders it
+// Syntax tree -> JSON text, as hcl2json renders it (JSON.parse builds the objects faster than
+// assignments would, and the parse cache stores the text as it is)
 // ---------------------------------------------------------------------------------------------
 
-type JsonObject = Record<string, unknown>;
+/** Blocks by type, then by each label in turn; the bodies' JSON at the last level. */
+type LabelTree = Map<string, LabelTree | string[]>;
 
 class Converter {
   constructor(private readonly parser: Parser) {}
 
-  body(node: BodyNode): JsonObject {
-    const out: JsonObject = {};
-    const labelDepths = new Map<string, number>();
-    for (const block of node.blocks) {
-      this.block(block, out);
-      if (block.labels.length > 0) labelDepths.set(block.type, Math.max(labelDepths.get(block.type) ?? 0, block.labels.length));
-    }
-    for (const [type, depth] of labelDepths) setKey(out, type, sortLabels(out[type], depth));
-    for (const { name, value } of node.attributes.values()) setKey(out, name, this.expression(value));
-    return sorted(out);
+  body(node: BodyNode): string {
+    const blocks: LabelTree = new Map();
+    for (const block of node.blocks) this.block(block, blocks);
+    const entries = new Map<string, string>();
+    for (const [type, tree] of blocks) entries.set(type, labelTreeJson(tree));
+    for (const { name, value } of node.attributes.values()) entries.set(name, this.expression(value));
+    return objectJson(entries);
   }
 
-  private block(block: Block, root: JsonObject): void {
+  private block(block: Block, root: LabelTree): void {
     let out = root;
     let key = block.type;
     for (const label of block.labels) {
-      if (Object.hasOwn(out, key)) {
-        const inner = out[key];
-        if (typeof inner !== "object" || inner === null || Array.isArray(inner)) this.conflict(block);
-        out = inner as JsonObject;
+      const inner = out.get(key);
+      if (inner === undefined) {
+        const created: LabelTree = new Map();
+        out.set(key, created);
+        out = created;
+      } else if (Array.isArray(inner)) {
+        this.conflict(block);
       } else {
-        const inner: JsonObject = {};
-        setKey(out, key, inner);
         out = inner;
       }
       key = label;
     }
     const value = this.body(block.body);
-    if (Object.hasOwn(out, key)) {
-      const current = out[key];
-      if (!Array.isArray(current)) this.conflict(block);
-      current.push(value);
-    } else {
-      setKey(out, key, [value]);
-    }
+    const current = out.get(key);
+    if (current === undefined) out.set(key, [value]);
+    else if (Array.isArray(current)) current.push(value);
+    else this.conflict(block);
   }
 
   /** `resource "a" {}` beside `resource "a" "b" {}`: hcl2-parser fails on it too (no JSON shape holds both). */
@@ -904,35 +905,36 @@ class Converter {
     return this.parser.fail(`Unable to convert block ${[block.type, ...block.labels].join(".")}: another ${block.type} block uses the same name with a different number of labels`, block.start);
   }
 
-  private expression(expr: Expr): unknown {
+  private expression(expr: Expr): string {
     switch (expr.kind) {
       case "literal":
-        return expr.value;
+        return typeof expr.value === "number" ? jsonNumber(expr.text) : String(expr.value);
       case "unary":
         return this.unary(expr);
       case "template":
-        return this.template(expr);
+        return JSON.stringify(this.template(expr));
       case "wrap":
         return this.expression(expr.inner);
       case "string":
-        return expr.value;
+        return JSON.stringify(expr.value);
       case "tuple":
-        return expr.items.map((item) => this.expression(item));
+        return `[${expr.items.map((item) => this.expression(item)).join(",")}]`;
       case "object": {
-        const out: JsonObject = {};
-        for (const { key, value } of expr.items) setKey(out, this.key(key), this.expression(value));
-        return sorted(out);
+        const entries = new Map<string, string>();
+        for (const { key, value } of expr.items) entries.set(this.key(key), this.expression(value));
+        return objectJson(entries);
       }
       default:
-        return this.wrapSource(expr);
+        return JSON.stringify(this.wrapSource(expr));
     }
   }
 
-  private unary(expr: Extract<Expr, { kind: "unary" }>): unknown {
+  /** `-1` and `!true` are values; cty negates a number exactly (`-0` stays negative zero). */
+  private unary(expr: Extract<Expr, { kind: "unary" }>): string {
     const { operand } = expr;
-    if (operand.kind !== "literal") return this.wrapSource(expr);
-    if (expr.op === "-" && typeof operand.value === "number") return 0 - operand.value;
-    if (expr.op === "!" && typeof operand.value === "boolean") return !operand.value;
+    if (operand.kind !== "literal") return JSON.stringify(this.wrapSource(expr));
+    if (expr.op === "-" && typeof operand.value === "number") return `-${jsonNumber(operand.text)}`;
+    if (expr.op === "!" && typeof operand.value === "boolean") return String(!operand.value);
     return this.parser.fail(`Invalid operand: ${expr.op === "-" ? "only a number can be negated" : "only true or false can be inverted with !"}`, expr.start);
   }
 
@@ -979,25 +981,27 @@ class Converter {
   }
 }
 
+/** An HCL number literal as JSON: the same digits without leading zeros, so JSON.parse rounds it as cty's text would be. */
+function jsonNumber(literal: string): string {
+  return literal.replace(/^0+(?=[0-9])/, "");
+}
+
 /** A number literal as cty writes it as a string: plain decimal, no exponent, no needless zeros. */
 function decimalText(literal: string): string {
   const match = /^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(literal);
   if (!match) return literal;
   const [, whole = "", fraction = "", exponentText = "0"] = match;
+  const exponent = Number(exponentText);
+  // cty would write every digit of 1e100000; nothing real needs that, and the text must stay small
+  if (Math.abs(exponent) > 1000) return literal;
   const digits = whole + fraction;
-  const point = whole.length + Number(exponentText);
+  const point = whole.length + exponent;
   const integerPart = point <= 0 ? "0" : digits.slice(0, point).padEnd(point, "0").replace(/^0+(?=.)/, "");
   const fractionPart = (point < 0 ? "0".repeat(-point) + digits : digits.slice(Math.max(point, 0))).replace(/0+$/, "");
   return fractionPart ? `${integerPart}.${fractionPart}` : integerPart;
 }
 
-/** Assigns an own property even for "__proto__", as JSON.parse does. */
-function setKey(object: JsonObject, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  else object[key] = value;
-}
-
-/** Go's encoding/json writes map keys sorted by their UTF-8 bytes (code point order). */
+/** Go's encoding/json writes map keys sorted by their UTF-8 bytes, which is code point order. */
 function compareKeys(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let index = 0; index < length; index += 1) {
@@ -1009,18 +1013,15 @@ function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function sorted(object: JsonObject): JsonObject {
-  const keys = Object.keys(object);
-  if (keys.length < 2) return object;
-  const out: JsonObject = {};
-  for (const key of keys.sort(compareKeys)) setKey(out, key, object[key]);
-  return out;
+function objectJson(entries: Map<string, string>): string {
+  const keys = [...entries.keys()];
+  if (keys.length > 1) keys.sort(compareKeys);
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${entries.get(key) as string}`).join(",")}}`;
 }
 
-/** The label maps of a block type, sorted down to its deepest label. */
-function sortLabels(value: unknown, depth: number): unknown {
-  if (depth === 0 || typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const object = sorted(value as JsonObject);
-  for (const key of Object.keys(object)) setKey(object, key, sortLabels(object[key], depth - 1));
-  return object;
+function labelTreeJson(tree: LabelTree | string[]): string {
+  if (Array.isArray(tree)) return `[${tree.join(",")}]`;
+  const entries = new Map<string, string>();
+  for (const [key, value] of tree) entries.set(key, labelTreeJson(value));
+  return objectJson(entries);
 }

@@ -18,12 +18,13 @@ const require = createRequire(import.meta.url);
 const hcl2 = require("hcl2-parser") as { parseToObject(text: string): [unknown, unknown] };
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
-type Outcome = { ok: true; json: string } | { ok: false; reason: string };
+/** The JSON text shows key order; the value keeps what JSON text hides (-0). */
+type Outcome = { ok: true; json: string; value: unknown } | { ok: false; reason: string };
 
 function oracle(text: string): Outcome {
   try {
     const [body] = hcl2.parseToObject(text);
-    return body ? { ok: true, json: JSON.stringify(body) } : { ok: false, reason: "syntax error" };
+    return body ? { ok: true, json: JSON.stringify(body), value: body } : { ok: false, reason: "syntax error" };
   } catch (error) {
     return { ok: false, reason: `threw ${(error as Error).message}` };
   }
@@ -31,7 +32,8 @@ function oracle(text: string): Outcome {
 
 function ours(text: string): Outcome {
   try {
-    return { ok: true, json: JSON.stringify(parseHcl(text, "main.tf")) };
+    const body = parseHcl(text, "main.tf");
+    return { ok: true, json: JSON.stringify(body), value: body };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return { ok: false, reason: error.message };
@@ -65,7 +67,7 @@ describe("parseHcl against hcl2-parser", () => {
   });
 
   it.each([
-    ["literals", 'a = 1\nb = 1.50\nc = 1e3\nd = 01\ne = true\nf = null\ng = -0\nh = -1.5\ni = !false\nj = 12345678901234567890\n'],
+    ["literals", 'a = 1\nb = 1.50\nc = 1e3\nd = 01\ne = true\nf = null\ng = -0\nh = -1.5\ni = !false\nj = 12345678901234567890\nk = 1e400\nl = -1e-400\nm = "${1e-7}${-0}"\nn = {1e-7 = 1, 007 = 2}\n'],
     ["strings and escapes", 'a = ""\nb = "x\\n\\t\\"\\\\ \\u00e9 \\U0001F600"\nc = "$${x} %%{y} $ % $x"\nd = "e\u0301"\n'],
     ["templates", 'a = "${x}"\nb = "x${y}z"\nc = "${1}"\nd = "${"s"}"\ne = "${[1, "a"]}"\nf = "n${1.50}${1e3}${true}"\n'],
     ["template conditionals", 'a = "x${a ? b : 1}y"\nb = "%{if x}a%{else}b%{endif}"\nc = "%{if x}%{else}b%{endif}"\nd = "%{if x}a%{else}%{endif}"\ne = "%{if x}a%{endif}"\n'],
