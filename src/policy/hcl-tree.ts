@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
 import { asBodies, blocksOf, labeledBlocksOf, parseHclFileWithText, type HclBody, type ParsedFile } from "../config/hcl.js";
@@ -108,7 +109,12 @@ function isAncestorDir(instance: ModuleInstance, dir: string): boolean {
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
-  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+  // Synchronous, like the file reads of the parse cache: a promise per module call costs more than the stat.
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false; // absent, or a path through a file: not a module directory either way
+  }
 }
 
 /** Every environment's account id, read leniently: one broken environment must not hide the others. */
@@ -229,23 +235,22 @@ function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, t
     module: instance.address,
     address: `${instance.address ? `${instance.address}.` : ""}${type}.${name}`,
     file,
-    values(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => {
+    // Several rules ask every resource for the same paths (region, tags, ...): each is resolved once.
+    values: memoized((pathText) =>
+      walk(pathText).flatMap(({ value, instance: at }) => {
         if (value === UNKNOWN) return [UNKNOWN];
         const resolved = resolve(at, value);
         if (Array.isArray(resolved.value)) return [resolved.value.map((item) => known(resolve(resolved.instance, item).value))];
         return [known(resolved.value)];
-      });
-    },
-    sources(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => {
+      }),
+    ),
+    sources: memoized((pathText) =>
+      walk(pathText).flatMap(({ value, instance: at }) => {
         const resolved = resolve(at, value).value;
         return typeof resolved === "string" ? [resolved] : [];
-      });
-    },
-    references(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value));
-    },
+      }),
+    ),
+    references: memoized((pathText) => walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value))),
     lineOf(pathText) {
       const blockStart = start();
       if (blockStart === undefined) return undefined;
@@ -255,6 +260,19 @@ function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, t
       const match = new RegExp(`^\\s*${escapeRegExp(last)}\\s*(=|\\{)`, "m").exec(block);
       return match ? lineAt(text, blockStart + match.index + (match[0].length - match[0].trimStart().length)) : lineAt(text, blockStart);
     },
+  };
+}
+
+/** `compute` once per path; the arrays are frozen, since every later caller shares them. */
+function memoized<T>(compute: (pathText: string) => T[]): (pathText: string) => T[] {
+  const byPath = new Map<string, T[]>();
+  return (pathText) => {
+    let result = byPath.get(pathText);
+    if (!result) {
+      result = Object.freeze(compute(pathText)) as T[];
+      byPath.set(pathText, result);
+    }
+    return result;
   };
 }
 
