@@ -5,9 +5,9 @@ import type { HclBody } from "./hcl-parser.js";
 /**
  * Parsed HCL kept across runs in ONE file per cache directory, keyed by the content hash of
  * the source: a warm run over a thousand files reads one file instead of a thousand (the
- * per-file reads cost more than parsing did). One line per entry, `<key> <length> <json>`,
- * only ever appended, so concurrent infra processes cannot tear each other's entries: a line
- * whose length does not match (an interrupted or interleaved write) is skipped and its file
+ * per-file reads cost more than parsing did). One line per entry, `<key> <json>`, only ever
+ * appended, so concurrent infra processes do not overwrite each other's entries; a line that
+ * is not a whole JSON object (a write interrupted or interleaved) is skipped and its file
  * parsed again. The key is the truth; a stale entry is never used, only left behind.
  */
 export const PACK_FILE = "parsed.jsonl";
@@ -55,7 +55,7 @@ export class ParsePack {
   put(key: string, json: string): void {
     if (this.entries.get(key) === json) return;
     this.entries.set(key, json);
-    const line = `${key} ${json.length} ${json}\n`;
+    const line = `${key} ${json}\n`;
     if (!this.dirReady) {
       mkdirSync(this.dir, { recursive: true });
       this.dirReady = true;
@@ -83,11 +83,7 @@ export class ParsePack {
       const line = text.slice(start, end === -1 ? text.length : end);
       start = end === -1 ? text.length : end + 1;
       const keyEnd = line.indexOf(" ");
-      const lengthEnd = line.indexOf(" ", keyEnd + 1);
-      if (keyEnd <= 0 || lengthEnd === -1) continue;
-      const json = line.slice(lengthEnd + 1);
-      if (String(json.length) !== line.slice(keyEnd + 1, lengthEnd)) continue;
-      this.entries.set(line.slice(0, keyEnd), json);
+      if (keyEnd > 0) this.entries.set(line.slice(0, keyEnd), line.slice(keyEnd + 1));
     }
   }
 }
