@@ -210,3 +210,6 @@ export async function benchPolicy(): Promise<void> {
   await benchStatic();
   benchPlan();
 }
+
+// `node --import tsx bench/policy.ts` runs only these figures (after `npm run build`).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchPolicy();
