@@ -177,6 +177,13 @@ describe("parseHcl on hostile input", () => {
     expect(() => parseHcl(blocks, "deep.tf")).toThrow(`nested more than ${MAX_NESTING} levels deep`);
   });
 
+  // The one deliberate difference: hcl2-parser reads any depth its stack allows; no configuration nests this deep.
+  it("refuses one level past the limit, which hcl2-parser still reads", () => {
+    const text = `a = ${"[".repeat(MAX_NESTING + 1)}1${"]".repeat(MAX_NESTING + 1)}\n`;
+    expect(oracle(text).ok).toBe(true);
+    expect(ours(text)).toMatchObject({ ok: false, reason: expect.stringContaining(`nested more than ${MAX_NESTING} levels deep`) });
+  });
+
   it("reads nesting up to the limit the way hcl2-parser does", () => {
     const depth = MAX_NESTING - 1;
     expectSameAsOracle(`a = ${"[".repeat(depth)}1${"]".repeat(depth)}\n`);
