@@ -79,7 +79,7 @@ export function firstTimeOrder(environments: readonly string[]): string[] {
 async function requireRealFacts(stackDir: string, stack: string): Promise<void> {
   const factsFile = ["environment.tf", "management.tf"].map((name) => path.join(stackDir, name)).find((file) => existsSync(file));
   if (!factsFile) throw new ConfigError(`terraform/bootstrap/${stack} has no environment.tf or management.tf`, "link the environment's facts file into it");
-  const body = await parseHclFile(factsFile, { terraformBinary: "terraform" });
+  const body = await parseHclFile(factsFile, {});
   const locals = Array.isArray(body["locals"]) ? (body["locals"] as Array<Record<string, unknown>>) : [];
   const accountId = locals.map((block) => block["account_id"]).find((value): value is string => typeof value === "string");
   if (accountId === undefined) throw new ConfigError(`${factsFile} states no account_id`, 'write account_id = "<12 digits>" in its locals block');

@@ -57,12 +57,12 @@ export interface ModuleDocs {
 }
 
 /** Reads every top-level *.tf file of a module, as terraform and terraform-docs do. */
-export async function loadModule(dir: string, terraformBinary = "terraform"): Promise<ModuleDocs> {
+export async function loadModule(dir: string): Promise<ModuleDocs> {
   const names = (await readdir(dir)).filter((name) => name.endsWith(".tf")).sort();
   const files: ParsedFile[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    files.push({ file, body: await parseHclFile(file, { terraformBinary }) });
+    files.push({ file, body: await parseHclFile(file, {}) });
   }
   return moduleFromHcl(files);
 }
@@ -296,7 +296,7 @@ export interface ReadmeUpdate {
 }
 
 /** Each subdirectory holding a *.tf file is a module; its README.md must have the markers. */
-export async function regenerate(modulesDir: string, terraformBinary = "terraform"): Promise<ReadmeUpdate[]> {
+export async function regenerate(modulesDir: string): Promise<ReadmeUpdate[]> {
   const entries = await readdir(modulesDir, { withFileTypes: true }).catch((error: unknown) => {
     throw new ConfigError(`cannot read the modules directory ${modulesDir}: ${(error as Error).message}`, "pass --modules DIR");
   });
@@ -308,7 +308,7 @@ export async function regenerate(modulesDir: string, terraformBinary = "terrafor
     const current = await readFile(readme, "utf8").catch(() => {
       throw new ConfigError(`${readme} is missing`, `write the module's README with ${BEGIN_MARKER} and ${END_MARKER} lines, then ${HINT}`);
     });
-    const text = replaceBlock(current, renderDocs(await loadModule(dir, terraformBinary)), readme);
+    const text = replaceBlock(current, renderDocs(await loadModule(dir)), readme);
     updates.push({ readme, changed: text !== current, text });
   }
   return updates;
@@ -355,9 +355,8 @@ async function main(args: string[]): Promise<void> {
   // Paths in messages are relative to the current directory when under it, else absolute.
   const relative = path.relative(process.cwd(), absolute);
   const modulesDir = relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
-  const terraformBinary = process.env.INFRA_TERRAFORM ?? "terraform";
 
-  const updates = await regenerate(modulesDir, terraformBinary);
+  const updates = await regenerate(modulesDir);
   const stale = updates.filter((u) => u.changed);
   if (argv.check === true) {
     if (stale.length === 0) {

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { FIXTURES } from "./helpers.js";
+import { REPO_ROOT } from "./helpers.js";
 import { createLogger } from "../src/log.js";
 import type { WorkflowContext } from "../src/workflow/context.js";
 
@@ -11,17 +11,31 @@ afterAll(async () => {
   await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** What the policy tests read of the real tree: every environment root, bootstrap and module. */
+const POLICY_TREE_PARTS = ["envs", "bootstrap", "modules"];
+
 /**
- * A private copy of test/fixtures/policy-tree. Symlinks stay relative (bootstrap/<env>/environment.tf
- * links to its environment's), so an edit of the copy's facts reaches its bootstrap too.
+ * A private copy of the real terraform/ tree (its roots, bootstraps and modules, without
+ * terraform's working directories), made at test time so the tests judge the HCL that ships.
+ * Symlinks stay relative (bootstrap/<env>/environment.tf links to its environment's), so an
+ * edit of the copy's facts reaches its bootstrap too.
  */
 export async function copyPolicyTree(): Promise<string> {
   const workspace = await mkdtemp(path.join(tmpdir(), "infra-policy-"));
   copies.push(workspace);
   const root = path.join(workspace, "terraform");
-  await cp(path.join(FIXTURES, "policy-tree"), root, { recursive: true, verbatimSymlinks: true });
+  for (const part of POLICY_TREE_PARTS) {
+    await cp(path.join(REPO_ROOT, "terraform", part), path.join(root, part), {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !WORKING_DIRS.has(path.basename(source)),
+    });
+  }
   return root;
 }
+
+/** terraform's and infra's per-root state, present wherever someone ran terraform in the real tree. */
+const WORKING_DIRS = new Set([".terraform", ".infra"]);
 
 /** One property broken: `from` (which must occur exactly once) becomes `to` in `file`. */
 export interface Edit {
@@ -50,4 +64,12 @@ export function quietContext(root: string, now = new Date("2026-06-01T12:00:00Z"
     logger: createLogger({ quiet: true, write: () => undefined }),
     now: () => now,
   };
+}
+
+/** The line of the one occurrence of `text` in `file` of the tree: the real tree moves, assertions follow it. */
+export async function lineIn(root: string, file: string, text: string): Promise<number> {
+  const content = await readFile(path.join(root, file), "utf8");
+  const at = content.indexOf(text);
+  if (at === -1 || content.indexOf(text, at + 1) !== -1) throw new Error(`${file}: expected exactly one ${text}`);
+  return content.slice(0, at).split("\n").length;
 }

@@ -1,36 +1,19 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { ConfigError } from "../errors.js";
-import { exec } from "../process.js";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseHclToJson, type HclBody } from "./hcl-parser.js";
+import { parsePack } from "./parse-cache.js";
 
 /** hcl2-parser's JSON shape: blocks become arrays of bodies, labels become nested keys. */
-export type HclBody = { readonly [key: string]: unknown };
+export type { HclBody } from "./hcl-parser.js";
 
-interface Hcl2Parser {
-  parseToObject(text: string): [HclBody | null, unknown];
-}
+/** Finished parses by content key: two roots sharing a file parse it once. */
+const parsedByContent = new Map<string, HclBody>();
 
-let parser: Hcl2Parser | undefined;
-// The parser is a 4 MB GopherJS bundle: load it only when a command reads HCL, never for --help.
-function loadParser(): Hcl2Parser {
-  parser ??= createRequire(import.meta.url)("hcl2-parser") as Hcl2Parser;
-  return parser;
-}
-
-/** In-flight and finished parses by content key: two roots sharing a file parse it once. */
-const parsedByContent = new Map<string, Promise<HclBody>>();
-
-const PARSER_ID = "hcl2-parser@1.0.3";
+/** Part of every cache key: a parser that reads differently must not reuse the old parser's entries. */
+const PARSER_ID = "infra-hcl-parser@1";
 
 export interface ParseOptions {
-  /** terraform binary used to locate a syntax error, since hcl2-parser reports none. */
-  terraformBinary: string;
-  /**
-   * Where parsed files are kept by content hash across runs. Loading the parser costs more
-   * than a whole plan of a small root, so a file is parsed once, not once per command.
-   */
+  /** Where parsed files are kept by content hash across runs (src/config/parse-cache.ts), so a file is parsed once, not once per command. */
   cacheDir?: string;
 }
 
@@ -39,78 +22,27 @@ export async function parseHclFile(file: string, options: ParseOptions): Promise
   return (await parseHclFileWithText(file, options)).body;
 }
 
-/** The same, with the text that was parsed (for line numbers), read once. */
+/**
+ * The same, with the text that was parsed (for line numbers), read once. The file is read
+ * synchronously: a thousand promise-based reads cost more CPU than parsing the files, and
+ * nothing else waits on the event loop meanwhile.
+ */
 export async function parseHclFileWithText(file: string, options: ParseOptions): Promise<{ body: HclBody; text: string }> {
-  const text = await readFile(file, "utf8");
+  const text = readFileSync(file, "utf8");
   const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
-  let parsed = parsedByContent.get(key);
-  if (!parsed) {
-    parsed = parseOrReadCache(file, text, key, options);
-    parsedByContent.set(key, parsed);
-    // A failed parse is not remembered: the next caller gets its own error for its own file.
-    parsed.catch(() => parsedByContent.delete(key));
+  let body = parsedByContent.get(key);
+  if (!body) {
+    const pack = options.cacheDir === undefined ? undefined : parsePack(options.cacheDir);
+    body = pack?.get(key);
+    if (!body) {
+      // A failed parse throws here and is not remembered: the next caller gets its own error for its own file.
+      const json = parseHclToJson(text, file);
+      body = JSON.parse(json) as HclBody;
+      pack?.put(key, json);
+    }
+    parsedByContent.set(key, body);
   }
-  return { body: await parsed, text };
-}
-
-async function parseOrReadCache(file: string, text: string, key: string, options: ParseOptions): Promise<HclBody> {
-  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${key}.json`) : undefined;
-  const cached = cacheFile ? await readCached(cacheFile) : undefined;
-  if (cached) return cached;
-  const [body] = loadParser().parseToObject(text);
-  if (!body) throw await invalidHclError(file, options.terraformBinary);
-  if (cacheFile) await writeCached(cacheFile, body);
-  return body;
-}
-
-async function readCached(cacheFile: string): Promise<HclBody | undefined> {
-  const text = await readFile(cacheFile, "utf8").catch(() => undefined);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as HclBody;
-  } catch {
-    return undefined; // a torn write: parse the file again
-  }
-}
-
-/** Written then renamed, so a concurrent reader (another infra process) sees a whole entry or none. */
-const createdCacheDirs = new Map<string, Promise<unknown>>();
-
-async function writeCached(cacheFile: string, body: HclBody): Promise<void> {
-  const dir = path.dirname(cacheFile);
-  // Once per run, not once per file: a cold tree of a thousand files would otherwise pay a thousand mkdirs.
-  let created = createdCacheDirs.get(dir);
-  if (!created) {
-    created = mkdir(dir, { recursive: true });
-    createdCacheDirs.set(dir, created);
-    created.catch(() => createdCacheDirs.delete(dir));
-  }
-  await created;
-  const partial = `${cacheFile}.${process.pid}.${randomUUID()}.partial`;
-  const text = JSON.stringify(body);
-  await writeFile(partial, text).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== "ENOENT") throw error;
-    await mkdir(dir, { recursive: true }); // the cache was removed while this run was using it
-    await writeFile(partial, text);
-  });
-  await rename(partial, cacheFile);
-}
-
-async function invalidHclError(file: string, terraformBinary: string): Promise<ConfigError> {
-  const where = await locateSyntaxError(file, terraformBinary);
-  return new ConfigError(
-    `invalid HCL in ${where ?? file}`,
-    "fix the syntax there; `terraform fmt` on the file shows the same diagnostic",
-  );
-}
-
-/** Asks `terraform fmt` where the error is: "file line N: summary", or undefined if it cannot say. */
-export async function locateSyntaxError(file: string, terraformBinary: string): Promise<string | undefined> {
-  const out = await exec(terraformBinary, ["fmt", "-check", "-no-color", path.basename(file)], { cwd: path.dirname(file) });
-  const summary = /^Error: (.+)$/m.exec(out.stderr)?.[1];
-  const line = /on .+ line (\d+)/.exec(out.stderr)?.[1];
-  if (!line) return undefined;
-  return `${file} line ${line}${summary ? `: ${summary}` : ""}`;
+  return { body, text };
 }
 
 /** Every body of a top-level block type across the parsed files, with the file it came from. */

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
 import { asBodies, blocksOf, labeledBlocksOf, parseHclFileWithText, type HclBody, type ParsedFile } from "../config/hcl.js";
@@ -108,7 +109,12 @@ function isAncestorDir(instance: ModuleInstance, dir: string): boolean {
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
-  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+  // Synchronous, like the file reads of the parse cache: a promise per module call costs more than the stat.
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false; // absent, or a path through a file: not a module directory either way
+  }
 }
 
 /** Every environment's account id, read leniently: one broken environment must not hide the others. */
@@ -188,23 +194,80 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
         typeof byName !== "object" || byName === null
           ? []
           : Object.entries(byName as HclBody).flatMap(([name, bodies]) =>
-              asBodies(bodies).map((resourceBody) => hclResource(tree, instance, file, type, name, resourceBody)),
+              asBodies(bodies).map((resourceBody) => new HclResource(tree.texts.get(file) ?? "", instance, file, type, name, resourceBody)),
             ),
       );
     }),
   );
 }
 
-function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, type: string, name: string, body: HclBody): PolicyResource {
-  const text = tree.texts.get(file) ?? "";
-  // Found only when a finding needs a line: most resources never do.
-  let blockStart: number | undefined | null = null;
-  const start = (): number | undefined => {
-    if (blockStart === null) blockStart = findBlock(text, `resource\\s+"${escapeRegExp(type)}"\\s+"${escapeRegExp(name)}"`);
-    return blockStart;
-  };
-  const walk = (pathText: string): Resolved[] => {
-    let current: Resolved[] = [{ value: body, instance }];
+/**
+ * A resource block as the rules see it. A class, not an object of closures: a thousand-file tree
+ * has thousands of resources, and most of them are asked for a few paths only.
+ */
+class HclResource implements PolicyResource {
+  readonly module: string;
+  readonly address: string;
+  /** Found only when a finding needs a line (most resources never do): undefined = not found, null = not looked up. */
+  private blockStart: number | undefined | null = null;
+  // Several rules ask every resource for the same paths (region, tags, ...): each is resolved once.
+  private valuesByPath: Map<string, unknown[]> | undefined;
+  private sourcesByPath: Map<string, string[]> | undefined;
+  private referencesByPath: Map<string, ResourceRef[]> | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly instance: ModuleInstance,
+    readonly file: string,
+    readonly type: string,
+    readonly name: string,
+    private readonly body: HclBody,
+  ) {
+    this.module = instance.address;
+    this.address = `${instance.address ? `${instance.address}.` : ""}${type}.${name}`;
+  }
+
+  values(pathText: string): unknown[] {
+    this.valuesByPath ??= new Map();
+    return memo(this.valuesByPath, pathText, () =>
+      this.walk(pathText).flatMap(({ value, instance: at }) => {
+        if (value === UNKNOWN) return [UNKNOWN];
+        const resolved = resolve(at, value);
+        if (Array.isArray(resolved.value)) return [resolved.value.map((item) => known(resolve(resolved.instance, item).value))];
+        return [known(resolved.value)];
+      }),
+    );
+  }
+
+  sources(pathText: string): string[] {
+    this.sourcesByPath ??= new Map();
+    return memo(this.sourcesByPath, pathText, () =>
+      this.walk(pathText).flatMap(({ value, instance: at }) => {
+        const resolved = resolve(at, value).value;
+        return typeof resolved === "string" ? [resolved] : [];
+      }),
+    );
+  }
+
+  references(pathText: string): ResourceRef[] {
+    this.referencesByPath ??= new Map();
+    return memo(this.referencesByPath, pathText, () => this.walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value)));
+  }
+
+  lineOf(pathText: string): number | undefined {
+    const { text } = this;
+    if (this.blockStart === null) this.blockStart = findBlock(text, `resource\\s+"${escapeRegExp(this.type)}"\\s+"${escapeRegExp(this.name)}"`);
+    const blockStart = this.blockStart;
+    if (blockStart === undefined) return undefined;
+    const last = pathText.split(".").at(-1) ?? pathText;
+    const blockEnd = text.indexOf("\n}", blockStart);
+    const block = text.slice(blockStart, blockEnd === -1 ? undefined : blockEnd);
+    const match = new RegExp(`^\\s*${escapeRegExp(last)}\\s*(=|\\{)`, "m").exec(block);
+    return match ? lineAt(text, blockStart + match.index + (match[0].length - match[0].trimStart().length)) : lineAt(text, blockStart);
+  }
+
+  private walk(pathText: string): Resolved[] {
+    let current: Resolved[] = [{ value: this.body, instance: this.instance }];
     for (const segment of pathText.split(".")) {
       const next: Resolved[] = [];
       for (const item of current) {
@@ -222,40 +285,17 @@ function hclResource(tree: PolicyTree, instance: ModuleInstance, file: string, t
       current = next;
     }
     return current;
-  };
-  return {
-    type,
-    name,
-    module: instance.address,
-    address: `${instance.address ? `${instance.address}.` : ""}${type}.${name}`,
-    file,
-    values(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => {
-        if (value === UNKNOWN) return [UNKNOWN];
-        const resolved = resolve(at, value);
-        if (Array.isArray(resolved.value)) return [resolved.value.map((item) => known(resolve(resolved.instance, item).value))];
-        return [known(resolved.value)];
-      });
-    },
-    sources(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => {
-        const resolved = resolve(at, value).value;
-        return typeof resolved === "string" ? [resolved] : [];
-      });
-    },
-    references(pathText) {
-      return walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value));
-    },
-    lineOf(pathText) {
-      const blockStart = start();
-      if (blockStart === undefined) return undefined;
-      const last = pathText.split(".").at(-1) ?? pathText;
-      const blockEnd = text.indexOf("\n}", blockStart);
-      const block = text.slice(blockStart, blockEnd === -1 ? undefined : blockEnd);
-      const match = new RegExp(`^\\s*${escapeRegExp(last)}\\s*(=|\\{)`, "m").exec(block);
-      return match ? lineAt(text, blockStart + match.index + (match[0].length - match[0].trimStart().length)) : lineAt(text, blockStart);
-    },
-  };
+  }
+}
+
+/** `compute` once per path; the arrays are frozen, since every later caller shares them. */
+function memo<T>(byPath: Map<string, T[]>, pathText: string, compute: () => T[]): T[] {
+  let result = byPath.get(pathText);
+  if (!result) {
+    result = Object.freeze(compute()) as T[];
+    byPath.set(pathText, result);
+  }
+  return result;
 }
 
 /** The resources an expression ends up naming, following variables and module outputs. */

@@ -108,7 +108,7 @@ async function checkRoot(context: WorkflowContext, dir: string, tflint: string |
   const target = path.relative(context.root, dir) || ".";
   const terraform = terraformFor(context, dir, `check/${target.replaceAll(path.sep, "__")}`);
   const steps: CheckStep[] = [];
-  // Environment roots were read with their facts already. For the rest, a file hcl2-parser
+  // Environment roots were read with their facts already. For the rest, a file the parser
   // cannot read fails here with its line, before terraform's noisier error.
   if (!isEnvironmentRoot(context.root, dir)) {
     const parsed = await timed("config", target, async () => {

@@ -58,7 +58,7 @@ export async function requireTerraform(context: WorkflowContext): Promise<string
 
 /** How workflows read HCL: parsed files are cached by content under the work dir. */
 export function readOptions(context: WorkflowContext): ReadOptions {
-  return { terraformBinary: context.terraformBinary, cacheDir: path.join(workDir(context.root), "hcl") };
+  return { cacheDir: path.join(workDir(context.root), "hcl") };
 }
 
 /**

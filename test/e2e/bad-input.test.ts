@@ -42,7 +42,7 @@ describe("bad input to plan", () => {
     await appendFile(file, '\nresource "terraform_data" "broken" {\n  input = \n}\n');
     const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", broken], { env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`invalid HCL in ${file.replaceAll("/", "\\/")} line 2[0-9]: Invalid expression`));
+    expect(run.stderr).toMatch(new RegExp(`invalid HCL in ${file.replaceAll("/", "\\/")} line 2[0-9], column 11: Invalid expression`));
   });
 
   it("says terraform is not on PATH", async () => {

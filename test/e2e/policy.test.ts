@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { PolicyResult } from "../../src/workflow/policy.js";
 import { commitChanges, copyFixture, readJson, runInfra, stateAddresses } from "../helpers.js";
-import { applyEdits, copyPolicyTree } from "../policy-helpers.js";
+import { applyEdits, copyPolicyTree, lineIn } from "../policy-helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "not-a-real-password" };
 
@@ -49,8 +49,9 @@ describe("infra policy --env", () => {
     await applyEdits(root, [{ file: "modules/ecr/main.tf", from: 'image_tag_mutability = "IMMUTABLE"', to: 'image_tag_mutability = "MUTABLE"' }]);
     const failing = await runInfra(["policy", "--env", "prod", "--root", root]);
     expect(failing.code).toBe(1);
+    const line = await lineIn(root, "modules/ecr/main.tf", 'image_tag_mutability = "MUTABLE"');
     expect(failing.stdout).toContain(
-      `error   [ecr-immutable-tags] module.platform.module.ecr.aws_ecr_repository.this has image_tag_mutability = "MUTABLE"; set it to "IMMUTABLE" (modules/ecr/main.tf line 29)`,
+      `error   [ecr-immutable-tags] module.platform.module.ecr.aws_ecr_repository.this has image_tag_mutability = "MUTABLE"; set it to "IMMUTABLE" (modules/ecr/main.tf line ${line})`,
     );
     expect(failing.stdout).toContain("policy FAILED: 1 error(s)");
   });

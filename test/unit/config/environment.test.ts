@@ -11,7 +11,7 @@ import {
 } from "../../../src/config/environment.js";
 import { ConfigError, InfraError, RefusedError } from "../../../src/errors.js";
 
-const OPTIONS = { terraformBinary: "terraform" };
+const OPTIONS = {};
 
 function facts({
   environment = "dev",
@@ -246,7 +246,7 @@ describe("readEnvironment", () => {
     await tree({ "envs/dev/environment.tf": 'locals {\n  environment = "dev"\n  region = = "eu-central-1"\n}\n' });
     const error = await failure(readEnvironment(root, "dev", OPTIONS));
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe(`invalid HCL in ${path.join(root, "envs", "dev", "environment.tf")} line 3: Invalid expression`);
+    expect(error.message).toBe(`invalid HCL in ${path.join(root, "envs", "dev", "environment.tf")} line 3, column 12: Invalid expression`);
     expect(error.hint).toContain("terraform fmt");
   });
 });

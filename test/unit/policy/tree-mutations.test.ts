@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { policyRules } from "../../../src/policy/index.js";
 import { policy } from "../../../src/workflow/policy.js";
-import { applyEdits, copyPolicyTree, quietContext, type Edit } from "../../policy-helpers.js";
+import { applyEdits, copyPolicyTree, lineIn, quietContext, type Edit } from "../../policy-helpers.js";
 
 /**
- * test/fixtures/policy-tree is a copy of the real environment roots, bootstraps and modules.
+ * copyPolicyTree copies the real environment roots, bootstraps and modules from terraform/.
  * Untouched, every rule holds; each case breaks one property and must fail exactly its rule.
  */
 const EKS = "modules/eks/main.tf";
@@ -71,18 +71,18 @@ const MUTATIONS: Mutation[] = [
   { rule: "ecr-kms-encryption", env: "dev", what: "AES256 instead of KMS", edits: [{ file: ECR, from: 'encryption_type = "KMS"', to: 'encryption_type = "AES256"' }] },
   { rule: "ecr-registry-scanning", env: "dev", what: "registry scanning manual", edits: [{ file: ECR, from: '"SCAN_ON_PUSH"', to: '"MANUAL"' }] },
   { rule: "ecr-force-delete", env: "dev", what: "force_delete on", edits: [{ file: ECR, from: "force_delete         = false", to: "force_delete         = true" }] },
-  { rule: "state-versioning", env: "dev", what: "versioning suspended", edits: [{ file: BASE, from: 'status = "Enabled"', to: 'status = "Suspended"' }] },
-  { rule: "state-encryption", env: "dev", what: "SSE-S3 instead of KMS", edits: [{ file: BASE, from: 'sse_algorithm     = "aws:kms"', to: 'sse_algorithm     = "AES256"' }] },
-  { rule: "state-public-access", env: "prod", what: "public buckets not restricted", edits: [{ file: BASE, from: "  restrict_public_buckets = true\n}\n\nresource \"aws_s3_bucket_versioning\"", to: "  restrict_public_buckets = false\n}\n\nresource \"aws_s3_bucket_versioning\"" }] },
-  { rule: "state-tls-only", env: "dev", what: "no TLS-only statement", edits: [{ file: BASE, from: 'Effect    = "Deny"', to: 'Effect    = "Allow"' }] },
+  { rule: "state-versioning", env: "dev", what: "versioning suspended", edits: [{ file: BASE, from: /(resource "aws_s3_bucket_versioning" "state" \{[\s\S]*?)status = "Enabled"/, to: '$1status = "Suspended"' }] },
+  { rule: "state-encryption", env: "dev", what: "SSE-S3 instead of KMS", edits: [{ file: BASE, from: /(resource "aws_s3_bucket_server_side_encryption_configuration" "state" \{[\s\S]*?)sse_algorithm     = "aws:kms"/, to: '$1sse_algorithm     = "AES256"' }] },
+  { rule: "state-public-access", env: "prod", what: "public buckets not restricted", edits: [{ file: BASE, from: /(resource "aws_s3_bucket_public_access_block" "state" \{[\s\S]*?)restrict_public_buckets = true/, to: "$1restrict_public_buckets = false" }] },
+  { rule: "state-tls-only", env: "dev", what: "no TLS-only statement", edits: [{ file: BASE, from: /(resource "aws_s3_bucket_policy" "state" \{[\s\S]*?)Effect    = "Deny"/, to: '$1Effect    = "Allow"' }] },
   { rule: "network-flow-logs", env: "dev", what: "flow logs of rejected traffic only", edits: [{ file: NET, from: 'traffic_type             = "ALL"', to: 'traffic_type             = "REJECT"' }] },
   { rule: "network-flow-logs", env: "prod", what: "the flow log removed", edits: [{ file: NET, from: /resource "aws_flow_log" "this" \{[\s\S]*?\n\}\n/, to: "" }] },
-  { rule: "network-default-sg", env: "dev", what: "a rule on the default security group", edits: [{ file: NET, from: 'resource "aws_default_security_group" "this" {\n', to: 'resource "aws_default_security_group" "this" {\n  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n' }] },
+  { rule: "network-default-sg", env: "dev", what: "a rule on the default security group", edits: [{ file: NET, from: "  ingress = []\n", to: "  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n" }] },
   { rule: "network-public-ip", env: "dev", what: "public IPs in the public subnets", edits: [{ file: NET, from: "cidr_block              = each.value.public\n  map_public_ip_on_launch = false", to: "cidr_block              = each.value.public\n  map_public_ip_on_launch = true" }] },
-  { rule: "network-open-ingress", env: "prod", what: "endpoints open to the internet", edits: [{ file: NET, from: "cidr_ipv4         = var.cidr", to: 'cidr_ipv4         = "0.0.0.0/0"' }] },
+  { rule: "network-open-ingress", env: "prod", what: "endpoints open to the internet", edits: [{ file: NET, from: /(resource "aws_vpc_security_group_ingress_rule" "endpoints_https" \{[\s\S]*?)cidr_ipv4         = var\.cidr/, to: '$1cidr_ipv4         = "0.0.0.0/0"' }] },
 ];
 
-describe("the policy fixture tree (a copy of the real roots and modules)", () => {
+describe("a copy of the real roots and modules", () => {
   it.each(["dev", "prod"])("passes every rule for %s", async (env) => {
     const root = await copyPolicyTree();
     const result = await policy(quietContext(root), { env, allowDestroy: [] });
@@ -107,7 +107,7 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
     await applyEdits(root, [{ file: "envs/dev/main.tf", from: /$/, to: '\nmodule "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "6.0.0"\n}\n' }]);
     const result = await policy(quietContext(root), { env: "dev", allowDestroy: [] });
     expect(result.findings).toEqual([
-      expect.objectContaining({ rule: "module-remote", severity: "warning", address: "module.vpc", file: "envs/dev/main.tf", line: 34 }),
+      expect.objectContaining({ rule: "module-remote", severity: "warning", address: "module.vpc", file: "envs/dev/main.tf", line: await lineIn(root, "envs/dev/main.tf", 'module "vpc"') }),
     ]);
     expect(result.status).toBe("passed");
     expect(result.warnings).toBe(1);
@@ -133,7 +133,7 @@ describe("the policy fixture tree (a copy of the real roots and modules)", () =>
       severity: "error",
       address: "module.platform.module.eks.aws_eks_cluster.this",
       file: "modules/eks/main.tf",
-      line: 85,
+      line: await lineIn(root, EKS, "endpoint_public_access  = true"),
       source: "hcl",
     });
   });

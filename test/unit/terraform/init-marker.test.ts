@@ -8,7 +8,7 @@ import { FIXTURES } from "../../helpers.js";
 describe("initFingerprint", () => {
   let root: string;
   let envDir: string;
-  const inputs: InitInputs = { terraformVersion: "1.11.4", readOptions: { terraformBinary: "terraform" }, processEnv: {} };
+  const inputs: InitInputs = { terraformVersion: "1.11.4", readOptions: {}, processEnv: {} };
 
   beforeEach(async () => {
     root = await mkdtemp(path.join(tmpdir(), "infra-init-marker-"));
