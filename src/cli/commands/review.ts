@@ -1,4 +1,3 @@
-import { setFlagsFromString } from "node:v8";
 import type { Argv, CommandModule } from "yargs";
 import type { Receipt } from "../../bundle/receipt.js";
 import type { ApplyMarker } from "../../workflow/unfinished-apply.js";
@@ -31,16 +30,13 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    // Nearly everything a review allocates is the parsed plan, which survives; V8 would answer by
-    // growing its young generation to the maximum, tens of MB of peak memory that buy nothing.
-    // (V8 reads this flag at each growth, so setting it here, before the plan is read, works.)
-    setFlagsFromString("--semi-space-growth-factor=1");
-    const [{ review, renderReview, headerOf, writeReview }, { describeIntegrity }, { describeSettled }, { renderPolicyText }] = await Promise.all([
+    const [{ review, renderReview, headerOf, writeReview, keepYoungGenerationSmall }, { describeIntegrity }, { describeSettled }, { renderPolicyText }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../gates/integrity.js"),
       import("../../workflow/unfinished-apply.js"),
       import("../../policy/report.js"),
     ]);
+    keepYoungGenerationSmall();
     const result = await review(args.target);
     // Recorded from terraform's log: the user must hear it even with --quiet or --json.
     if (result.kind === "bundle" && result.recovered) process.stderr.write(`warning: ${describeSettled(result.recovered)}\n`);
