@@ -5,10 +5,11 @@
  * (node's start included) against `terraform show -no-color`.
  */
 import path from "node:path";
-import { keepYoungGenerationSmall, renderReview, review, REVIEW_FORMATS, writeReview } from "../src/workflow/review.js";
+import { collectReviewedPlan, keepYoungGenerationSmall, renderReview, review, REVIEW_FORMATS, writeReview } from "../src/workflow/review.js";
 
 const [planJson, outDir] = process.argv.slice(2);
 if (!planJson || !outDir) throw new Error("usage: review-all PLAN_JSON OUT_DIR");
 keepYoungGenerationSmall();
 const { summary } = await review(planJson);
+collectReviewedPlan();
 for (const format of REVIEW_FORMATS) await writeReview(path.join(outDir, `review.${format}`), renderReview(summary, null, format), planJson);
