@@ -15,7 +15,12 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
+/** The same characters, tested without replacing: most text holds none, and a test allocates nothing. */
+// eslint-disable-next-line no-control-regex
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source);
+
 export function visible(text: string): string {
+  if (!HAS_INVISIBLE.test(text)) return text;
   return text.replace(INVISIBLE, (char) => NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -23,7 +28,9 @@ const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": 
 
 /** Text for HTML element content or a quoted attribute value. */
 export function html(text: string): string {
-  return visible(text).replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string);
+  const shown = visible(text);
+  if (!/[&<>"']/.test(shown)) return shown;
+  return shown.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string);
 }
 
 /** HTML inside markdown (a `<summary>` line): backticks become entities too, so nothing pairs them into a code span. */

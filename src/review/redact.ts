@@ -29,25 +29,17 @@ export interface Redaction {
 export function createRedaction(plan: PlanJson): Redaction {
   const marks = locateMarks(plan);
   const matcher = new SecretMatcher(marks.secrets, marks.numbers);
-  let masked: { plan: PlanJson; depth: number } | undefined;
-  const redacted = () => (masked ??= maskDocument(plan, marks.sensitivity, matcher));
+  let masked: PlanJson | undefined;
+  const json = () => redactedJson(plan, marks.sensitivity, matcher);
   return {
     get plan() {
-      return redacted().plan;
+      // JSON.parse nests without recursion, so the copy is as safe at any depth as json() is.
+      return (masked ??= JSON.parse(json()) as PlanJson);
     },
     sweepText: (text) => matcher.sweepText(text),
     sweepValue: (text) => matcher.sweepValue(text),
     isSecretNumber: (value) => matcher.isSecretNumber(value),
-    json: () => {
-      if (masked) return stringifyJson(masked.plan, masked.depth);
-      try {
-        return redactedJson(plan, marks.sensitivity, matcher);
-      } catch (error) {
-        // V8's JSON.stringify recurses; a value nested thousands deep takes the iterative path.
-        if (!(error instanceof RangeError)) throw error;
-        return stringifyJson(redacted().plan, redacted().depth);
-      }
-    },
+    json,
   };
 }
 
@@ -64,7 +56,8 @@ interface Marks {
 function locateMarks(plan: PlanJson): Marks {
   const marks: Marks = { sensitivity: new Map(), secrets: new Set(), numbers: new Set() };
   const mark = (holder: object | undefined | null, field: string, mask: unknown) => {
-    if (!holder || mask === undefined || mask === false || mask === null) return;
+    // An empty mask (`{}`, terraform's "nothing in here is sensitive") marks nothing: no entry.
+    if (!holder || mask === undefined || mask === false || mask === null || isEmptyMask(mask)) return;
     let fields = marks.sensitivity.get(holder);
     if (!fields) marks.sensitivity.set(holder, (fields = new Map()));
     fields.set(field, mask);
@@ -126,21 +119,39 @@ function sensitiveVariableNames(module: ModuleConfiguration | undefined): Set<st
   );
 }
 
-/** Every leaf of `value` that `mask` marks, walked with an explicit stack (values nest without limit). */
+/**
+ * Every leaf of `value` that `mask` marks, walked with an explicit stack (values nest without
+ * limit). Outside a marked subtree only the mask's own keys can lead to a mark, so only they are
+ * followed: masks are sparse, values are not.
+ */
 function collectMarked(value: unknown, mask: unknown, marks: Marks): void {
-  const stack: Array<[unknown, unknown, boolean]> = [[value, mask, false]];
+  const stack: Array<[unknown, unknown]> = [[value, mask]];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const [current, currentMask, inherited] = item;
-    const sensitive = inherited || currentMask === true;
-    // Only a mask reaches a marked leaf: a subtree without one holds nothing to collect.
-    if (!sensitive && (typeof currentMask !== "object" || currentMask === null)) continue;
-    if (Array.isArray(current)) {
-      current.forEach((child, index) => stack.push([child, Array.isArray(currentMask) ? currentMask[index] : undefined, sensitive]));
+    const [current, currentMask] = item;
+    if (currentMask === true) collectLeaves(current, marks);
+    else if (Array.isArray(current)) {
+      if (!Array.isArray(currentMask)) continue;
+      const length = Math.min(current.length, currentMask.length);
+      for (let index = 0; index < length; index += 1) stack.push([current[index], currentMask[index]]);
+    } else if (isRecord(current) && isRecord(currentMask)) {
+      for (const key of Object.keys(currentMask)) if (Object.hasOwn(current, key)) stack.push([current[key], currentMask[key]]);
+    }
+  }
+}
+
+/** Every string and number in a marked subtree. */
+function collectLeaves(value: unknown, marks: Marks): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === "string") {
+      if (current !== "") marks.secrets.add(current);
+    } else if (typeof current === "number") {
+      if (Number.isFinite(current)) marks.numbers.add(current);
+    } else if (Array.isArray(current)) {
+      for (let index = 0; index < current.length; index += 1) stack.push(current[index]);
     } else if (isRecord(current)) {
-      for (const [key, child] of Object.entries(current)) stack.push([child, isRecord(currentMask) ? currentMask[key] : undefined, sensitive]);
-    } else if (sensitive) {
-      if (typeof current === "string" && current !== "") marks.secrets.add(current);
-      else if (typeof current === "number" && Number.isFinite(current)) marks.numbers.add(current);
+      for (const key of Object.keys(current)) stack.push(current[key]);
     }
   }
 }
@@ -181,101 +192,105 @@ const NAME_FIELDS: ReadonlySet<string> = new Set([
 /** Fields that hold values from the configuration or the providers: inside them every key is data. */
 const VALUE_FIELDS: ReadonlySet<string> = new Set(["before", "after", "values", "value", "default", "constant_value", "config_values", "importing", "before_identity", "after_identity", "identity"]);
 
-/** Where a walk stands: the mask that applies here, and whether fields are names or data. */
-interface Place {
+interface Pending {
+  container: object;
+  /** The mask that applies to the container's fields. */
   mask: unknown;
   /** Inside a value (before, after, values, ...): no field is a name any more. */
   inValue: boolean;
-  /** Under a name field (an address object, a path): left exactly as it is. */
+  /** Under a name field (an address object, a path): left exactly as it is, walked for its depth only. */
   asIs: boolean;
+  depth: number;
 }
 
-const AS_IS: Place = { mask: undefined, inValue: false, asIs: true };
+/** A field of a container, and what it held before the redaction replaced it. */
+type Replaced = [container: Record<string, unknown> | unknown[], field: string | number, original: unknown];
 
-/** The place of `container[field]`: the one decision both walks below share. */
-function childPlace(container: object, place: Place, field: string | number, sensitivity: Sensitivity): Place {
-  if (place.asIs) return AS_IS;
-  if (Array.isArray(container)) return { mask: Array.isArray(place.mask) ? place.mask[Number(field)] : undefined, inValue: place.inValue, asIs: false };
-  const name = String(field);
-  if (!place.inValue && NAME_FIELDS.has(name)) return AS_IS;
-  const marked = sensitivity.get(container);
-  const mask = marked?.has(name) ? marked.get(name) : isRecord(place.mask) ? place.mask[name] : undefined;
-  return { mask, inValue: place.inValue || VALUE_FIELDS.has(name), asIs: false };
+/**
+ * The redacted document as compact JSON. One walk replaces, in the document itself, every leaf
+ * terraform marks and every string or number holding a copy of a secret; the document is then
+ * serialised (natively unless it nests too deep for that) and every replaced field restored. So
+ * no masked copy of a large plan is ever built, and the serialiser needs no per-value callback.
+ */
+function redactedJson(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): string {
+  const replaced: Replaced[] = [];
+  try {
+    const depth = maskInPlace(plan, sensitivity, matcher, replaced);
+    return stringifyJson(plan, depth);
+  } finally {
+    for (let index = replaced.length - 1; index >= 0; index -= 1) {
+      const [container, field, original] = replaced[index] as Replaced;
+      setOwn(container, field, original);
+    }
+  }
+}
+
+/** Masks and sweeps `plan` in place, noting each replacement in `replaced`; returns the nesting depth. */
+function maskInPlace(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher, replaced: Replaced[]): number {
+  const replace = (container: Record<string, unknown> | unknown[], field: string | number, original: unknown, value: unknown) => {
+    replaced.push([container, field, original]);
+    setOwn(container, field, value);
+  };
+  const stack: Pending[] = [{ container: plan, mask: undefined, inValue: false, asIs: false, depth: 1 }];
+  let deepest = 0;
+  for (let pending = stack.pop(); pending; pending = stack.pop()) {
+    const { container, mask, inValue, asIs, depth } = pending;
+    if (depth > deepest) deepest = depth;
+    if (Array.isArray(container)) {
+      const masks = Array.isArray(mask) ? mask : undefined;
+      for (let index = 0; index < container.length; index += 1) {
+        const child: unknown = container[index];
+        if (asIs) {
+          if (typeof child === "object" && child !== null) stack.push({ container: child, mask: undefined, inValue, asIs, depth: depth + 1 });
+          continue;
+        }
+        const settled = settle(child, masks?.[index], matcher);
+        if (settled === CONTAINER) stack.push({ container: child as object, mask: masks?.[index], inValue, asIs, depth: depth + 1 });
+        else if (settled !== child) replace(container, index, child, settled);
+      }
+      continue;
+    }
+    const record = container as Record<string, unknown>;
+    const marked = asIs ? undefined : sensitivity.get(container);
+    const masks = isRecord(mask) ? mask : undefined;
+    for (const field of Object.keys(record)) {
+      const child = record[field];
+      if (asIs || (!inValue && NAME_FIELDS.has(field))) {
+        if (typeof child === "object" && child !== null) stack.push({ container: child, mask: undefined, inValue, asIs: true, depth: depth + 1 });
+        continue;
+      }
+      const childMask = marked?.has(field) ? marked.get(field) : masks?.[field];
+      const settled = settle(child, childMask, matcher);
+      if (settled === CONTAINER) stack.push({ container: child as object, mask: childMask, inValue: inValue || VALUE_FIELDS.has(field), asIs, depth: depth + 1 });
+      else if (settled !== child) replace(record, field, child, settled);
+    }
+  }
+  return deepest;
 }
 
 /** Marks a container still to be walked; everything else is settled where it is met. */
 const CONTAINER = Symbol("container");
 
-/** A leaf's replacement, or CONTAINER. Leaves are most of a plan, so they never become tasks. */
-function settle(value: unknown, place: Place, matcher: SecretMatcher): unknown {
-  if (place.asIs) return typeof value === "object" && value !== null ? CONTAINER : value;
-  if (place.mask === true) return value === null || value === undefined ? value : REDACTED;
+/** A leaf's replacement (itself when nothing is hidden in it), or CONTAINER. */
+function settle(value: unknown, mask: unknown, matcher: SecretMatcher): unknown {
+  if (mask === true) return value === null || value === undefined ? value : REDACTED;
   if (typeof value === "string") return matcher.sweepValue(value);
   if (typeof value === "number") return matcher.isSecretNumber(value) ? REDACTED : value;
   if (typeof value === "object" && value !== null) return CONTAINER;
   return value;
 }
 
-/**
- * The redacted document as JSON straight from the original, without building a masked copy: V8's
- * JSON.stringify walks it and a replacer settles each value (half the memory, far less garbage).
- * Throws RangeError on a document nested deeper than V8's stack allows.
- */
-function redactedJson(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): string {
-  const places = new Map<object, Place>();
-  let started = false;
-  return JSON.stringify(plan, function (this: object, field: string, value: unknown) {
-    if (!started) {
-      started = true;
-      places.set(value as object, { mask: undefined, inValue: false, asIs: false });
-      return value;
-    }
-    const place = childPlace(this, places.get(this) as Place, field, sensitivity);
-    const settled = settle(value, place, matcher);
-    if (settled !== CONTAINER) return settled;
-    places.set(value as object, place);
-    return value;
-  });
-}
-
-interface Task {
-  value: object;
-  place: Place;
-  copy: Record<string, unknown> | unknown[];
-  depth: number;
-}
-
-function emptyCopy(value: object): Record<string, unknown> | unknown[] {
-  return Array.isArray(value) ? new Array<unknown>(value.length) : {};
-}
-
-/** One walk over the whole document: masks what terraform marks, sweeps every other string and number. */
-function maskDocument(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher): { plan: PlanJson; depth: number } {
-  const root = emptyCopy(plan);
-  const stack: Task[] = [{ value: plan, place: { mask: undefined, inValue: false, asIs: false }, copy: root, depth: 1 }];
-  let deepest = 0;
-  for (let task = stack.pop(); task; task = stack.pop()) {
-    const { value, place, copy, depth } = task;
-    deepest = Math.max(deepest, depth);
-    const isArray = Array.isArray(value);
-    const fields: Array<string | number> = isArray ? Array.from(value.keys()) : Object.keys(value);
-    for (const field of fields) {
-      const child: unknown = (value as Record<string | number, unknown>)[field];
-      const childPlace_ = childPlace(value, place, field, sensitivity);
-      const settled = settle(child, childPlace_, matcher);
-      const result = settled === CONTAINER ? emptyCopy(child as object) : settled;
-      if (isArray) (copy as unknown[])[field as number] = result;
-      else setOwn(copy as Record<string, unknown>, field as string, result);
-      if (settled === CONTAINER) stack.push({ value: child as object, place: childPlace_, copy: result as object as Task["copy"], depth: depth + 1 });
-    }
-  }
-  return { plan: root as PlanJson, depth: deepest };
-}
-
 /** Assigns an own property even for `__proto__`, which JSON.parse makes an ordinary key. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key.length === 9 && key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+function setOwn(target: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else (target as Record<string | number, unknown>)[key] = value;
+}
+
+function isEmptyMask(mask: unknown): boolean {
+  if (Array.isArray(mask)) return mask.length === 0;
+  if (!isRecord(mask)) return false;
+  for (const key in mask) if (Object.hasOwn(mask, key)) return false;
+  return true;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

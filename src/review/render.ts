@@ -224,23 +224,23 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
   }
   if (alerts.length > 0) {
     budget.add(["", "> [!WARNING]", ...alerts]);
-    const shown = budget.addEach(destructive.map((resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}${notesMarkdown(resource)}`));
+    const shown = budget.addEach(destructive, (resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}${notesMarkdown(resource)}`);
     if (shown < destructive.length) budget.force([`> - …and ${destructive.length - shown} more destructive changes${moreWhere(options)}`]);
   }
-  const rows = groupByModule(summary.resources).flatMap((group) =>
-    group.resources.map((resource) => `| ${markdownText(actionLabel(resource))} | ${markdownCode(resource.address, { inTable: true })} | ${group.module === "" ? "(root)" : markdownCode(group.module, { inTable: true })} | ${markdownText(resourceNotes(resource).join("; ")).replaceAll("|", "\\|")} |`),
-  );
+  const rows = groupByModule(summary.resources).flatMap((group) => group.resources);
   if (rows.length > 0) {
     budget.add(["", "| action | address | module | notes |", "| --- | --- | --- | --- |"]);
-    const shown = budget.addEach(rows);
+    const shown = budget.addEach(
+      rows,
+      (resource) =>
+        `| ${markdownText(actionLabel(resource))} | ${markdownCode(resource.address, { inTable: true })} | ${resource.module === "" ? "(root)" : markdownCode(resource.module, { inTable: true })} | ${markdownText(resourceNotes(resource).join("; ")).replaceAll("|", "\\|")} |`,
+    );
     if (shown < rows.length) budget.force(["", `…and ${rows.length - shown} more${moreWhere(options)}`]);
   }
-  const blocks = summary.resources
-    .filter((resource) => resource.attributes.length > 0)
-    .map((resource) => attributeBlock(`${actionLabel(resource)} ${resource.address}`, resource.attributes));
+  const blocks = summary.resources.filter((resource) => resource.attributes.length > 0);
   if (blocks.length > 0) {
     budget.add(["", "#### What changes inside each resource", ""]);
-    const shown = budget.addEach(blocks);
+    const shown = budget.addEach(blocks, (resource) => attributeBlock(`${actionLabel(resource)} ${resource.address}`, resource.attributes));
     if (shown < blocks.length) budget.force([`…attribute changes of ${blocks.length - shown} more resource(s)${moreWhere(options)}`]);
   }
   const sections: Array<[string, string[]]> = [
@@ -257,7 +257,7 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
   for (const [heading, items] of sections) {
     if (items.length === 0) continue;
     budget.add(["", `#### ${heading}`, ""]);
-    const shown = budget.addEach(items);
+    const shown = budget.addEach(items, (item) => item);
     if (shown < items.length) budget.force([`…and ${items.length - shown} more${moreWhere(options)}`]);
   }
   if (options.fullReport) budget.force(["", `Full review with every attribute: ${markdownText(options.fullReport)}`]);
@@ -302,11 +302,14 @@ class Budget {
     return true;
   }
 
-  /** Adds items one per line while they fit; returns how many did. */
-  addEach(items: readonly string[]): number {
+  /**
+   * Adds items one per line while they fit; returns how many did. Items are rendered only as
+   * they are added: a plan of 10,000 resources shows a few hundred, and renders no more.
+   */
+  addEach<T>(items: readonly T[], render: (item: T) => string): number {
     let shown = 0;
     for (const item of items) {
-      if (!this.add([item])) break;
+      if (!this.add([render(item)])) break;
       shown += 1;
     }
     return shown;

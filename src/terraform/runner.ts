@@ -10,6 +10,7 @@ import {
   ToolError,
 } from "../errors.js";
 import { execDetached, followFile, type DetachedResult } from "../process.js";
+import { decodeUtf8 } from "../text-bytes.js";
 
 /** The one terraform version this project is tested with; plans made by another are refused. */
 export const REQUIRED_TERRAFORM_VERSION = "1.11.4";
@@ -155,7 +156,7 @@ export class Terraform {
         },
       });
       await follower?.stop();
-      [stdout, stderr] = await Promise.all([readFile(stdoutFile, "utf8"), readFile(stderrFile, "utf8")]);
+      [stdout, stderr] = (await Promise.all([readFile(stdoutFile), readFile(stderrFile)])).map(decodeUtf8) as [string, string];
     } finally {
       signal?.removeEventListener("abort", forwardInterrupt);
       await follower?.stop();

@@ -30,21 +30,26 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review, renderReview, headerOf, writeReview }, { describeIntegrity }, { describeSettled }, { renderPolicyText }] = await Promise.all([
-      import("../../workflow/review.js"),
-      import("../../gates/integrity.js"),
-      import("../../workflow/unfinished-apply.js"),
-      import("../../policy/report.js"),
-    ]);
+    const { review, renderReview, headerOf, writeReview, keepYoungGenerationSmall, collectReviewedPlan } = await import("../../workflow/review.js");
+    keepYoungGenerationSmall();
     const result = await review(args.target);
-    // Recorded from terraform's log: the user must hear it even with --quiet or --json.
-    if (result.kind === "bundle" && result.recovered) process.stderr.write(`warning: ${describeSettled(result.recovered)}\n`);
+    collectReviewedPlan();
+    let trailer = "";
+    // Only a bundle's review says more than the summary; a plan file's review never loads this.
+    if (result.kind === "bundle") {
+      const [{ describeIntegrity }, { describeSettled }, { renderPolicyText }] = await Promise.all([
+        import("../../gates/integrity.js"),
+        import("../../workflow/unfinished-apply.js"),
+        import("../../policy/report.js"),
+      ]);
+      // Recorded from terraform's log: the user must hear it even with --quiet or --json.
+      if (result.recovered) process.stderr.write(`warning: ${describeSettled(result.recovered)}\n`);
+      if (args.format === "text") {
+        const digest = result.manifest.planDigest.slice(0, 12);
+        trailer = `${result.policy ? `\n${renderPolicyText(result.policy)}` : ""}\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\nplan digest: ${digest} (a protected environment applies it with --approve ${digest})\napply: ${applyState(result)}\n`;
+      }
+    }
     const rendered = renderReview(result.summary, headerOf(result), args.format, { detail: args.detail });
-    const bundleText = result.kind === "bundle" && args.format === "text";
-    const digest = result.kind === "bundle" ? result.manifest.planDigest.slice(0, 12) : "";
-    const trailer = bundleText
-      ? `${result.policy ? `\n${renderPolicyText(result.policy)}` : ""}\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\nplan digest: ${digest} (a protected environment applies it with --approve ${digest})\napply: ${applyState(result)}\n`
-      : "";
     if (args.out) {
       await writeReview(args.out, rendered, args.target);
       if (!args.json) process.stdout.write(`review written to ${args.out}${trailer ? `\n${trailer.trimStart()}` : "\n"}`);

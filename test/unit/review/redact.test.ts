@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlanJson, ResourceChange } from "../../../src/review/plan-json.js";
+import { checkPlanJson, type PlanJson, type ResourceChange } from "../../../src/review/plan-json.js";
+import { stringifyJson } from "../../../src/review/json-text.js";
 import { createRedaction, REDACTED, redactPlan } from "../../../src/review/redact.js";
 
 const TERRAFORM = "/usr/local/bin/terraform";
@@ -332,4 +333,54 @@ describe("redactPlan", () => {
       expect(redaction.sweepText('  + input = "long-secret-value"\n')).toBe(`  + input = "${REDACTED}"\n`);
     });
 });
+});
+
+describe("createRedaction().json", () => {
+  const SECRET = "in-place-secret-0001";
+  const document = () => {
+    const after: Record<string, unknown> = JSON.parse(`{"password":"${SECRET}","copies":["${SECRET}","kept",7],"__proto__":"${SECRET}","n":7}`);
+    return checkPlanJson(
+      {
+        format_version: "1.2",
+        resource_changes: [
+          { address: "a.b", mode: "managed", type: "a", name: "b", change: { actions: ["update"], before: { pin: 7 }, after, before_sensitive: { pin: true }, after_sensitive: { password: true } } },
+          { address: `x.${SECRET}`, mode: "managed", type: "x", name: SECRET, change: { actions: ["create"], before: null, after: { empty: {} }, after_sensitive: {} } },
+        ],
+      },
+      "plan.json",
+    );
+  };
+
+  it("masks and sweeps without changing the plan it was given, own __proto__ keys included", () => {
+    const plan = document();
+    const before = JSON.stringify(plan);
+    const json = createRedaction(plan).json();
+    expect(JSON.stringify(plan)).toBe(before);
+    expect(Object.hasOwn(plan.resource_changes?.[0]?.change.after as object, "__proto__")).toBe(true);
+    expect(json).toContain(`"__proto__":"${REDACTED}"`);
+    const masked = JSON.parse(json) as PlanJson;
+    expect(masked.resource_changes?.[0]?.change.after).toEqual(JSON.parse(`{"password":"${REDACTED}","copies":["${REDACTED}","kept","${REDACTED}"],"__proto__":"${REDACTED}","n":"${REDACTED}"}`));
+    expect(masked.resource_changes?.[0]?.change.before).toEqual({ pin: REDACTED });
+    // Names are never swept, even when they spell a secret.
+    expect(masked.resource_changes?.[1]?.address).toBe(`x.${SECRET}`);
+    expect(masked.resource_changes?.[1]?.change.after).toEqual({ empty: {} });
+  });
+
+  it("gives the same text as the masked copy, and restores the plan after a deep one", () => {
+    const plan = document();
+    let deep: unknown = SECRET;
+    for (let i = 0; i < 5_000; i += 1) deep = [deep];
+    (plan.resource_changes?.[1]?.change.after as Record<string, unknown>)["deep"] = deep;
+    const before = JSON.stringify(plan, (_key, value: unknown) => (Array.isArray(value) && value.length === 1 && Array.isArray(value[0]) ? "nest" : value));
+    const redaction = createRedaction(plan);
+    const json = redaction.json();
+    // Only the two name fields (address and name) still spell it.
+    expect(json.split(SECRET).length - 1).toBe(2);
+    expect(json).toContain(`[["${REDACTED}"]]`);
+    let inner: unknown = (plan.resource_changes?.[1]?.change.after as Record<string, unknown>)["deep"];
+    while (Array.isArray(inner)) inner = inner[0];
+    expect(inner).toBe(SECRET);
+    expect(JSON.stringify(plan, (_key, value: unknown) => (Array.isArray(value) && value.length === 1 && Array.isArray(value[0]) ? "nest" : value))).toBe(before);
+    expect(json).toBe(stringifyJson(redaction.plan));
+  });
 });
