@@ -158,7 +158,7 @@ function fiftyMegabytePlan(secrets: number): string {
   for (let i = 0; i < secrets; i += 1) {
     const secret = `s3cr3t-${i.toString(36).padStart(5, "0")}-${(i * 7919).toString(16)}`;
     const tags: Record<string, string> = {};
-    for (let k = 0; k < 25; k += 1) tags[`tag-${k}`] = `resource-${i}-tag-value-${k}`;
+    for (let k = 0; k < 27; k += 1) tags[`tag-${k}`] = `resource-${i}-tag-value-${k}`;
     resources.push({
       address: `aws_db_instance.db["${i}"]`,
       mode: "managed",
