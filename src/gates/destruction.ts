@@ -1,5 +1,5 @@
 import { RefusedError } from "../errors.js";
-import { unacknowledgedDestructions, type ProtectedDestruction } from "../policy/destruction.js";
+import { allowDestroyFlag, describeDestruction, unacknowledgedDestructions, type ProtectedDestruction } from "../policy/destruction.js";
 import type { ApplyGate } from "./apply-gates.js";
 import { allow, refuse } from "./decision.js";
 
@@ -13,7 +13,7 @@ export const destructionGate: ApplyGate = {
         this.name,
         new RefusedError(
           `the plan would ${describe(unacknowledged)} without --allow-destroy`,
-          `if that is intended, run again with ${unacknowledged.map((found) => `--allow-destroy '${found.address}'`).join(" ")}`,
+          `if that is intended, run again with ${unacknowledged.map(allowDestroyFlag).join(" ")}`,
         ),
       );
     }
@@ -23,5 +23,5 @@ export const destructionGate: ApplyGate = {
 };
 
 function describe(destructions: readonly ProtectedDestruction[]): string {
-  return destructions.map((found) => `${found.action} ${found.address} (${found.kind})`).join(", ");
+  return destructions.map(describeDestruction).join(", ");
 }

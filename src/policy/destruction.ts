@@ -40,6 +40,16 @@ export function protectedDestructions(plan: PlanJson): ProtectedDestruction[] {
   return found;
 }
 
+/** "replace module.platform.aws_eks_cluster.this (EKS cluster)", as plain text (escape for the context). */
+export function describeDestruction(found: ProtectedDestruction): string {
+  return `${found.action} ${found.address} (${found.kind})`;
+}
+
+/** The flag that acknowledges one destruction, quoted for a POSIX shell (for_each keys may hold quotes). */
+export function allowDestroyFlag(found: ProtectedDestruction): string {
+  return `--allow-destroy '${found.address.replaceAll("'", "'\\''")}'`;
+}
+
 /** The destructions not acknowledged by address (`--allow-destroy ADDRESS`). */
 export function unacknowledgedDestructions(
   destructions: readonly ProtectedDestruction[],

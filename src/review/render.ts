@@ -1,4 +1,4 @@
-import { protectedDestructionOf, type ProtectedDestruction } from "../policy/destruction.js";
+import { allowDestroyFlag, describeDestruction, protectedDestructionOf, type ProtectedDestruction } from "../policy/destruction.js";
 import type { AttributeChange } from "./diff.js";
 import { markdownCode, markdownFence, markdownHtml, markdownText, visible } from "./escape.js";
 import {
@@ -122,11 +122,6 @@ export function protectedDestructionsIn(summary: Summary): ProtectedDestruction[
   return summary.resources.flatMap((resource) => protectedDestructionOf(resource) ?? []);
 }
 
-/** The hint for one protected destruction, as plain text (escape for the context). */
-export function allowDestroyHint(destruction: ProtectedDestruction): string {
-  return `apply needs --allow-destroy '${destruction.address}'`;
-}
-
 /** Warnings a reviewer must not miss, as plain text (escape for the context). */
 export function warnings(summary: Summary): string[] {
   const list: string[] = [];
@@ -139,7 +134,7 @@ export function warnings(summary: Summary): string[] {
 }
 
 export function renderText(summary: Summary, header: PlanHeader | null, options: RenderOptions = {}): string {
-  const protectedLines = protectedDestructionsIn(summary).map((found) => visible(`!! ${found.action} ${found.address} (${found.kind}): ${allowDestroyHint(found)}`));
+  const protectedLines = protectedDestructionsIn(summary).map((found) => visible(`!! ${describeDestruction(found)}: apply needs ${allowDestroyFlag(found)}`));
   const lines = [...protectedLines, ...(protectedLines.length > 0 ? [""] : []), visible(titleText(header)), visible(sourceText(summary, header)), "", headline(summary)];
   if (summary.hasChanges) lines.push(`Per resource: ${describeCounts(summary.counts)}`);
   for (const warning of warnings(summary)) lines.push(`WARNING: ${warning}`);

@@ -201,6 +201,12 @@ describe("protected destructions come before everything else", () => {
     ]);
   });
 
+  it("quotes the suggested flag for a shell, even when a for_each key holds a quote", () => {
+    const quoted = entry(`aws_s3_bucket.logs["it's"]`, "destroy", { type: "aws_s3_bucket" });
+    const text = renderText({ ...UNCHANGED, hasChanges: true, counts: { ...emptyCounts(), destroy: 1 }, resources: [quoted] }, HEADER);
+    expect(text.split("\n")[0]).toBe(`!! delete aws_s3_bucket.logs["it's"] (S3 bucket (the state bucket among them)): apply needs --allow-destroy 'aws_s3_bucket.logs["it'\\''s"]'`);
+  });
+
   it("not at all when the plan destroys nothing protected", () => {
     expect(renderMarkdown(CHANGED, HEADER)).not.toContain("[!CAUTION]");
     expect(renderText(CHANGED, HEADER).startsWith("!!")).toBe(false);
