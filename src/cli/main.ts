@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
 import { refuseEmptyValues, refuseRepeatedFlags } from "./argv.js";
+import { layOutHelpOnlyWhenShown } from "./help-cache.js";
 import { applyCommand } from "./commands/apply.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
@@ -18,7 +19,9 @@ export async function main(argv: string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
   try {
     refuseRepeatedFlags(argv);
-    await yargs(argv)
+    const cli = yargs(argv);
+    layOutHelpOnlyWhenShown(cli);
+    await cli
       .scriptName("infra")
       .usage("$0 <command> [options]\n\nCheck, plan, review and apply the terraform tree under ./terraform.")
       // yargs' types want one argv shape for every command; each module narrows its own.
