@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -15,7 +15,7 @@ import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
 import { summaryDocument } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
-import { decodeUtf8, encodeUtf8 } from "../text-bytes.js";
+import { decodeUtf8, writeTextFile } from "../text-bytes.js";
 import type { ApplyMarker, SettledApply } from "./unfinished-apply.js";
 
 export const REVIEW_FORMATS = ["text", "md", "html", "json"] as const;
@@ -114,7 +114,7 @@ export async function writeReview(out: string, text: string, target: string): Pr
   if (file === path.resolve(target)) throw new UsageError(`--out ${out} is the document under review`, "write the review to another file");
   const info = await stat(file).catch(() => undefined);
   if (info?.isDirectory()) throw new UsageError(`--out ${out} is a directory`, "name a file, e.g. --out report.html");
-  await writeFile(file, encodeUtf8(text)).catch((error: NodeJS.ErrnoException) => {
+  await writeTextFile(file, text).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write the review to ${out} (${error.code ?? error.message})`, "name a file in a directory that exists and is writable");
   });
 }
@@ -127,7 +127,7 @@ export async function writeReview(out: string, text: string, target: string): Pr
 export async function writeReviewArtifacts(dir: string, plan: PlanJson, planText: string, header: PlanHeader, markdownAppendix = ""): Promise<Summary> {
   const redaction = createRedaction(plan);
   const summary = summarizePlan(plan, redaction);
-  const write = (name: string, text: string) => writeFile(path.join(dir, name), encodeUtf8(text), BUNDLE_FILE_MODE);
+  const write = (name: string, text: string) => writeTextFile(path.join(dir, name), text, BUNDLE_FILE_MODE);
   await Promise.all([
     write(BundleFile.redactedJson, `${redaction.json()}\n`),
     write(BundleFile.text, redaction.sweepText(planText)),

@@ -1,28 +1,89 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { decodeUtf8, encodeUtf8 } from "../../src/text-bytes.js";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeUtf8, writeTextFile } from "../../src/text-bytes.js";
 
-describe("decodeUtf8 and encodeUtf8", () => {
-  it.each([
-    ["empty", ""],
-    ["ASCII", '{"address":"a.b","value":"x"}\n'],
-    ["Latin-1 letters, which are two bytes in UTF-8", "café ÿ"],
-    ["box drawing and emoji", "│ Error ✔ 🚀"],
-    ["a lone surrogate", "a\ud800b"],
-  ])("match Node's UTF-8 codec on %s", (_name, text) => {
-    expect(encodeUtf8(text).equals(Buffer.from(text, "utf8"))).toBe(true);
+const SAMPLES: Array<[string, string]> = [
+  ["empty", ""],
+  ["ASCII", '{"address":"a.b","value":"x"}\n'],
+  ["Latin-1 letters, which are two bytes in UTF-8", "café ÿ"],
+  ["box drawing and emoji", "│ Error ✔ 🚀"],
+  ["a lone high surrogate", "a\ud800b"],
+  ["a lone low surrogate", "a\udc00b"],
+  ["a lone high surrogate at the end", "ab\ud800"],
+  ["pairs back to back", "🚀🚀🚀x🚀"],
+];
+
+describe("decodeUtf8", () => {
+  it.each(SAMPLES)("matches Node's UTF-8 codec on %s", (_name, text) => {
     const bytes = Buffer.from(text, "utf8");
     expect(decodeUtf8(bytes)).toBe(bytes.toString("utf8"));
   });
 
-  it("match Node's UTF-8 codec on any text and any bytes", () => {
+  it("matches Node's UTF-8 codec on any bytes", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.uint8Array({ maxLength: 64 }), (text, raw) => {
-        expect(encodeUtf8(text).equals(Buffer.from(text, "utf8"))).toBe(true);
+      fc.property(fc.uint8Array({ maxLength: 64 }), (raw) => {
         const bytes = Buffer.from(raw);
         expect(decodeUtf8(bytes)).toBe(bytes.toString("utf8"));
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe("writeTextFile", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "infra-text-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(SAMPLES)("writes %s as Node's UTF-8, whatever the chunk size", async (_name, text) => {
+    for (const chunkUnits of [2, 3, 4, 5, 1024]) {
+      const file = path.join(dir, `sample-${chunkUnits}`);
+      await writeTextFile(file, text, {}, chunkUnits);
+      expect((await readFile(file)).equals(Buffer.from(text, "utf8"))).toBe(true);
+    }
+  });
+
+  it("writes any text as Node's UTF-8, a surrogate pair on a chunk boundary included", async () => {
+    const file = path.join(dir, "property");
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 40 }), fc.integer({ min: 2, max: 9 }), async (text, chunkUnits) => {
+        await writeTextFile(file, text, {}, chunkUnits);
+        expect((await readFile(file)).equals(Buffer.from(text, "utf8"))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("writes a text larger than one chunk whole", async () => {
+    const text = "🚀é-".repeat(200_000);
+    const file = path.join(dir, "large");
+    await writeTextFile(file, text);
+    expect((await readFile(file)).equals(Buffer.from(text, "utf8"))).toBe(true);
+  });
+
+  it("creates the file with the mode asked for, and refuses an existing file under wx", async () => {
+    const file = path.join(dir, "private");
+    await writeTextFile(file, "secret-free", { mode: 0o600, flag: "wx" });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await expect(writeTextFile(file, "again", { flag: "wx" })).rejects.toMatchObject({ code: "EEXIST" });
+    expect(await readFile(file, "utf8")).toBe("secret-free");
+  });
+
+  it("replaces a longer file's content entirely under w", async () => {
+    const file = path.join(dir, "shorter");
+    await writeFile(file, "a much longer previous content");
+    await writeTextFile(file, "short");
+    expect(await readFile(file, "utf8")).toBe("short");
+  });
+
+  it("refuses a chunk size that could split a surrogate pair", async () => {
+    await expect(writeTextFile(path.join(dir, "never"), "x", {}, 1)).rejects.toThrow(RangeError);
   });
 });
