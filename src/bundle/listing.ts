@@ -27,6 +27,7 @@ export async function listBundle(dir: string, except: readonly string[]): Promis
   const names = (await readdir(dir)).sort();
   const digests: FileDigests = {};
   const irregular: IrregularEntry[] = [];
+  const readBuffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   for (const name of names) {
     const kind = kindOf(await lstat(path.join(dir, name)));
     if (kind !== "file") {
@@ -34,7 +35,7 @@ export async function listBundle(dir: string, except: readonly string[]): Promis
       continue;
     }
     if (except.includes(name)) continue;
-    const digest = await sha256NoFollow(path.join(dir, name));
+    const digest = await sha256NoFollow(path.join(dir, name), readBuffer);
     if (digest === null) irregular.push({ name, kind: "symlink" });
     else Object.defineProperty(digests, name, { value: digest, enumerable: true, writable: true, configurable: true });
   }
@@ -47,8 +48,14 @@ function kindOf(info: { isFile(): boolean; isSymbolicLink(): boolean; isDirector
   return info.isFile() ? "file" : "other";
 }
 
+/**
+ * Files are hashed through one buffer per listing rather than a stream's fresh chunk per read: a
+ * bundle is tens of MB, and memory touched for the first time costs more than hashing it.
+ */
+const READ_CHUNK_BYTES = 1 << 20;
+
 /** sha256 of a regular file opened without following links; null when it turned into a link. */
-async function sha256NoFollow(file: string): Promise<string | null> {
+async function sha256NoFollow(file: string, readBuffer: Buffer): Promise<string | null> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ELOOP") return null;
     throw error;
@@ -57,8 +64,11 @@ async function sha256NoFollow(file: string): Promise<string | null> {
   try {
     if (!(await handle.stat()).isFile()) return null;
     const hash = createHash("sha256");
-    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-    return hash.digest("hex");
+    for (;;) {
+      const { bytesRead } = await handle.read(readBuffer, 0, readBuffer.length);
+      if (bytesRead === 0) return hash.digest("hex");
+      hash.update(readBuffer.subarray(0, bytesRead));
+    }
   } finally {
     await handle.close();
   }

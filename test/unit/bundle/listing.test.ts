@@ -23,4 +23,20 @@ describe("listBundle", () => {
     ]);
     expect(describeIrregular(listing.irregular)).toBe("receipt.json is a symbolic link, sub is a directory");
   });
+
+  it("digests files larger than its read buffer, and empty ones, each by its own content", async () => {
+    const dir = await tempDir("listing-large");
+    // Three sizes around the 1 MiB read buffer, so a digest that kept bytes of a previous read would differ.
+    const contents: Record<string, Buffer> = {
+      "a-large": Buffer.alloc((1 << 20) * 2 + 17, "a"),
+      "b-exact": Buffer.alloc(1 << 20, "b"),
+      "c-small": Buffer.from("c"),
+      "d-empty": Buffer.alloc(0),
+    };
+    for (const [name, content] of Object.entries(contents)) await writeFile(path.join(dir, name), content);
+    const listing = await listBundle(dir, []);
+    for (const [name, content] of Object.entries(contents)) {
+      expect(listing.digests[name], name).toBe(createHash("sha256").update(content).digest("hex"));
+    }
+  });
 });
