@@ -47,6 +47,8 @@ export interface RunOptions {
   log?: LogOptions;
   /** Applied to everything taken from terraform's output into an error (the plan's secrets swept out). */
   redact?: (text: string) => string;
+  /** Not read back: output nobody uses (a large plan prints megabytes). Errors come from stderr either way. */
+  discardStdout?: boolean;
 }
 
 const STDERR_TAIL_LINES = 25;
@@ -92,11 +94,11 @@ export class Terraform {
     return JSON.parse(out.stdout) as ValidateResult;
   }
 
-  /** `plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error. */
+  /** `plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error. What it prints is `showText` of the saved plan. */
   async plan(planFile: string, extraArgs: readonly string[] = []): Promise<{ hasChanges: boolean }> {
     const out = await this.run(
       ["plan", NO_INPUT, NO_COLOR, "-detailed-exitcode", `-out=${planFile}`, ...extraArgs],
-      { okExitCodes: [0, 2] },
+      { okExitCodes: [0, 2], discardStdout: true },
     );
     return { hasChanges: out.exitCode === 2 };
   }
@@ -124,7 +126,7 @@ export class Terraform {
    * terraform abandon the run without saving state), and if we die terraform still runs to its
    * own end instead of being killed by SIGPIPE halfway through an apply.
    */
-  async run(args: readonly string[], { okExitCodes = [0], log, redact = (text) => text }: RunOptions = {}): Promise<RunResult> {
+  async run(args: readonly string[], { okExitCodes = [0], log, redact = (text) => text, discardStdout = false }: RunOptions = {}): Promise<RunResult> {
     const { binary, cwd, dataDir, env, signal } = this.options;
     if (signal?.aborted) throw new InterruptedError("interrupted before terraform started");
     let interrupted = false;
@@ -156,7 +158,7 @@ export class Terraform {
         },
       });
       await follower?.stop();
-      [stdout, stderr] = (await Promise.all([readFile(stdoutFile), readFile(stderrFile)])).map(decodeUtf8) as [string, string];
+      [stdout, stderr] = (await Promise.all([discardStdout ? Buffer.alloc(0) : readFile(stdoutFile), readFile(stderrFile)])).map(decodeUtf8) as [string, string];
     } finally {
       signal?.removeEventListener("abort", forwardInterrupt);
       await follower?.stop();

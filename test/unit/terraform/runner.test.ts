@@ -1,6 +1,9 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { StalePlanError, StateLockedError, TerraformError } from "../../../src/errors.js";
-import { classifyFailure, describeLockHolder, errorTail, isRegistryUnreachable, terraformMissing } from "../../../src/terraform/runner.js";
+import { classifyFailure, describeLockHolder, errorTail, isRegistryUnreachable, REQUIRED_TERRAFORM_VERSION, Terraform, terraformMissing } from "../../../src/terraform/runner.js";
 import { ToolError } from "../../../src/errors.js";
 
 // stderr texts below were captured from terraform 1.11.4 (-no-color, TF_IN_AUTOMATION=1) on a
@@ -193,5 +196,33 @@ describe("terraformMissing", () => {
     expect(error).toBeInstanceOf(ToolError);
     expect(error.message).toBe("terraform not found: `/opt/tf/terraform` is not on PATH");
     expect(error.hint).toContain("terraform 1.11.4");
+  });
+});
+
+describe("Terraform.run", () => {
+  it("returns stdout, or skips reading it when told to discard it, and leaves no output files behind", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "infra-runner-"));
+    try {
+      const terraform = new Terraform({ binary: "terraform", cwd: dataDir, dataDir, env: process.env });
+      const kept = await terraform.run(["version"]);
+      expect(kept.stdout).toContain(`Terraform v${REQUIRED_TERRAFORM_VERSION}`);
+      const discarded = await terraform.run(["version"], { discardStdout: true });
+      expect(discarded).toMatchObject({ exitCode: 0, stdout: "" });
+      expect(await readdir(path.join(dataDir, "output"))).toEqual([]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("still classifies a failure from stderr when stdout is discarded", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "infra-runner-"));
+    try {
+      const terraform = new Terraform({ binary: "terraform", cwd: dataDir, dataDir, env: process.env });
+      const failure = await terraform.run(["show", "-no-color", path.join(dataDir, "no-such-plan")], { discardStdout: true }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(TerraformError);
+      expect((failure as TerraformError).stderrTail).toMatch(/no-such-plan/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
