@@ -192,16 +192,9 @@ const NAME_FIELDS: ReadonlySet<string> = new Set([
 /** Fields that hold values from the configuration or the providers: inside them every key is data. */
 const VALUE_FIELDS: ReadonlySet<string> = new Set(["before", "after", "values", "value", "default", "constant_value", "config_values", "importing", "before_identity", "after_identity", "identity"]);
 
-interface Pending {
-  container: object;
-  /** The mask that applies to the container's fields. */
-  mask: unknown;
-  /** Inside a value (before, after, values, ...): no field is a name any more. */
-  inValue: boolean;
-  /** Under a name field (an address object, a path): left exactly as it is, walked for its depth only. */
-  asIs: boolean;
-  depth: number;
-}
+/** What the walk carries down into a container: inside a value (no field is a name any more), or under a name field (left as it is). */
+const IN_VALUE = 1;
+const AS_IS = 2;
 
 /** A field of a container, and what it held before the redaction replaced it. */
 type Replaced = [container: Record<string, unknown> | unknown[], field: string | number, original: unknown];
@@ -225,43 +218,62 @@ function redactedJson(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretM
   }
 }
 
-/** Masks and sweeps `plan` in place, noting each replacement in `replaced`; returns the nesting depth. */
+/**
+ * Masks and sweeps `plan` in place, noting each replacement in `replaced`; returns the nesting depth.
+ * The containers still to walk are kept in parallel arrays, not as an object each: a large plan
+ * has hundreds of thousands of containers, and the walk should leave no garbage behind them.
+ */
 function maskInPlace(plan: PlanJson, sensitivity: Sensitivity, matcher: SecretMatcher, replaced: Replaced[]): number {
   const replace = (container: Record<string, unknown> | unknown[], field: string | number, original: unknown, value: unknown) => {
     replaced.push([container, field, original]);
     setOwn(container, field, value);
   };
-  const stack: Pending[] = [{ container: plan, mask: undefined, inValue: false, asIs: false, depth: 1 }];
+  const containers: object[] = [plan];
+  const masks: unknown[] = [undefined];
+  const states: number[] = [0];
+  const depths: number[] = [1];
+  const push = (container: object, mask: unknown, state: number, depth: number) => {
+    containers.push(container);
+    masks.push(mask);
+    states.push(state);
+    depths.push(depth);
+  };
   let deepest = 0;
-  for (let pending = stack.pop(); pending; pending = stack.pop()) {
-    const { container, mask, inValue, asIs, depth } = pending;
+  while (containers.length > 0) {
+    const container = containers.pop() as object;
+    const mask = masks.pop();
+    const state = states.pop() as number;
+    const depth = depths.pop() as number;
     if (depth > deepest) deepest = depth;
+    const asIs = (state & AS_IS) !== 0;
     if (Array.isArray(container)) {
-      const masks = Array.isArray(mask) ? mask : undefined;
+      const itemMasks = Array.isArray(mask) ? mask : undefined;
       for (let index = 0; index < container.length; index += 1) {
         const child: unknown = container[index];
         if (asIs) {
-          if (typeof child === "object" && child !== null) stack.push({ container: child, mask: undefined, inValue, asIs, depth: depth + 1 });
+          if (typeof child === "object" && child !== null) push(child, undefined, state, depth + 1);
           continue;
         }
-        const settled = settle(child, masks?.[index], matcher);
-        if (settled === CONTAINER) stack.push({ container: child as object, mask: masks?.[index], inValue, asIs, depth: depth + 1 });
+        const settled = settle(child, itemMasks?.[index], matcher);
+        if (settled === CONTAINER) push(child as object, itemMasks?.[index], state, depth + 1);
         else if (settled !== child) replace(container, index, child, settled);
       }
       continue;
     }
     const record = container as Record<string, unknown>;
     const marked = asIs ? undefined : sensitivity.get(container);
-    const masks = isRecord(mask) ? mask : undefined;
-    for (const field of Object.keys(record)) {
+    const fieldMasks = isRecord(mask) ? mask : undefined;
+    const inValue = (state & IN_VALUE) !== 0;
+    for (const field in record) {
+      if (!Object.hasOwn(record, field)) continue;
       const child = record[field];
       if (asIs || (!inValue && NAME_FIELDS.has(field))) {
-        if (typeof child === "object" && child !== null) stack.push({ container: child, mask: undefined, inValue, asIs: true, depth: depth + 1 });
+        if (typeof child === "object" && child !== null) push(child, undefined, state | AS_IS, depth + 1);
         continue;
       }
-      const childMask = marked?.has(field) ? marked.get(field) : masks?.[field];
+      const childMask = marked?.has(field) ? marked.get(field) : fieldMasks?.[field];
       const settled = settle(child, childMask, matcher);
-      if (settled === CONTAINER) stack.push({ container: child as object, mask: childMask, inValue: inValue || VALUE_FIELDS.has(field), asIs, depth: depth + 1 });
+      if (settled === CONTAINER) push(child as object, childMask, inValue || VALUE_FIELDS.has(field) ? state | IN_VALUE : state, depth + 1);
       else if (settled !== child) replace(record, field, child, settled);
     }
   }
