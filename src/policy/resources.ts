@@ -44,6 +44,27 @@ export function refOf(resource: PolicyResource): ResourceRef {
   return { module: resource.module, local: `${resource.type}.${resource.name}` };
 }
 
+const resourcesByTypeOf = new WeakMap<readonly PolicyResource[], Map<string, PolicyResource[]>>();
+const NO_RESOURCES: readonly PolicyResource[] = Object.freeze([]);
+
+/**
+ * The resources of one type, in their order. Every rule asks for its types, many of them for
+ * every target they judge: each list of resources (which never changes once made) is indexed once.
+ */
+export function resourcesOfType(resources: readonly PolicyResource[], type: string): readonly PolicyResource[] {
+  let byType = resourcesByTypeOf.get(resources);
+  if (!byType) {
+    byType = new Map();
+    for (const resource of resources) {
+      const ofType = byType.get(resource.type);
+      if (ofType) ofType.push(resource);
+      else byType.set(resource.type, [resource]);
+    }
+    resourcesByTypeOf.set(resources, byType);
+  }
+  return byType.get(type) ?? NO_RESOURCES;
+}
+
 /** The resources of `type` whose `attribute` refers to `target` (same module), or holds the same known id or name. */
 export function resourcesReferring(
   resources: readonly PolicyResource[],
@@ -54,8 +75,7 @@ export function resourcesReferring(
 ): PolicyResource[] {
   const wanted = refOf(target);
   const targetValue = sameValue ? valueOf(target, sameValue.targetPath) : undefined;
-  return resources.filter((resource) => {
-    if (resource.type !== type) return false;
+  return resourcesOfType(resources, type).filter((resource) => {
     const refers = attributes.some((attribute) =>
       resource.references(attribute).some((ref) => ref.module === wanted.module && ref.local === wanted.local),
     );

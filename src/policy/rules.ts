@@ -5,6 +5,7 @@ import { protectedDestructions, unacknowledgedDestructions } from "./destruction
 import { findBlock, lineAt, resolve, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
 import {
   referencedResources,
+  resourcesOfType,
   resourcesReferring,
   UNKNOWN,
   valueOf,
@@ -83,8 +84,10 @@ export interface PolicyRule {
 // helpers
 // ---------------------------------------------------------------------------------------------
 
-function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
-  return resources.filter((resource) => types.includes(resource.type));
+function ofType(resources: readonly PolicyResource[], ...types: string[]): readonly PolicyResource[] {
+  const [type, ...others] = types;
+  if (type !== undefined && others.length === 0) return resourcesOfType(resources, type);
+  return resources.filter((resource) => types.includes(resource.type)); // several types: in the order written
 }
 
 function at(resource: PolicyResource, attribute: string, message: string): Violation {
