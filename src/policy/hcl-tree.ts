@@ -157,9 +157,6 @@ interface Resolution extends Resolved {
 
 const resolutionsByInstance = new WeakMap<ModuleInstance, Map<string, Resolution>>();
 
-/** Counts the expressions looked at: a resource view that looked at none is not worth remembering. */
-let expressionsResolved = 0;
-
 function isExpression(value: unknown): value is string {
   return typeof value === "string" && value.includes("${");
 }
@@ -174,7 +171,6 @@ export function resolve(instance: ModuleInstance, value: unknown): Resolved {
 }
 
 function resolveExpression(instance: ModuleInstance, expression: string, depth: number): Resolution {
-  expressionsResolved += 1;
   if (depth > MAX_RESOLVE_DEPTH) return { value: expression, instance, reach: 0, cut: true };
   let resolutions = resolutionsByInstance.get(instance);
   if (!resolutions) {
@@ -276,11 +272,12 @@ class HclResource implements PolicyResource {
   readonly address: string;
   /** Found only when a finding needs a line (most resources never do): undefined = not found, null = not looked up. */
   private blockStart: number | undefined | null = null;
-  // Rules that pair resources ask each one for the same path again and again: a view that took
-  // resolving expressions is kept (see remember).
-  private valuesByPath: Map<string, unknown[]> | undefined;
-  private sourcesByPath: Map<string, string[]> | undefined;
-  private referencesByPath: Map<string, ResourceRef[]> | undefined;
+  /**
+   * Rules that pair resources (a route table and its associations) ask each one what it refers
+   * to again and again: references, the costliest view, are kept. Values are not: with the
+   * instances' resolutions remembered, walking a path again costs less than keeping every view.
+   */
+  private referencesByPath: Map<string, readonly ResourceRef[]> | undefined;
 
   constructor(
     private readonly texts: PolicyTree["texts"],
@@ -295,50 +292,48 @@ class HclResource implements PolicyResource {
   }
 
   values(pathText: string): unknown[] {
-    const remembered = this.valuesByPath?.get(pathText);
-    if (remembered) return remembered;
-    const resolutionsBefore = expressionsResolved;
     const found = this.walk(pathText);
     if (found.length === 0) return NOTHING as never[];
     const values: unknown[] = [];
     for (let index = 0; index < found.length; index += 2) {
       const value = found[index];
+      const at = found[index + 1] as ModuleInstance;
       if (value === UNKNOWN) {
         values.push(UNKNOWN);
-        continue;
+      } else if (!isExpression(value)) {
+        values.push(Array.isArray(value) ? value.map((item) => known(isExpression(item) ? resolveExpression(at, item, 0).value : item)) : value);
+      } else {
+        const resolved = resolveExpression(at, value, 0);
+        if (Array.isArray(resolved.value)) values.push(resolved.value.map((item) => known(isExpression(item) ? resolveExpression(resolved.instance, item, 0).value : item)));
+        else values.push(known(resolved.value));
       }
-      const resolved = isExpression(value) ? resolveExpression(found[index + 1] as ModuleInstance, value, 0) : { value, instance: found[index + 1] as ModuleInstance };
-      if (Array.isArray(resolved.value)) values.push(resolved.value.map((item) => known(isExpression(item) ? resolveExpression(resolved.instance, item, 0).value : item)));
-      else values.push(known(resolved.value));
     }
-    return this.remember((this.valuesByPath ??= new Map()), pathText, values, resolutionsBefore);
+    return values;
   }
 
   sources(pathText: string): string[] {
-    const remembered = this.sourcesByPath?.get(pathText);
-    if (remembered) return remembered;
-    const resolutionsBefore = expressionsResolved;
     const found = this.walk(pathText);
-    if (found.length === 0) return NOTHING as never[];
     const sources: string[] = [];
     for (let index = 0; index < found.length; index += 2) {
       const resolved = resolve(found[index + 1] as ModuleInstance, found[index]).value;
       if (typeof resolved === "string") sources.push(resolved);
     }
-    return this.remember((this.sourcesByPath ??= new Map()), pathText, sources, resolutionsBefore);
+    return sources;
   }
 
   references(pathText: string): ResourceRef[] {
     const remembered = this.referencesByPath?.get(pathText);
-    if (remembered) return remembered;
-    const resolutionsBefore = expressionsResolved;
+    if (remembered) return remembered as ResourceRef[];
     const found = this.walk(pathText);
     if (found.length === 0) return NOTHING as never[];
     const references: ResourceRef[] = [];
     for (let index = 0; index < found.length; index += 2) {
       for (const reference of referencesOf(found[index + 1] as ModuleInstance, found[index])) references.push(reference);
     }
-    return this.remember((this.referencesByPath ??= new Map()), pathText, references, resolutionsBefore);
+    // Frozen: every later caller shares it.
+    const view = references.length === 0 ? NOTHING : Object.freeze(references);
+    (this.referencesByPath ??= new Map()).set(pathText, view);
+    return view as ResourceRef[];
   }
 
   lineOf(pathText: string): number | undefined {
@@ -358,17 +353,6 @@ class HclResource implements PolicyResource {
     const found: unknown[] = [];
     walkPath(this.body, this.instance, segmentsOf(pathText), 0, found);
     return found;
-  }
-
-  /**
-   * Freezes a view (a remembered one is shared by every later caller) and remembers it if it
-   * took resolving expressions: a view of literals alone is cheaper to walk again than to keep.
-   */
-  private remember<T>(byPath: Map<string, T[]>, pathText: string, view: T[], resolutionsBefore: number): T[] {
-    Object.freeze(view);
-    if (view.length === 0) return NOTHING as never[];
-    if (expressionsResolved !== resolutionsBefore) byPath.set(pathText, view);
-    return view;
   }
 }
 
