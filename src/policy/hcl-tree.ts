@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
 import { asBodies, blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
@@ -42,21 +42,21 @@ const MAX_MODULE_DEPTH = 16;
 /** Reads the roots of one environment and the local modules they call, through the parse cache. */
 export async function loadPolicyTree(environment: Environment, options: ReadOptions): Promise<PolicyTree> {
   const texts = new Map<string, string>();
-  const parsedDirs = new Map<string, Promise<ParsedFile[]>>();
-  const readDir = (dir: string): Promise<ParsedFile[]> => {
+  // Listed synchronously, like the files are read: awaiting a directory listing per module
+  // left the process idle, waiting on the thread pool, longer than listing took.
+  const parsedDirs = new Map<string, ParsedFile[]>();
+  const readDir = (dir: string): ParsedFile[] => {
     let parsed = parsedDirs.get(dir);
     if (!parsed) {
-      parsed = readdir(dir).then((names) =>
-        names
-          .filter((name) => name.endsWith(".tf"))
-          .sort()
-          .map((name) => {
-            const file = path.join(dir, name);
-            const { body, text } = parseHclFileSync(file, options);
-            texts.set(file, text);
-            return { file, body };
-          }),
-      );
+      parsed = readdirSync(dir)
+        .filter((name) => name.endsWith(".tf"))
+        .sort()
+        .map((name) => {
+          const file = path.join(dir, name);
+          const { body, text } = parseHclFileSync(file, options);
+          texts.set(file, text);
+          return { file, body };
+        });
       parsedDirs.set(dir, parsed);
     }
     return parsed;
@@ -64,7 +64,7 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
 
   const instances: ModuleInstance[] = [];
   const load = async (dir: string, rootDir: string, address: string, call: HclBody | null, parent: ModuleInstance | null, depth: number) => {
-    const files = dir === environment.dir ? environment.files : await readDir(dir);
+    const files = dir === environment.dir ? environment.files : readDir(dir);
     if (dir === environment.dir) await Promise.all(files.map(async ({ file }) => texts.set(file, await readFile(file, "utf8"))));
     const instance: ModuleInstance = {
       address,
@@ -268,8 +268,6 @@ const NOTHING: readonly never[] = Object.freeze([]);
  * has thousands of resources, and most of them are asked for a few paths only.
  */
 class HclResource implements PolicyResource {
-  readonly module: string;
-  readonly address: string;
   /** Found only when a finding needs a line (most resources never do): undefined = not found, null = not looked up. */
   private blockStart: number | undefined | null = null;
   /**
@@ -286,9 +284,15 @@ class HclResource implements PolicyResource {
     readonly type: string,
     readonly name: string,
     private readonly body: HclBody,
-  ) {
-    this.module = instance.address;
-    this.address = `${instance.address ? `${instance.address}.` : ""}${type}.${name}`;
+  ) {}
+
+  // Getters, not fields: made for every resource, asked for of few (a finding's address).
+  get module(): string {
+    return this.instance.address;
+  }
+
+  get address(): string {
+    return `${this.instance.address ? `${this.instance.address}.` : ""}${this.type}.${this.name}`;
   }
 
   values(pathText: string): unknown[] {
@@ -396,11 +400,15 @@ function referencesOf(instance: ModuleInstance, value: unknown, depth = 0): Reso
   const resolved = resolve(instance, value);
   if (resolved.value !== value || resolved.instance !== instance) return referencesOf(resolved.instance, resolved.value, depth + 1);
   const refs: ResourceRef[] = resourceReferencesIn(value).map((local) => ({ module: instance.address, local }));
-  // `var.a` inside a larger expression (`concat(var.a, var.b)`, `[for s in var.ids : s]`)
-  for (const match of value.matchAll(/(?<![\w.])(var|local)\.([\w-]+)/g)) {
-    const inner = resolve(instance, `\${${match[1]}.${match[2]}}`);
-    if (inner.value !== `\${${match[1]}.${match[2]}}`) refs.push(...referencesOf(inner.instance, inner.value, depth + 1));
+  // `var.a` inside a larger expression (`concat(var.a, var.b)`, `[for s in var.ids : s]`); the
+  // patterns are looked for only where their words occur (most expressions have neither).
+  if (value.includes("var.") || value.includes("local.")) {
+    for (const match of value.matchAll(/(?<![\w.])(var|local)\.([\w-]+)/g)) {
+      const inner = resolve(instance, `\${${match[1]}.${match[2]}}`);
+      if (inner.value !== `\${${match[1]}.${match[2]}}`) refs.push(...referencesOf(inner.instance, inner.value, depth + 1));
+    }
   }
+  if (!value.includes("module.")) return refs;
   for (const match of value.matchAll(/(?<![\w.])module\.([\w-]+)\.([\w-]+)/g)) {
     const child = instance.children.get(match[1] ?? "");
     const output = child?.outputs.get(match[2] ?? "");

@@ -92,10 +92,15 @@ export function referencedResources(resources: readonly PolicyResource[], from: 
 
 /** `aws_x.y` references inside an expression's text (not `data.aws_x.y`). */
 export function resourceReferencesIn(expression: string): string[] {
+  if (!expression.includes("aws_")) return []; // most expressions name no resource: no pattern run
   const found = new Set<string>();
-  for (const match of expression.matchAll(/(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)/g)) found.add(`${match[1]}.${match[2]}`);
+  RESOURCE_REFERENCE.lastIndex = 0;
+  for (let match = RESOURCE_REFERENCE.exec(expression); match !== null; match = RESOURCE_REFERENCE.exec(expression)) found.add(`${match[1]}.${match[2]}`);
   return [...found];
 }
+
+/** One pattern for every call (global: `exec` steps through the matches from `lastIndex`). */
+const RESOURCE_REFERENCE = /(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)/g;
 
 export function isKnown(value: unknown): boolean {
   return value !== UNKNOWN && value !== undefined;
