@@ -35,8 +35,7 @@ export interface ParsedText {
  */
 export function parseHclFileSync(file: string, options: ParseOptions): ParsedText {
   const text = readFileSync(file, "utf8");
-  // One call, no Hash object per file: the same digest as hashing the parts one after another.
-  const key = hash("sha256", `${PARSER_ID}\0${text}`, "hex");
+  const key = contentKey(text);
   let body = parsedByContent.get(key);
   if (!body) {
     const pack = options.cacheDir === undefined ? undefined : parsePack(options.cacheDir);
@@ -50,6 +49,25 @@ export function parseHclFileSync(file: string, options: ParseOptions): ParsedTex
     parsedByContent.set(key, body);
   }
   return { body, text };
+}
+
+/**
+ * The file's text, if it is still the content `body` was parsed from in this process (for a
+ * line number: a file changed since would give the wrong one); undefined if not, or unreadable.
+ */
+export function readTextParsedAs(file: string, body: HclBody): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  return parsedByContent.get(contentKey(text)) === body ? text : undefined;
+}
+
+function contentKey(text: string): string {
+  // One call, no Hash object per file: the same digest as hashing the parts one after another.
+  return hash("sha256", `${PARSER_ID}\0${text}`, "hex");
 }
 
 /** Every body of a top-level block type across the parsed files, with the file it came from. */

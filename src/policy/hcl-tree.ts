@@ -1,8 +1,9 @@
-import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
 import { asBodies, blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
+import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
+import { FileTexts } from "./file-texts.js";
 import { resourceReferencesIn, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 /**
@@ -17,8 +18,8 @@ export interface PolicyTree {
   instances: ModuleInstance[];
   /** Account id of every environment under envs/, by name, with the file that says it. */
   accounts: Array<{ env: string; accountId: string; file: string }>;
-  /** File text by path, for line numbers. */
-  texts: ReadonlyMap<string, string>;
+  /** Every file's text by path, for line numbers (most read again when asked for, see FileTexts). */
+  texts: FileTexts;
 }
 
 export interface ModuleInstance {
@@ -41,7 +42,8 @@ const MAX_MODULE_DEPTH = 16;
 
 /** Reads the roots of one environment and the local modules they call, through the parse cache. */
 export async function loadPolicyTree(environment: Environment, options: ReadOptions): Promise<PolicyTree> {
-  const texts = new Map<string, string>();
+  // account-static-keys searches every file for access key ids: a file that may hold one keeps its text.
+  const texts = new FileTexts(ACCESS_KEY_PREFIXES);
   // Listed synchronously, like the files are read: awaiting a directory listing per module
   // left the process idle, waiting on the thread pool, longer than listing took.
   const parsedDirs = new Map<string, ParsedFile[]>();
@@ -54,7 +56,7 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
         .map((name) => {
           const file = path.join(dir, name);
           const { body, text } = parseHclFileSync(file, options);
-          texts.set(file, text);
+          texts.add(file, text, body);
           return { file, body };
         });
       parsedDirs.set(dir, parsed);
@@ -65,7 +67,7 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
   const instances: ModuleInstance[] = [];
   const load = async (dir: string, rootDir: string, address: string, call: HclBody | null, parent: ModuleInstance | null, depth: number) => {
     const files = dir === environment.dir ? environment.files : readDir(dir);
-    if (dir === environment.dir) await Promise.all(files.map(async ({ file }) => texts.set(file, await readFile(file, "utf8"))));
+    if (dir === environment.dir) for (const { file, body } of files) texts.add(file, readFileSync(file, "utf8"), body);
     const instance: ModuleInstance = {
       address,
       dir,

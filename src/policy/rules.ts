@@ -1,6 +1,7 @@
 import path from "node:path";
 import { labeledBlocksOf, type HclBody } from "../config/hcl.js";
 import type { PlanJson } from "../review/plan-json.js";
+import { ACCESS_KEY_ID } from "./access-keys.js";
 import { protectedDestructions, unacknowledgedDestructions } from "./destruction.js";
 import { findBlock, lineAt, resolve, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
 import {
@@ -392,7 +393,6 @@ export const accountBackend: PolicyRule = {
   },
 };
 
-const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
 
 export const accountStaticKeys: PolicyRule = {
   id: "account-static-keys",
@@ -422,6 +422,7 @@ export const accountStaticKeys: PolicyRule = {
       for (const { file } of instance.files) {
         if (seen.has(file)) continue;
         seen.add(file);
+        if (!tree.texts.holdsSearchedWord(file)) continue;
         const text = tree.texts.get(file) ?? "";
         const match = ACCESS_KEY_ID.exec(text);
         // The key itself is never repeated in the finding.

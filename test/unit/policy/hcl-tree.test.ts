@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readEnvironment } from "../../../src/config/environment.js";
 import { hclResources, loadPolicyTree, resolve, type PolicyTree } from "../../../src/policy/hcl-tree.js";
+import { evaluateTree } from "../../../src/policy/index.js";
 import { UNKNOWN } from "../../../src/policy/resources.js";
 
 const workspaces: string[] = [];
@@ -65,7 +66,7 @@ resource "aws_ecr_repository" "this" {
 `;
 
 /** A fresh tree each time: resolutions are remembered per tree, and each test wants its own order of questions. */
-async function loadTree(): Promise<PolicyTree> {
+async function loadTree(moduleFiles: Record<string, string> = {}): Promise<PolicyTree> {
   const workspace = await mkdtemp(path.join(tmpdir(), "infra-hcl-tree-"));
   workspaces.push(workspace);
   const root = path.join(workspace, "terraform");
@@ -74,6 +75,7 @@ async function loadTree(): Promise<PolicyTree> {
   await writeFile(path.join(root, "envs", "dev", "environment.tf"), FACTS);
   await writeFile(path.join(root, "envs", "dev", "main.tf"), ROOT);
   await writeFile(path.join(root, "modules", "service", "main.tf"), SERVICE);
+  for (const [name, text] of Object.entries(moduleFiles)) await writeFile(path.join(root, "modules", "service", name), text);
   return loadPolicyTree(await readEnvironment(root, "dev", {}), {});
 }
 
@@ -125,5 +127,28 @@ describe("resolving expressions in a policy tree", () => {
     // ...but module.deep reaches c8 nine hops down, where the rest of the chain is past the limit.
     expect(resource(warmed, "module.deep.aws_ecr_repository.this").values("region")).toEqual(deepFirst);
     expect(resolve(instance(warmed, "module.deep"), "${var.region}").value).toBe(resolve(instance(untouched, "module.deep"), "${var.region}").value);
+  });
+});
+
+describe("the texts of a policy tree", () => {
+  it("finds an access key id in any file, with its line, though no file's text is kept without one", async () => {
+    const tree = await loadTree({ "keys.tf": `# Zürich – 東京\nlocals {\n  leaked = "${"AKIA"}${"ABCDEFGHIJKLMNOP"}"\n}\n` });
+    const file = path.join(tree.environment.root, "modules", "service", "keys.tf");
+    const findings = evaluateTree(tree).filter((finding) => finding.rule === "account-static-keys");
+    expect(findings).toEqual([expect.objectContaining({ file, line: 3 })]);
+    expect(tree.texts.holdsSearchedWord(file)).toBe(true);
+    expect(tree.texts.holdsSearchedWord(path.join(tree.environment.root, "modules", "service", "main.tf"))).toBe(false);
+  });
+
+  it("gives the line of an attribute from the text that was parsed, and none once the file has changed", async () => {
+    const tree = await loadTree();
+    const repository = resource(tree, "module.first.aws_ecr_repository.this");
+    expect(repository.lineOf("region")).toBe(SERVICE.split("\n").findIndex((line) => line.includes("region = var.region")) + 1);
+
+    const changed = await loadTree();
+    const file = path.join(changed.environment.root, "modules", "service", "main.tf");
+    await writeFile(file, `# moved down a line\n${SERVICE}`);
+    expect(resource(changed, "module.first.aws_ecr_repository.this").lineOf("region")).toBeUndefined();
+    expect(changed.texts.get(file)).toBeUndefined();
   });
 });
