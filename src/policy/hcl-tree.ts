@@ -174,6 +174,7 @@ export function resolve(instance: ModuleInstance, value: unknown): Resolved {
 
 function resolveExpression(instance: ModuleInstance, expression: string, depth: number): Resolution {
   if (depth > MAX_RESOLVE_DEPTH) return { value: expression, instance, reach: 0, cut: true };
+  if (!mayResolve(expression)) return { value: expression, instance, reach: 0, cut: false };
   let resolutions = resolutionsByInstance.get(instance);
   if (!resolutions) {
     resolutions = new Map();
@@ -184,6 +185,14 @@ function resolveExpression(instance: ModuleInstance, expression: string, depth: 
   const resolution = resolveUncached(instance, expression, depth);
   if (!resolution.cut) resolutions.set(expression, resolution);
   return resolution;
+}
+
+/**
+ * Whether resolving can change an expression: only `var.`, `local.` and `module.` references are
+ * followed, and most expressions (`${aws_x.y.id}`, function calls) have none.
+ */
+function mayResolve(expression: string): boolean {
+  return expression.includes("var.") || expression.includes("local.") || expression.includes("module.");
 }
 
 /** One hop further: what `value`, written in `instance`, resolves to, as seen one level up. */
@@ -264,6 +273,7 @@ function segmentsOf(pathText: string): readonly string[] {
 
 /** What a path holds where nothing is there: shared, as most resources lack most attributes. */
 const NOTHING: readonly never[] = Object.freeze([]);
+const NO_PAIRS: unknown[] = NOTHING as never[];
 
 /**
  * A resource block as the rules see it. A class, not an object of closures: a thousand-file tree
@@ -356,6 +366,10 @@ class HclResource implements PolicyResource {
 
   /** The values at a path and the instance each was written in, as pairs: `[value, instance, value, instance, ...]`. */
   private walk(pathText: string): unknown[] {
+    if (!pathText.includes(".")) {
+      // An attribute of the block itself, as most rules ask for: no path to walk.
+      return pathText in this.body ? [this.body[pathText], this.instance] : NO_PAIRS;
+    }
     const found: unknown[] = [];
     walkPath(this.body, this.instance, segmentsOf(pathText), 0, found);
     return found;

@@ -86,8 +86,7 @@ export interface PolicyRule {
 // ---------------------------------------------------------------------------------------------
 
 function ofType(resources: readonly PolicyResource[], ...types: string[]): readonly PolicyResource[] {
-  const [type, ...others] = types;
-  if (type !== undefined && others.length === 0) return resourcesOfType(resources, type);
+  if (types.length === 1) return resourcesOfType(resources, types[0] as string);
   return resources.filter((resource) => types.includes(resource.type)); // several types: in the order written
 }
 
@@ -128,8 +127,27 @@ function show(value: unknown): string {
   return value === undefined ? "not set" : JSON.stringify(value);
 }
 
+interface AwsProvider {
+  instance: ModuleInstance;
+  file: string;
+  body: HclBody;
+  line?: number;
+}
+
+/** Found once per tree: four rules look at every provider. */
+const awsProvidersByTree = new WeakMap<PolicyTree, readonly AwsProvider[]>();
+
 /** Every AWS provider block of every instance, with where it is written. */
-function awsProviders(tree: PolicyTree): Array<{ instance: ModuleInstance; file: string; body: HclBody; line?: number }> {
+function awsProviders(tree: PolicyTree): readonly AwsProvider[] {
+  let providers = awsProvidersByTree.get(tree);
+  if (!providers) {
+    providers = findAwsProviders(tree);
+    awsProvidersByTree.set(tree, providers);
+  }
+  return providers;
+}
+
+function findAwsProviders(tree: PolicyTree): AwsProvider[] {
   return tree.instances.flatMap((instance) =>
     labeledBlocksOf(instance.files, "provider")
       .filter(({ label }) => label === "aws")
