@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
-import { asBodies, blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
+import { blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
 import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
 import { FileTexts } from "./file-texts.js";
 import { resourceReferencesIn, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
@@ -203,7 +203,7 @@ function hop(instance: ModuleInstance, value: unknown, depth: number): Resolutio
 }
 
 function resolveUncached(instance: ModuleInstance, expression: string, depth: number): Resolution {
-  const whole = WHOLE_REFERENCE.exec(expression);
+  const whole = expression.startsWith("${") && expression.endsWith("}") ? WHOLE_REFERENCE.exec(expression) : null; // no pattern run on a template
   if (whole) {
     const [, kind, name = "", attribute] = whole;
     if (kind === "var" && attribute === undefined) {
@@ -251,7 +251,11 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
         const byName = (group as HclBody)[type];
         if (typeof byName !== "object" || byName === null) continue;
         for (const name in byName) {
-          for (const resourceBody of asBodies((byName as HclBody)[name])) resources.push(new HclResource(tree.texts, instance, file, type, name, resourceBody));
+          const bodies = (byName as HclBody)[name]; // asBodies, without a filtered copy per resource
+          if (!Array.isArray(bodies)) continue;
+          for (const resourceBody of bodies) {
+            if (typeof resourceBody === "object" && resourceBody !== null) resources.push(new HclResource(tree.texts, instance, file, type, name, resourceBody as HclBody));
+          }
         }
       }
     }
