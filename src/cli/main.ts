@@ -1,3 +1,5 @@
+// First: yargs and the modules it loads get a deferred Intl.Segmenter (see deferred-segmenter.ts).
+import { restoreIntlSegmenter } from "./deferred-segmenter.js";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
@@ -12,6 +14,8 @@ import { ledgerCommand } from "./commands/ledger.js";
 import { planCommand } from "./commands/plan.js";
 import { policyCommand } from "./commands/policy.js";
 import { reviewCommand } from "./commands/review.js";
+
+restoreIntlSegmenter();
 
 export const commands = [checkCommand, planCommand, gateCommand, applyCommand, ledgerCommand, reviewCommand, demoCommand, policyCommand, lockCommand];
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseHclToJson, type HclBody } from "./hcl-parser.js";
 import { parsePack } from "./parse-cache.js";
@@ -19,17 +19,23 @@ export interface ParseOptions {
 
 /** Parses one file; the same content is parsed once however often and by however many runs. */
 export async function parseHclFile(file: string, options: ParseOptions): Promise<HclBody> {
-  return (await parseHclFileWithText(file, options)).body;
+  return parseHclFileSync(file, options).body;
+}
+
+export interface ParsedText {
+  body: HclBody;
+  /** The text that was parsed, for line numbers. */
+  text: string;
 }
 
 /**
- * The same, with the text that was parsed (for line numbers), read once. The file is read
- * synchronously: a thousand promise-based reads cost more CPU than parsing the files, and
- * nothing else waits on the event loop meanwhile.
+ * `parseHclFile`, with the text that was parsed (for line numbers), read once. The file is read
+ * synchronously, and as text: a thousand promise-based reads, or reads into buffers, cost more
+ * CPU than parsing the files did, and nothing else waits on the event loop meanwhile.
  */
-export async function parseHclFileWithText(file: string, options: ParseOptions): Promise<{ body: HclBody; text: string }> {
+export function parseHclFileSync(file: string, options: ParseOptions): ParsedText {
   const text = readFileSync(file, "utf8");
-  const key = createHash("sha256").update(PARSER_ID).update("\0").update(text).digest("hex");
+  const key = contentKey(text);
   let body = parsedByContent.get(key);
   if (!body) {
     const pack = options.cacheDir === undefined ? undefined : parsePack(options.cacheDir);
@@ -43,6 +49,25 @@ export async function parseHclFileWithText(file: string, options: ParseOptions):
     parsedByContent.set(key, body);
   }
   return { body, text };
+}
+
+/**
+ * The file's text, if it is still the content `body` was parsed from in this process (for a
+ * line number: a file changed since would give the wrong one); undefined if not, or unreadable.
+ */
+export function readTextParsedAs(file: string, body: HclBody): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  return parsedByContent.get(contentKey(text)) === body ? text : undefined;
+}
+
+function contentKey(text: string): string {
+  // One call, no Hash object per file: the same digest as hashing the parts one after another.
+  return hash("sha256", `${PARSER_ID}\0${text}`, "hex");
 }
 
 /** Every body of a top-level block type across the parsed files, with the file it came from. */

@@ -1,8 +1,9 @@
-import { statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { listEnvironments, parseDirectory, type Environment, type ReadOptions } from "../config/environment.js";
-import { asBodies, blocksOf, labeledBlocksOf, parseHclFileWithText, type HclBody, type ParsedFile } from "../config/hcl.js";
+import { blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
+import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
+import { FileTexts } from "./file-texts.js";
 import { resourceReferencesIn, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 /**
@@ -17,8 +18,8 @@ export interface PolicyTree {
   instances: ModuleInstance[];
   /** Account id of every environment under envs/, by name, with the file that says it. */
   accounts: Array<{ env: string; accountId: string; file: string }>;
-  /** File text by path, for line numbers. */
-  texts: ReadonlyMap<string, string>;
+  /** Every file's text by path, for line numbers (most read again when asked for, see FileTexts). */
+  texts: FileTexts;
 }
 
 export interface ModuleInstance {
@@ -41,24 +42,23 @@ const MAX_MODULE_DEPTH = 16;
 
 /** Reads the roots of one environment and the local modules they call, through the parse cache. */
 export async function loadPolicyTree(environment: Environment, options: ReadOptions): Promise<PolicyTree> {
-  const texts = new Map<string, string>();
-  const parsedDirs = new Map<string, Promise<ParsedFile[]>>();
-  const readDir = (dir: string): Promise<ParsedFile[]> => {
+  // account-static-keys searches every file for access key ids: a file that may hold one keeps its text.
+  const texts = new FileTexts(ACCESS_KEY_PREFIXES);
+  // Listed synchronously, like the files are read: awaiting a directory listing per module
+  // left the process idle, waiting on the thread pool, longer than listing took.
+  const parsedDirs = new Map<string, ParsedFile[]>();
+  const readDir = (dir: string): ParsedFile[] => {
     let parsed = parsedDirs.get(dir);
     if (!parsed) {
-      parsed = readdir(dir).then((names) =>
-        Promise.all(
-          names
-            .filter((name) => name.endsWith(".tf"))
-            .sort()
-            .map(async (name) => {
-              const file = path.join(dir, name);
-              const { body, text } = await parseHclFileWithText(file, options);
-              texts.set(file, text);
-              return { file, body };
-            }),
-        ),
-      );
+      parsed = readdirSync(dir)
+        .filter((name) => name.endsWith(".tf"))
+        .sort()
+        .map((name) => {
+          const file = path.join(dir, name);
+          const { body, text } = parseHclFileSync(file, options);
+          texts.add(file, text, body);
+          return { file, body };
+        });
       parsedDirs.set(dir, parsed);
     }
     return parsed;
@@ -66,8 +66,8 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
 
   const instances: ModuleInstance[] = [];
   const load = async (dir: string, rootDir: string, address: string, call: HclBody | null, parent: ModuleInstance | null, depth: number) => {
-    const files = dir === environment.dir ? environment.files : await readDir(dir);
-    if (dir === environment.dir) await Promise.all(files.map(async ({ file }) => texts.set(file, await readFile(file, "utf8"))));
+    const files = dir === environment.dir ? environment.files : readDir(dir);
+    if (dir === environment.dir) for (const { file, body } of files) texts.add(file, readFileSync(file, "utf8"), body);
     const instance: ModuleInstance = {
       address,
       dir,
@@ -145,34 +145,90 @@ export interface Resolved {
 }
 
 /**
+ * What one expression resolved to. Every resource of a module asks for the same `var.` and
+ * `local.` chains, so each instance remembers its expressions' resolutions. The depth limit
+ * (a cycle guard) makes a resolution depend on the depth it starts at: a remembered one serves
+ * only where it would not have been cut, and one that was cut is never remembered.
+ */
+interface Resolution extends Resolved {
+  /** How many references deep it went below the expression itself. */
+  reach: number;
+  /** Stopped by the depth limit (a cycle, or a chain longer than the limit). */
+  cut: boolean;
+}
+
+const resolutionsByInstance = new WeakMap<ModuleInstance, Map<string, Resolution>>();
+
+function isExpression(value: unknown): value is string {
+  return typeof value === "string" && value.includes("${");
+}
+
+/**
  * Follows `var.x` to the calling module's argument (or the default), `local.x` to its local and
  * `module.m.o` to the child's output, and fills `${var.x}` in templates where the value is a
  * literal. Anything else stays an expression string.
  */
-export function resolve(instance: ModuleInstance, value: unknown, depth = 0): Resolved {
-  if (typeof value !== "string" || !value.includes("${") || depth > MAX_RESOLVE_DEPTH) return { value, instance };
-  const whole = WHOLE_REFERENCE.exec(value);
+export function resolve(instance: ModuleInstance, value: unknown): Resolved {
+  return isExpression(value) ? resolveExpression(instance, value, 0) : { value, instance };
+}
+
+function resolveExpression(instance: ModuleInstance, expression: string, depth: number): Resolution {
+  if (depth > MAX_RESOLVE_DEPTH) return { value: expression, instance, reach: 0, cut: true };
+  if (!mayResolve(expression)) return { value: expression, instance, reach: 0, cut: false };
+  let resolutions = resolutionsByInstance.get(instance);
+  if (!resolutions) {
+    resolutions = new Map();
+    resolutionsByInstance.set(instance, resolutions);
+  }
+  const known = resolutions.get(expression);
+  if (known && depth + known.reach <= MAX_RESOLVE_DEPTH) return known;
+  const resolution = resolveUncached(instance, expression, depth);
+  if (!resolution.cut) resolutions.set(expression, resolution);
+  return resolution;
+}
+
+/**
+ * Whether resolving can change an expression: only `var.`, `local.` and `module.` references are
+ * followed, and most expressions (`${aws_x.y.id}`, function calls) have none.
+ */
+function mayResolve(expression: string): boolean {
+  return expression.includes("var.") || expression.includes("local.") || expression.includes("module.");
+}
+
+/** One hop further: what `value`, written in `instance`, resolves to, as seen one level up. */
+function hop(instance: ModuleInstance, value: unknown, depth: number): Resolution {
+  if (!isExpression(value)) return { value, instance, reach: 0, cut: false };
+  const next = resolveExpression(instance, value, depth + 1);
+  return { value: next.value, instance: next.instance, reach: next.reach + 1, cut: next.cut };
+}
+
+function resolveUncached(instance: ModuleInstance, expression: string, depth: number): Resolution {
+  const whole = expression.startsWith("${") && expression.endsWith("}") ? WHOLE_REFERENCE.exec(expression) : null; // no pattern run on a template
   if (whole) {
     const [, kind, name = "", attribute] = whole;
     if (kind === "var" && attribute === undefined) {
-      if (instance.call && name in instance.call && instance.parent) return resolve(instance.parent, instance.call[name], depth + 1);
+      if (instance.call && name in instance.call && instance.parent) return hop(instance.parent, instance.call[name], depth);
       const variable = instance.variables.get(name);
-      if (variable && "default" in variable) return resolve(instance, variable["default"], depth + 1);
-      return { value, instance };
-    }
-    if (kind === "local" && attribute === undefined && name in instance.locals) return resolve(instance, instance.locals[name], depth + 1);
-    if (kind === "module" && attribute !== undefined) {
+      if (variable && "default" in variable) return hop(instance, variable["default"], depth);
+    } else if (kind === "local" && attribute === undefined && name in instance.locals) {
+      return hop(instance, instance.locals[name], depth);
+    } else if (kind === "module" && attribute !== undefined) {
       const child = instance.children.get(name);
       const output = child?.outputs.get(attribute);
-      if (child && output && "value" in output) return resolve(child, output["value"], depth + 1);
+      if (child && output && "value" in output) return hop(child, output["value"], depth);
     }
-    return { value, instance };
+    return { value: expression, instance, reach: 0, cut: false };
   }
-  const filled = value.replace(INNER_REFERENCE, (text, kind: string, name: string) => {
-    const inner = resolve(instance, `\${${kind}.${name}}`, depth + 1).value;
-    return typeof inner === "string" && !inner.includes("${") ? inner : typeof inner === "number" || typeof inner === "boolean" ? String(inner) : text;
+  let reach = 0;
+  let cut = false;
+  const filled = expression.replace(INNER_REFERENCE, (text, kind: string, name: string) => {
+    const inner = hop(instance, `\${${kind}.${name}}`, depth);
+    reach = Math.max(reach, inner.reach);
+    cut ||= inner.cut;
+    const value = inner.value;
+    return typeof value === "string" && !value.includes("${") ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : text;
   });
-  return { value: filled, instance };
+  return { value: filled, instance, reach, cut };
 }
 
 /** A resolved value as rules see it: expressions left over are unknown before a plan. */
@@ -186,76 +242,122 @@ function known(value: unknown): unknown {
 
 /** Every `resource` block of every instance (data sources are not resources to keep promises about). */
 export function hclResources(tree: PolicyTree): PolicyResource[] {
-  return tree.instances.flatMap((instance) =>
-    instance.files.flatMap(({ file, body }) => {
+  const resources: PolicyResource[] = [];
+  for (const instance of tree.instances) {
+    for (const { file, body } of instance.files) {
       const group = body["resource"];
-      if (typeof group !== "object" || group === null) return [];
-      return Object.entries(group as HclBody).flatMap(([type, byName]) =>
-        typeof byName !== "object" || byName === null
-          ? []
-          : Object.entries(byName as HclBody).flatMap(([name, bodies]) =>
-              asBodies(bodies).map((resourceBody) => new HclResource(tree.texts.get(file) ?? "", instance, file, type, name, resourceBody)),
-            ),
-      );
-    }),
-  );
+      if (typeof group !== "object" || group === null) continue;
+      for (const type in group) {
+        const byName = (group as HclBody)[type];
+        if (typeof byName !== "object" || byName === null) continue;
+        for (const name in byName) {
+          const bodies = (byName as HclBody)[name]; // asBodies, without a filtered copy per resource
+          if (!Array.isArray(bodies)) continue;
+          for (const resourceBody of bodies) {
+            if (typeof resourceBody === "object" && resourceBody !== null) resources.push(new HclResource(tree.texts, instance, file, type, name, resourceBody as HclBody));
+          }
+        }
+      }
+    }
+  }
+  return resources;
 }
+
+/** Attribute paths split once: the rules ask every resource for the same few. */
+const segmentsByPath = new Map<string, readonly string[]>();
+
+function segmentsOf(pathText: string): readonly string[] {
+  let segments = segmentsByPath.get(pathText);
+  if (!segments) {
+    segments = pathText.split(".");
+    segmentsByPath.set(pathText, segments);
+  }
+  return segments;
+}
+
+/** What a path holds where nothing is there: shared, as most resources lack most attributes. */
+const NOTHING: readonly never[] = Object.freeze([]);
+const NO_PAIRS: unknown[] = NOTHING as never[];
 
 /**
  * A resource block as the rules see it. A class, not an object of closures: a thousand-file tree
  * has thousands of resources, and most of them are asked for a few paths only.
  */
 class HclResource implements PolicyResource {
-  readonly module: string;
-  readonly address: string;
   /** Found only when a finding needs a line (most resources never do): undefined = not found, null = not looked up. */
   private blockStart: number | undefined | null = null;
-  // Several rules ask every resource for the same paths (region, tags, ...): each is resolved once.
-  private valuesByPath: Map<string, unknown[]> | undefined;
-  private sourcesByPath: Map<string, string[]> | undefined;
-  private referencesByPath: Map<string, ResourceRef[]> | undefined;
+  /**
+   * Rules that pair resources (a route table and its associations) ask each one what it refers
+   * to again and again: references, the costliest view, are kept. Values are not: with the
+   * instances' resolutions remembered, walking a path again costs less than keeping every view.
+   */
+  private referencesByPath: Map<string, readonly ResourceRef[]> | undefined;
 
   constructor(
-    private readonly text: string,
+    private readonly texts: PolicyTree["texts"],
     private readonly instance: ModuleInstance,
     readonly file: string,
     readonly type: string,
     readonly name: string,
     private readonly body: HclBody,
-  ) {
-    this.module = instance.address;
-    this.address = `${instance.address ? `${instance.address}.` : ""}${type}.${name}`;
+  ) {}
+
+  // Getters, not fields: made for every resource, asked for of few (a finding's address).
+  get module(): string {
+    return this.instance.address;
+  }
+
+  get address(): string {
+    return `${this.instance.address ? `${this.instance.address}.` : ""}${this.type}.${this.name}`;
   }
 
   values(pathText: string): unknown[] {
-    this.valuesByPath ??= new Map();
-    return memo(this.valuesByPath, pathText, () =>
-      this.walk(pathText).flatMap(({ value, instance: at }) => {
-        if (value === UNKNOWN) return [UNKNOWN];
-        const resolved = resolve(at, value);
-        if (Array.isArray(resolved.value)) return [resolved.value.map((item) => known(resolve(resolved.instance, item).value))];
-        return [known(resolved.value)];
-      }),
-    );
+    const found = this.walk(pathText);
+    if (found.length === 0) return NOTHING as never[];
+    const values: unknown[] = [];
+    for (let index = 0; index < found.length; index += 2) {
+      const value = found[index];
+      const at = found[index + 1] as ModuleInstance;
+      if (value === UNKNOWN) {
+        values.push(UNKNOWN);
+      } else if (!isExpression(value)) {
+        values.push(Array.isArray(value) ? value.map((item) => known(isExpression(item) ? resolveExpression(at, item, 0).value : item)) : value);
+      } else {
+        const resolved = resolveExpression(at, value, 0);
+        if (Array.isArray(resolved.value)) values.push(resolved.value.map((item) => known(isExpression(item) ? resolveExpression(resolved.instance, item, 0).value : item)));
+        else values.push(known(resolved.value));
+      }
+    }
+    return values;
   }
 
   sources(pathText: string): string[] {
-    this.sourcesByPath ??= new Map();
-    return memo(this.sourcesByPath, pathText, () =>
-      this.walk(pathText).flatMap(({ value, instance: at }) => {
-        const resolved = resolve(at, value).value;
-        return typeof resolved === "string" ? [resolved] : [];
-      }),
-    );
+    const found = this.walk(pathText);
+    const sources: string[] = [];
+    for (let index = 0; index < found.length; index += 2) {
+      const resolved = resolve(found[index + 1] as ModuleInstance, found[index]).value;
+      if (typeof resolved === "string") sources.push(resolved);
+    }
+    return sources;
   }
 
   references(pathText: string): ResourceRef[] {
-    this.referencesByPath ??= new Map();
-    return memo(this.referencesByPath, pathText, () => this.walk(pathText).flatMap(({ value, instance: at }) => referencesOf(at, value)));
+    const remembered = this.referencesByPath?.get(pathText);
+    if (remembered) return remembered as ResourceRef[];
+    const found = this.walk(pathText);
+    if (found.length === 0) return NOTHING as never[];
+    const references: ResourceRef[] = [];
+    for (let index = 0; index < found.length; index += 2) {
+      for (const reference of referencesOf(found[index + 1] as ModuleInstance, found[index])) references.push(reference);
+    }
+    // Frozen: every later caller shares it.
+    const view = references.length === 0 ? NOTHING : Object.freeze(references);
+    (this.referencesByPath ??= new Map()).set(pathText, view);
+    return view as ResourceRef[];
   }
 
   lineOf(pathText: string): number | undefined {
-    const { text } = this;
+    const text = this.texts.get(this.file) ?? "";
     if (this.blockStart === null) this.blockStart = findBlock(text, `resource\\s+"${escapeRegExp(this.type)}"\\s+"${escapeRegExp(this.name)}"`);
     const blockStart = this.blockStart;
     if (blockStart === undefined) return undefined;
@@ -266,36 +368,48 @@ class HclResource implements PolicyResource {
     return match ? lineAt(text, blockStart + match.index + (match[0].length - match[0].trimStart().length)) : lineAt(text, blockStart);
   }
 
-  private walk(pathText: string): Resolved[] {
-    let current: Resolved[] = [{ value: this.body, instance: this.instance }];
-    for (const segment of pathText.split(".")) {
-      const next: Resolved[] = [];
-      for (const item of current) {
-        const resolved = resolve(item.instance, item.value);
-        const holders = Array.isArray(resolved.value) ? resolved.value : [resolved.value];
-        for (const holder of holders) {
-          const held = resolve(resolved.instance, holder);
-          if (typeof held.value === "object" && held.value !== null && !Array.isArray(held.value) && segment in held.value) {
-            next.push({ value: (held.value as HclBody)[segment], instance: held.instance });
-          } else if (typeof held.value === "string" && held.value.includes("${")) {
-            next.push({ value: UNKNOWN, instance: held.instance }); // a whole object as one expression
-          }
-        }
-      }
-      current = next;
+  /** The values at a path and the instance each was written in, as pairs: `[value, instance, value, instance, ...]`. */
+  private walk(pathText: string): unknown[] {
+    if (!pathText.includes(".")) {
+      // An attribute of the block itself, as most rules ask for: no path to walk.
+      return pathText in this.body ? [this.body[pathText], this.instance] : NO_PAIRS;
     }
-    return current;
+    const found: unknown[] = [];
+    walkPath(this.body, this.instance, segmentsOf(pathText), 0, found);
+    return found;
   }
 }
 
-/** `compute` once per path; the arrays are frozen, since every later caller shares them. */
-function memo<T>(byPath: Map<string, T[]>, pathText: string, compute: () => T[]): T[] {
-  let result = byPath.get(pathText);
-  if (!result) {
-    result = Object.freeze(compute()) as T[];
-    byPath.set(pathText, result);
+/**
+ * Adds the values at `segments[index..]` below `value` (written in `instance`) to `found`, each
+ * with its instance: a list of blocks on the way contributes each block, an expression holding
+ * a whole object is unknown, an absent attribute contributes nothing. In the order written.
+ */
+function walkPath(value: unknown, instance: ModuleInstance, segments: readonly string[], index: number, found: unknown[]): void {
+  if (index === segments.length) {
+    found.push(value, instance);
+    return;
   }
-  return result;
+  let holders = value;
+  let at = instance;
+  if (isExpression(value)) ({ value: holders, instance: at } = resolveExpression(instance, value, 0));
+  if (!Array.isArray(holders)) {
+    stepInto(holders, at, segments, index, found);
+    return;
+  }
+  for (let item = 0; item < holders.length; item += 1) stepInto(holders[item], at, segments, index, found);
+}
+
+function stepInto(holder: unknown, instance: ModuleInstance, segments: readonly string[], index: number, found: unknown[]): void {
+  let value = holder;
+  let at = instance;
+  if (isExpression(holder)) ({ value, instance: at } = resolveExpression(instance, holder, 0));
+  const segment = segments[index] as string;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    if (segment in value) walkPath((value as HclBody)[segment], at, segments, index + 1, found);
+  } else if (isExpression(value)) {
+    walkPath(UNKNOWN, at, segments, index + 1, found); // a whole object as one expression
+  }
 }
 
 /** The resources an expression ends up naming, following variables and module outputs. */
@@ -306,11 +420,15 @@ function referencesOf(instance: ModuleInstance, value: unknown, depth = 0): Reso
   const resolved = resolve(instance, value);
   if (resolved.value !== value || resolved.instance !== instance) return referencesOf(resolved.instance, resolved.value, depth + 1);
   const refs: ResourceRef[] = resourceReferencesIn(value).map((local) => ({ module: instance.address, local }));
-  // `var.a` inside a larger expression (`concat(var.a, var.b)`, `[for s in var.ids : s]`)
-  for (const match of value.matchAll(/(?<![\w.])(var|local)\.([\w-]+)/g)) {
-    const inner = resolve(instance, `\${${match[1]}.${match[2]}}`);
-    if (inner.value !== `\${${match[1]}.${match[2]}}`) refs.push(...referencesOf(inner.instance, inner.value, depth + 1));
+  // `var.a` inside a larger expression (`concat(var.a, var.b)`, `[for s in var.ids : s]`); the
+  // patterns are looked for only where their words occur (most expressions have neither).
+  if (value.includes("var.") || value.includes("local.")) {
+    for (const match of value.matchAll(/(?<![\w.])(var|local)\.([\w-]+)/g)) {
+      const inner = resolve(instance, `\${${match[1]}.${match[2]}}`);
+      if (inner.value !== `\${${match[1]}.${match[2]}}`) refs.push(...referencesOf(inner.instance, inner.value, depth + 1));
+    }
   }
+  if (!value.includes("module.")) return refs;
   for (const match of value.matchAll(/(?<![\w.])module\.([\w-]+)\.([\w-]+)/g)) {
     const child = instance.children.get(match[1] ?? "");
     const output = child?.outputs.get(match[2] ?? "");

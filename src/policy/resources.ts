@@ -44,6 +44,27 @@ export function refOf(resource: PolicyResource): ResourceRef {
   return { module: resource.module, local: `${resource.type}.${resource.name}` };
 }
 
+const resourcesByTypeOf = new WeakMap<readonly PolicyResource[], Map<string, PolicyResource[]>>();
+const NO_RESOURCES: readonly PolicyResource[] = Object.freeze([]);
+
+/**
+ * The resources of one type, in their order. Every rule asks for its types, many of them for
+ * every target they judge: each list of resources (which never changes once made) is indexed once.
+ */
+export function resourcesOfType(resources: readonly PolicyResource[], type: string): readonly PolicyResource[] {
+  let byType = resourcesByTypeOf.get(resources);
+  if (!byType) {
+    byType = new Map();
+    for (const resource of resources) {
+      const ofType = byType.get(resource.type);
+      if (ofType) ofType.push(resource);
+      else byType.set(resource.type, [resource]);
+    }
+    resourcesByTypeOf.set(resources, byType);
+  }
+  return byType.get(type) ?? NO_RESOURCES;
+}
+
 /** The resources of `type` whose `attribute` refers to `target` (same module), or holds the same known id or name. */
 export function resourcesReferring(
   resources: readonly PolicyResource[],
@@ -54,8 +75,7 @@ export function resourcesReferring(
 ): PolicyResource[] {
   const wanted = refOf(target);
   const targetValue = sameValue ? valueOf(target, sameValue.targetPath) : undefined;
-  return resources.filter((resource) => {
-    if (resource.type !== type) return false;
+  return resourcesOfType(resources, type).filter((resource) => {
     const refers = attributes.some((attribute) =>
       resource.references(attribute).some((ref) => ref.module === wanted.module && ref.local === wanted.local),
     );
@@ -72,10 +92,15 @@ export function referencedResources(resources: readonly PolicyResource[], from: 
 
 /** `aws_x.y` references inside an expression's text (not `data.aws_x.y`). */
 export function resourceReferencesIn(expression: string): string[] {
+  if (!expression.includes("aws_")) return []; // most expressions name no resource: no pattern run
   const found = new Set<string>();
-  for (const match of expression.matchAll(/(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)/g)) found.add(`${match[1]}.${match[2]}`);
+  RESOURCE_REFERENCE.lastIndex = 0;
+  for (let match = RESOURCE_REFERENCE.exec(expression); match !== null; match = RESOURCE_REFERENCE.exec(expression)) found.add(`${match[1]}.${match[2]}`);
   return [...found];
 }
+
+/** One pattern for every call (global: `exec` steps through the matches from `lastIndex`). */
+const RESOURCE_REFERENCE = /(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z_][\w-]*)/g;
 
 export function isKnown(value: unknown): boolean {
   return value !== UNKNOWN && value !== undefined;

@@ -1,10 +1,12 @@
 import path from "node:path";
 import { labeledBlocksOf, type HclBody } from "../config/hcl.js";
 import type { PlanJson } from "../review/plan-json.js";
+import { ACCESS_KEY_ID } from "./access-keys.js";
 import { protectedDestructions, unacknowledgedDestructions } from "./destruction.js";
 import { findBlock, lineAt, resolve, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
 import {
   referencedResources,
+  resourcesOfType,
   resourcesReferring,
   UNKNOWN,
   valueOf,
@@ -83,8 +85,9 @@ export interface PolicyRule {
 // helpers
 // ---------------------------------------------------------------------------------------------
 
-function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
-  return resources.filter((resource) => types.includes(resource.type));
+function ofType(resources: readonly PolicyResource[], ...types: string[]): readonly PolicyResource[] {
+  if (types.length === 1) return resourcesOfType(resources, types[0] as string);
+  return resources.filter((resource) => types.includes(resource.type)); // several types: in the order written
 }
 
 function at(resource: PolicyResource, attribute: string, message: string): Violation {
@@ -124,8 +127,27 @@ function show(value: unknown): string {
   return value === undefined ? "not set" : JSON.stringify(value);
 }
 
+interface AwsProvider {
+  instance: ModuleInstance;
+  file: string;
+  body: HclBody;
+  line?: number;
+}
+
+/** Found once per tree: four rules look at every provider. */
+const awsProvidersByTree = new WeakMap<PolicyTree, readonly AwsProvider[]>();
+
 /** Every AWS provider block of every instance, with where it is written. */
-function awsProviders(tree: PolicyTree): Array<{ instance: ModuleInstance; file: string; body: HclBody; line?: number }> {
+function awsProviders(tree: PolicyTree): readonly AwsProvider[] {
+  let providers = awsProvidersByTree.get(tree);
+  if (!providers) {
+    providers = findAwsProviders(tree);
+    awsProvidersByTree.set(tree, providers);
+  }
+  return providers;
+}
+
+function findAwsProviders(tree: PolicyTree): AwsProvider[] {
   return tree.instances.flatMap((instance) =>
     labeledBlocksOf(instance.files, "provider")
       .filter(({ label }) => label === "aws")
@@ -389,7 +411,6 @@ export const accountBackend: PolicyRule = {
   },
 };
 
-const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
 
 export const accountStaticKeys: PolicyRule = {
   id: "account-static-keys",
@@ -419,6 +440,7 @@ export const accountStaticKeys: PolicyRule = {
       for (const { file } of instance.files) {
         if (seen.has(file)) continue;
         seen.add(file);
+        if (!tree.texts.holdsSearchedWord(file)) continue;
         const text = tree.texts.get(file) ?? "";
         const match = ACCESS_KEY_ID.exec(text);
         // The key itself is never repeated in the finding.

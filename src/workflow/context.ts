@@ -1,10 +1,11 @@
 import path from "node:path";
-import { readEnvironment, requireRealAccount, requireTreeRoot, type Environment, type ReadOptions } from "../config/environment.js";
+import { readEnvironment, requireRealAccount, requireTreeRoot, type Environment } from "../config/environment.js";
 import type { Logger } from "../log.js";
 import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
 import { initIfChanged } from "../terraform/init-marker.js";
 import { cachedVersion } from "../terraform/version-cache.js";
+import { readOptions, workDir } from "./work-dir.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
 export interface WorkflowContext {
@@ -24,10 +25,7 @@ export interface WorkflowContext {
   declaredToolchain?: Record<string, string>;
 }
 
-/** Per-run working files (terraform data dirs) live here, outside the configuration. */
-export function workDir(root: string): string {
-  return path.join(root, ".infra");
-}
+export { readOptions, workDir } from "./work-dir.js";
 
 /**
  * A terraform runner for `cwd`, with a data dir of its own. Plan and apply of one
@@ -56,10 +54,6 @@ export async function requireTerraform(context: WorkflowContext): Promise<string
   return requirePinnedVersion(found, version);
 }
 
-/** How workflows read HCL: parsed files are cached by content under the work dir. */
-export function readOptions(context: WorkflowContext): ReadOptions {
-  return { cacheDir: path.join(workDir(context.root), "hcl") };
-}
 
 /**
  * Checks terraform and reads an environment that is about to be planned or applied, both at

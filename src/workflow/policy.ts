@@ -7,7 +7,8 @@ import { evaluatePlan, evaluateTree, loadPolicyTree, mergeFindings, type Finding
 import { policyReport, type PolicyReport } from "../policy/report.js";
 import { applyWaivers, readWaivers } from "../policy/waivers.js";
 import type { PlanJson } from "../review/plan-json.js";
-import { readOptions, type WorkflowContext } from "./context.js";
+import type { WorkflowContext } from "./context.js";
+import { readOptions } from "./work-dir.js";
 
 /** The static rules over an environment's roots and the modules they call. */
 export async function staticFindings(context: WorkflowContext, environment: Environment): Promise<Finding[]> {
