@@ -320,13 +320,10 @@ class HclResource implements PolicyResource {
       const at = found[index + 1] as ModuleInstance;
       if (value === UNKNOWN) {
         values.push(UNKNOWN);
-      } else if (!isExpression(value)) {
-        values.push(Array.isArray(value) ? value.map((item) => known(isExpression(item) ? resolveExpression(at, item, 0).value : item)) : value);
-      } else {
-        const resolved = resolveExpression(at, value, 0);
-        if (Array.isArray(resolved.value)) values.push(resolved.value.map((item) => known(isExpression(item) ? resolveExpression(resolved.instance, item, 0).value : item)));
-        else values.push(known(resolved.value));
+        continue;
       }
+      const resolved = resolve(at, value);
+      values.push(Array.isArray(resolved.value) ? resolved.value.map((item) => known(resolve(resolved.instance, item).value)) : known(resolved.value));
     }
     return values;
   }
@@ -390,9 +387,7 @@ function walkPath(value: unknown, instance: ModuleInstance, segments: readonly s
     found.push(value, instance);
     return;
   }
-  let holders = value;
-  let at = instance;
-  if (isExpression(value)) ({ value: holders, instance: at } = resolveExpression(instance, value, 0));
+  const { value: holders, instance: at } = resolve(instance, value);
   if (!Array.isArray(holders)) {
     stepInto(holders, at, segments, index, found);
     return;
@@ -401,9 +396,7 @@ function walkPath(value: unknown, instance: ModuleInstance, segments: readonly s
 }
 
 function stepInto(holder: unknown, instance: ModuleInstance, segments: readonly string[], index: number, found: unknown[]): void {
-  let value = holder;
-  let at = instance;
-  if (isExpression(holder)) ({ value, instance: at } = resolveExpression(instance, holder, 0));
+  const { value, instance: at } = resolve(instance, holder);
   const segment = segments[index] as string;
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     if (segment in value) walkPath((value as HclBody)[segment], at, segments, index + 1, found);

@@ -411,7 +411,6 @@ export const accountBackend: PolicyRule = {
   },
 };
 
-
 export const accountStaticKeys: PolicyRule = {
   id: "account-static-keys",
   rationale: "Static access keys leak and never expire; roles are assumed instead.",

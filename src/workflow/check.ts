@@ -6,7 +6,8 @@ import { InfraError, TerraformError } from "../errors.js";
 import { exec, findExecutable } from "../process.js";
 import { blockingFindings, describeFinding } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
-import { readOptions, requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
+import { readOptions } from "./work-dir.js";
 import { reportFor, staticFindings } from "./policy.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";

@@ -25,8 +25,6 @@ export interface WorkflowContext {
   declaredToolchain?: Record<string, string>;
 }
 
-export { readOptions, workDir } from "./work-dir.js";
-
 /**
  * A terraform runner for `cwd`, with a data dir of its own. Plan and apply of one
  * environment share `env/<name>`; checks get their own, so `init -backend=false` never
@@ -53,7 +51,6 @@ export async function requireTerraform(context: WorkflowContext): Promise<string
   );
   return requirePinnedVersion(found, version);
 }
-
 
 /**
  * Checks terraform and reads an environment that is about to be planned or applied, both at

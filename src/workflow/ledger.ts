@@ -1,6 +1,7 @@
 import { readEnvironment } from "../config/environment.js";
 import { listApplied, type LedgerEntry } from "../ledger.js";
-import { readOptions, type WorkflowContext } from "./context.js";
+import type { WorkflowContext } from "./context.js";
+import { readOptions } from "./work-dir.js";
 
 export interface LedgerResult {
   env: string;
