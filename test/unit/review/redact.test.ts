@@ -267,7 +267,7 @@ describe("redactPlan", () => {
       expect(text).not.toContain("passed-literal-456");
       expect(text).toContain('"constant_value":"kept"');
     });
-      it("never rewrites an address, a name or a key, even when a secret is an ordinary word", () => {
+    it("never rewrites an address, a name or a key, even when a secret is an ordinary word", () => {
       const plan = planWith({
         after: { word: "names", bucket: "app-logs-eu-west-1", names: "names", long: "orders_primary_db" },
         after_sensitive: { word: true, long: true },
@@ -276,7 +276,10 @@ describe("redactPlan", () => {
       resource.address = "module.orders_primary_db.terraform_data.names_names";
       resource.module_address = "module.orders_primary_db";
       resource.name = "names_names";
+      // A path below a name field (an attribute path of its own) is left as it is, however deep.
+      resource.change.replace_paths = [["names", 0, "names"]];
       const redacted = redactPlan(plan);
+      expect(redacted.resource_changes?.[0]?.change.replace_paths).toEqual([["names", 0, "names"]]);
       expect(redacted.resource_changes?.[0]?.address).toBe("module.orders_primary_db.terraform_data.names_names");
       expect(redacted.resource_changes?.[0]?.module_address).toBe("module.orders_primary_db");
       expect(redacted.resource_changes?.[0]?.name).toBe("names_names");
