@@ -1,35 +1,17 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { z as Zod } from "zod";
 import { ConfigError } from "../errors.js";
 import type { Finding } from "./index.js";
 import { PROMISES, type PolicyRule } from "./rules.js";
+import type { Waiver } from "./waiver-schema.js";
+
+export type { Waiver };
 
 /** Where waivers live: one file at the top of the terraform tree, reviewed like the HCL beside it. */
 export const WAIVERS_FILE = "policy-waivers.json";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Built with zod only when a tree has a waivers file: loading zod costs more than a warm policy run's rules. */
-function waiverSchemas(z: typeof Zod) {
-  const waiver = z
-    .object({
-      rule: z.string().min(1),
-      /** A resource or module address; covers its instances (`[key]`) and what lies below it. */
-      address: z.string().min(1).optional(),
-      /** A file, relative to the terraform tree, for findings about a file rather than a resource. */
-      path: z.string().min(1).optional(),
-      /** Only this environment; every environment when absent. */
-      env: z.string().min(1).optional(),
-      reason: z.string().optional(),
-      /** The last day (UTC) the waiver holds, YYYY-MM-DD. */
-      expires: z.string(),
-    })
-    .strict();
-  return { waiver, file: z.object({ waivers: z.array(waiver) }).strict() };
-}
-
-export type Waiver = Zod.infer<ReturnType<typeof waiverSchemas>["waiver"]>;
 
 /** A waiver that held for this run: listed in the review and the manifest. */
 export interface WaiverInForce {
@@ -69,8 +51,9 @@ export async function readWaivers(root: string): Promise<WaiversFile> {
   } catch (error) {
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, `write { "waivers": [ { "rule", "address" or "path", "reason", "expires": "YYYY-MM-DD" } ] }`);
   }
-  const { z } = await import("zod");
-  const parsed = waiverSchemas(z).file.safeParse(json);
+  // Loaded only for a tree that has a waivers file: a warm policy run without one never loads zod.
+  const { waiversFileSchema } = await import("./waiver-schema.js");
+  const parsed = waiversFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join(".") || "(top level)" : "(top level)";

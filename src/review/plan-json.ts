@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { PlanFormatError } from "../errors.js";
 import { visible } from "./escape.js";
 
@@ -126,94 +126,94 @@ const path_ = z.array(z.union([z.string(), z.number()]));
 
 const actionList = z
   .array(z.enum(ACTIONS))
-  .refine((list) => ACTION_LISTS.has(list.join(",")), { message: "is not an action list terraform writes (e.g. [\"update\"] or [\"delete\",\"create\"])" });
+  .check(z.refine((list) => ACTION_LISTS.has(list.join(",")), { message: "is not an action list terraform writes (e.g. [\"update\"] or [\"delete\",\"create\"])" }));
 
 const changeSchema = z.looseObject({
   actions: actionList,
-  before: z.unknown().optional(),
-  after: z.unknown().optional(),
-  after_unknown: z.unknown().optional(),
-  before_sensitive: z.unknown().optional(),
-  after_sensitive: z.unknown().optional(),
-  replace_paths: z.array(path_).optional(),
-  importing: z.looseObject({ id: z.string().optional() }).nullish(),
-  generated_config: z.string().optional(),
+  before: z.optional(z.unknown()),
+  after: z.optional(z.unknown()),
+  after_unknown: z.optional(z.unknown()),
+  before_sensitive: z.optional(z.unknown()),
+  after_sensitive: z.optional(z.unknown()),
+  replace_paths: z.optional(z.array(path_)),
+  importing: z.nullish(z.looseObject({ id: z.optional(z.string()) })),
+  generated_config: z.optional(z.string()),
 });
 
 const resourceFields = {
-  previous_address: z.string().optional(),
-  module_address: z.string().optional(),
+  previous_address: z.optional(z.string()),
+  module_address: z.optional(z.string()),
   mode: z.string(),
   type: z.string(),
   name: z.string(),
-  index: z.unknown().optional(),
-  deposed: z.string().optional(),
-  action_reason: z.string().optional(),
+  index: z.optional(z.unknown()),
+  deposed: z.optional(z.string()),
+  action_reason: z.optional(z.string()),
   change: changeSchema,
 };
 const resourceChangeSchema = z.looseObject({ address: z.string(), ...resourceFields });
-const driftSchema = z.looseObject({ address: z.string().optional(), ...resourceFields });
+const driftSchema = z.looseObject({ address: z.optional(z.string()), ...resourceFields });
 
-const outputValueSchema = z.looseObject({ sensitive: z.boolean(), value: z.unknown().optional() });
+const outputValueSchema = z.looseObject({ sensitive: z.boolean(), value: z.optional(z.unknown()) });
 
 /** Module trees nest; only one level is checked by the schema, the walk below checks the rest iteratively. */
 const moduleValuesSchema = z.looseObject({
-  resources: z.array(z.looseObject({ address: z.string(), values: z.unknown().optional(), sensitive_values: z.unknown().optional() })).optional(),
-  child_modules: z.array(z.unknown().optional()).optional(),
+  resources: z.optional(z.array(z.looseObject({ address: z.string(), values: z.optional(z.unknown()), sensitive_values: z.optional(z.unknown()) }))),
+  child_modules: z.optional(z.array(z.optional(z.unknown()))),
 });
-const valuesSchema = z.looseObject({ outputs: z.record(z.string(), outputValueSchema).optional(), root_module: z.unknown().optional() });
+const valuesSchema = z.looseObject({ outputs: z.optional(z.record(z.string(), outputValueSchema)), root_module: z.optional(z.unknown()) });
 
 const moduleConfigurationSchema = z.looseObject({
-  variables: z.record(z.string(), z.looseObject({ default: z.unknown().optional(), sensitive: z.boolean().optional() })).optional(),
-  module_calls: z
-    .record(
+  variables: z.optional(z.record(z.string(), z.looseObject({ default: z.optional(z.unknown()), sensitive: z.optional(z.boolean()) }))),
+  module_calls: z.optional(
+    z.record(
       z.string(),
       z.looseObject({
-        source: z.string().optional(),
-        expressions: z.record(z.string(), z.looseObject({ constant_value: z.unknown().optional() })).optional(),
-        module: z.unknown().optional(),
+        source: z.optional(z.string()),
+        expressions: z.optional(z.record(z.string(), z.looseObject({ constant_value: z.optional(z.unknown()) }))),
+        module: z.optional(z.unknown()),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 const planSchema = z.looseObject({
   format_version: z.string(),
-  terraform_version: z.string().optional(),
-  variables: z.record(z.string(), z.looseObject({ value: z.unknown().optional() })).optional(),
-  planned_values: valuesSchema.optional(),
-  resource_changes: z.array(resourceChangeSchema).optional(),
-  resource_drift: z.array(driftSchema).optional(),
-  relevant_attributes: z.array(z.looseObject({ resource: z.string(), attribute: path_ })).optional(),
-  output_changes: z.record(z.string(), changeSchema).optional(),
-  deferred_changes: z.array(z.looseObject({ reason: z.string(), resource_change: resourceChangeSchema })).optional(),
-  action_invocations: z.array(z.looseObject({ address: z.string().optional(), config_values: z.unknown().optional(), config_sensitive: z.unknown().optional() })).optional(),
-  checks: z
-    .array(
+  terraform_version: z.optional(z.string()),
+  variables: z.optional(z.record(z.string(), z.looseObject({ value: z.optional(z.unknown()) }))),
+  planned_values: z.optional(valuesSchema),
+  resource_changes: z.optional(z.array(resourceChangeSchema)),
+  resource_drift: z.optional(z.array(driftSchema)),
+  relevant_attributes: z.optional(z.array(z.looseObject({ resource: z.string(), attribute: path_ }))),
+  output_changes: z.optional(z.record(z.string(), changeSchema)),
+  deferred_changes: z.optional(z.array(z.looseObject({ reason: z.string(), resource_change: resourceChangeSchema }))),
+  action_invocations: z.optional(z.array(z.looseObject({ address: z.optional(z.string()), config_values: z.optional(z.unknown()), config_sensitive: z.optional(z.unknown()) }))),
+  checks: z.optional(
+    z.array(
       z.looseObject({
-        address: z.looseObject({ to_display: z.string(), kind: z.string().optional() }),
+        address: z.looseObject({ to_display: z.string(), kind: z.optional(z.string()) }),
         status: z.string(),
-        instances: z
-          .array(
+        instances: z.optional(
+          z.array(
             z.looseObject({
               address: z.looseObject({ to_display: z.string() }),
               status: z.string(),
-              problems: z.array(z.looseObject({ message: z.string() })).optional(),
+              problems: z.optional(z.array(z.looseObject({ message: z.string() }))),
             }),
-          )
-          .optional(),
+          ),
+        ),
       }),
-    )
-    .optional(),
-  prior_state: z.looseObject({ values: valuesSchema.optional() }).optional(),
-  configuration: z.looseObject({ root_module: z.unknown().optional() }).optional(),
-  errored: z.boolean().optional(),
-  complete: z.boolean().optional(),
-  applyable: z.boolean().optional(),
+    ),
+  ),
+  prior_state: z.optional(z.looseObject({ values: z.optional(valuesSchema) })),
+  configuration: z.optional(z.looseObject({ root_module: z.optional(z.unknown()) })),
+  errored: z.optional(z.boolean()),
+  complete: z.optional(z.boolean()),
+  applyable: z.optional(z.boolean()),
 });
 
 /** The plan without its per-resource arrays, whose elements the predicates below accept. */
-const skeletonSchema = planSchema.extend({ resource_changes: z.array(z.unknown()).optional(), resource_drift: z.array(z.unknown()).optional() });
+const skeletonSchema = z.extend(planSchema, { resource_changes: z.optional(z.array(z.unknown())), resource_drift: z.optional(z.array(z.unknown())) });
 
 const ACTION_NAMES: ReadonlySet<unknown> = new Set(ACTIONS);
 
@@ -334,7 +334,7 @@ export function checkPlanJson(document: unknown, source: string): PlanJson {
 }
 
 /** Checks a module and all its descendants without recursion: a module tree may be as deep as memory allows. */
-function checkModuleTree(root: unknown, schema: z.ZodType, rootPath: PropertyKey[], childKey: "child_modules" | "module_calls", source: string): void {
+function checkModuleTree(root: unknown, schema: z.ZodMiniType, rootPath: PropertyKey[], childKey: "child_modules" | "module_calls", source: string): void {
   // Each entry points at its parent, so the path is built only for the module that is wrong.
   interface Pending {
     module: unknown;
@@ -363,7 +363,7 @@ function checkModuleTree(root: unknown, schema: z.ZodType, rootPath: PropertyKey
   }
 }
 
-function check<T extends z.ZodType>(schema: T, value: unknown, at: PropertyKey[], source: string): z.infer<T> {
+function check<T extends z.ZodMiniType>(schema: T, value: unknown, at: PropertyKey[], source: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const [issue] = result.error.issues;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { PlanFormatError } from "../errors.js";
 import { formatFieldPath } from "./plan-json.js";
 import type { PlanHeader } from "./render.js";
@@ -15,16 +15,16 @@ export function summaryDocument(summary: Summary, header: PlanHeader | null): Su
 }
 
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
-const count = z.number().int().nonnegative();
-const attribute = z.object({ path: z.string(), before: z.string().optional(), after: z.string().optional(), forcesReplacement: z.literal(true).optional() });
+const count = z.int().check(z.nonnegative());
+const attribute = z.object({ path: z.string(), before: z.optional(z.string()), after: z.optional(z.string()), forcesReplacement: z.optional(z.literal(true)) });
 
 const summarySchema = z.looseObject({
   schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION),
-  terraformVersion: z.string().nullable(),
+  terraformVersion: z.nullable(z.string()),
   formatVersion: z.string(),
   hasChanges: z.boolean(),
   errored: z.boolean(),
-  complete: z.boolean().nullable(),
+  complete: z.nullable(z.boolean()),
   counts: z.object({ add: count, change: count, destroy: count, replace: count, import: count, move: count, read: count, forget: count }),
   resources: z.array(
     z.object({
@@ -34,10 +34,10 @@ const summarySchema = z.looseObject({
       mode: z.string(),
       action,
       actions: z.array(z.enum(["no-op", "create", "read", "update", "delete", "forget"])),
-      reason: z.string().optional(),
-      previousAddress: z.string().optional(),
-      importing: z.object({ id: z.string().optional() }).optional(),
-      deposed: z.string().optional(),
+      reason: z.optional(z.string()),
+      previousAddress: z.optional(z.string()),
+      importing: z.optional(z.object({ id: z.optional(z.string()) })),
+      deposed: z.optional(z.string()),
       attributes: z.array(attribute),
     }),
   ),

@@ -99,8 +99,9 @@ describe("readWaivers", () => {
 
   it.each([
     ["not JSON", "{ waivers: ", /is not valid JSON/],
-    ["an unknown key", JSON.stringify({ waivers: [{ rule: "a", address: "b", reason: "c", expires: "2026-01-01", until: "x" }] }), /waivers\.0: /],
-    ["no expiry", JSON.stringify({ waivers: [{ rule: "a", address: "b", reason: "c" }] }), /waivers\.0\.expires/],
+    ["an unknown key", JSON.stringify({ waivers: [{ rule: "a", address: "b", reason: "c", expires: "2026-01-01", until: "x" }] }), /waivers\.0: Unrecognized key: "until"/],
+    ["no expiry", JSON.stringify({ waivers: [{ rule: "a", address: "b", reason: "c" }] }), /waivers\.0\.expires: Invalid input: expected string, received undefined/],
+    ["an empty rule", JSON.stringify({ waivers: [{ rule: "", address: "b", reason: "c", expires: "2026-01-01" }] }), /waivers\.0\.rule: Too small: expected string to have >=1 characters/],
     ["HTML instead of JSON", "<html><body>`rm -rf`</body></html>", /is not valid JSON/],
   ])("refuses %s, naming the file", async (_what, text, message) => {
     const dir = await tree(text);
