@@ -5,7 +5,8 @@
  * (node's start included) against `terraform show -no-color`.
  */
 import path from "node:path";
-import { collectReviewedPlan, keepYoungGenerationSmall, renderReview, review, REVIEW_FORMATS, writeReview } from "../src/workflow/review.js";
+import { keepYoungGenerationSmall } from "../src/heap.js";
+import { collectReviewedPlan, renderReview, review, REVIEW_FORMATS, writeReview } from "../src/workflow/review.js";
 
 const [planJson, outDir] = process.argv.slice(2);
 if (!planJson || !outDir) throw new Error("usage: review-all PLAN_JSON OUT_DIR");

@@ -57,16 +57,6 @@ export async function review(target: string, now: Date = new Date()): Promise<Re
 }
 
 /**
- * For a process that is about to review a large plan: nearly everything a review allocates is
- * the parsed plan, which survives, and V8 answers that by growing its young generation to the
- * maximum - tens of MB of peak memory that buy nothing. V8 reads this flag at each growth, so
- * setting it once the process runs works.
- */
-export function keepYoungGenerationSmall(): void {
-  setFlagsFromString("--semi-space-growth-factor=1");
-}
-
-/**
  * Once review() has returned, the parsed plan and its text are garbage, but V8 would keep them
  * until the old generation fills, and rendering allocates on top of them: collecting them first
  * takes ~15 MB off the peak of a 10,000-resource review, for a few ms.

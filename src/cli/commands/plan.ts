@@ -23,11 +23,13 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       })
       .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries"),
   handler: async (args) => {
-    const [{ plan, defaultBundleDir }, { renderText }, { renderPolicyText }] = await Promise.all([
+    const [{ plan, defaultBundleDir }, { renderText }, { renderPolicyText }, { growYoungGenerationQuickly }] = await Promise.all([
       import("../../workflow/plan.js"),
       import("../../review/render.js"),
       import("../../policy/report.js"),
+      import("../../heap.js"),
     ]);
+    growYoungGenerationQuickly();
     const result = await plan(createContext(args), {
       env: args.env,
       out: args.out ?? defaultBundleDir(args.env),

@@ -30,7 +30,10 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const { review, renderReview, headerOf, writeReview, keepYoungGenerationSmall, collectReviewedPlan } = await import("../../workflow/review.js");
+    const [{ review, renderReview, headerOf, writeReview, collectReviewedPlan }, { keepYoungGenerationSmall }] = await Promise.all([
+      import("../../workflow/review.js"),
+      import("../../heap.js"),
+    ]);
     keepYoungGenerationSmall();
     const result = await review(args.target);
     collectReviewedPlan();
