@@ -4,7 +4,7 @@ import { listEnvironments, parseDirectory, type Environment, type ReadOptions } 
 import { blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
 import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
 import { FileTexts } from "./file-texts.js";
-import { resourceReferencesIn, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
+import { resourceReferencesIn, segmentsOf, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 /**
  * An environment as the static rules see it: every root that belongs to it (`envs/<env>` and,
@@ -261,18 +261,6 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
     }
   }
   return resources;
-}
-
-/** Attribute paths split once: the rules ask every resource for the same few. */
-const segmentsByPath = new Map<string, readonly string[]>();
-
-function segmentsOf(pathText: string): readonly string[] {
-  let segments = segmentsByPath.get(pathText);
-  if (!segments) {
-    segments = pathText.split(".");
-    segmentsByPath.set(pathText, segments);
-  }
-  return segments;
 }
 
 /** What a path holds where nothing is there: shared, as most resources lack most attributes. */

@@ -1,5 +1,5 @@
 import type { ModuleConfiguration, PlanJson, ResourceChange } from "../review/plan-json.js";
-import { UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
+import { segmentsOf, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 type Json = { readonly [key: string]: unknown };
 
@@ -18,47 +18,67 @@ export function planResources(plan: PlanJson): PolicyResource[] {
   const changes = Array.isArray(plan.resource_changes) ? plan.resource_changes : [];
   return changes
     .filter((change) => change?.mode === "managed" && isObject(change.change?.after))
-    .map((change) => planResource(change, configs.get(configKey(change))));
+    .map((change) => new PlanResource(change, configs.get(configKey(change))));
 }
 
-function planResource(change: ResourceChange, config: ConfigResource | undefined): PolicyResource {
-  const after = change.change.after as Json;
-  const afterUnknown = change.change.after_unknown;
-  const module = change.module_address ?? "";
-  return {
-    type: change.type,
-    name: change.name,
-    module,
-    address: change.address,
-    values(pathText) {
-      return walkValues(after, afterUnknown, config?.expressions, pathText.split("."));
-    },
-    references(pathText) {
-      return referencesAt(config?.expressions, pathText.split(".")).map((local): ResourceRef => ({ module, local }));
-    },
-    sources: () => [],
-    lineOf: () => undefined,
-  };
+/**
+ * One resource of the plan. A class rather than an object of closures: a plan has tens of
+ * thousands of resources, and the rules ask each of them for a few paths.
+ */
+class PlanResource implements PolicyResource {
+  readonly type: string;
+  readonly name: string;
+  readonly module: string;
+  readonly address: string;
+  private readonly after: Json;
+  private readonly afterUnknown: unknown;
+  private readonly expressions: Json | undefined;
+
+  constructor(change: ResourceChange, config: ConfigResource | undefined) {
+    this.type = change.type;
+    this.name = change.name;
+    this.module = change.module_address ?? "";
+    this.address = change.address;
+    this.after = change.change.after as Json;
+    this.afterUnknown = change.change.after_unknown;
+    this.expressions = config?.expressions;
+  }
+
+  values(pathText: string): unknown[] {
+    return walkValues(this.after, this.afterUnknown, this.expressions, segmentsOf(pathText), 0);
+  }
+
+  references(pathText: string): ResourceRef[] {
+    return referencesAt(this.expressions, segmentsOf(pathText)).map((local): ResourceRef => ({ module: this.module, local }));
+  }
+
+  sources(): string[] {
+    return [];
+  }
+
+  lineOf(): undefined {
+    return undefined;
+  }
 }
 
-/** Values along a path; unknown leaves whose attribute the configuration never set count as absent. */
-function walkValues(value: unknown, unknown: unknown, expressions: unknown, segments: readonly string[]): unknown[] {
-  if (segments.length === 0) {
+/** Values along a path from segment `at` on; unknown leaves whose attribute the configuration never set count as absent. */
+function walkValues(value: unknown, unknown: unknown, expressions: unknown, segments: readonly string[], at: number): unknown[] {
+  if (at === segments.length) {
     if (unknown === true) return [UNKNOWN];
     return value === null || value === undefined ? [] : [value];
   }
-  const [segment = "", ...rest] = segments;
   if (Array.isArray(value)) {
     return value.flatMap((item, index) =>
-      walkValues(item, Array.isArray(unknown) ? unknown[index] : unknown, Array.isArray(expressions) ? expressions[index] ?? expressions[0] : expressions, segments),
+      walkValues(item, Array.isArray(unknown) ? unknown[index] : unknown, Array.isArray(expressions) ? expressions[index] ?? expressions[0] : expressions, segments, at),
     );
   }
   if (unknown === true) return [UNKNOWN];
   if (!isObject(value)) return [];
+  const segment = segments[at] as string;
   const childUnknown = isObject(unknown) ? unknown[segment] : undefined;
   const childExpressions = isObject(expressions) ? expressions[segment] : undefined;
   if (childUnknown === true && expressions !== undefined && childExpressions === undefined) return []; // left to the provider's default
-  return walkValues(value[segment], childUnknown, childExpressions, rest);
+  return walkValues(value[segment], childUnknown, childExpressions, segments, at + 1);
 }
 
 function referencesAt(expressions: unknown, segments: readonly string[]): string[] {

@@ -35,6 +35,15 @@ export interface PolicyResource {
   lineOf(path: string): number | undefined;
 }
 
+/** Attribute paths split once: the rules ask every resource, of the HCL or of a plan, for the same few. */
+const segmentsByPath = new Map<string, readonly string[]>();
+
+export function segmentsOf(pathText: string): readonly string[] {
+  let segments = segmentsByPath.get(pathText);
+  if (!segments) segmentsByPath.set(pathText, (segments = pathText.split(".")));
+  return segments;
+}
+
 /** The first value at a path: `undefined` when absent (the provider's default applies). */
 export function valueOf(resource: PolicyResource, path: string): unknown {
   return resource.values(path)[0];

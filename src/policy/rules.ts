@@ -190,11 +190,19 @@ function relative(tree: PolicyTree, file: string): string {
 
 const ARN_REGION = /^arn:aws[\w-]*:[\w-]+:([a-z]{2}(?:-gov)?-[a-z]+-\d):/;
 
-function* stringsIn(value: unknown, depth = 0): Generator<string> {
-  if (depth > 64) return;
-  if (typeof value === "string") yield value;
-  else if (Array.isArray(value)) for (const item of value) yield* stringsIn(item, depth + 1);
-  else if (typeof value === "object" && value !== null) for (const item of Object.values(value)) yield* stringsIn(item, depth + 1);
+/** Every string in a value, in order, down to 64 levels (a value from a plan can nest as deep as memory allows). */
+function stringsIn(value: unknown): string[] {
+  const found: string[] = [];
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [current, depth] = item;
+    if (typeof current === "string") found.push(current);
+    else if (depth < 64 && typeof current === "object" && current !== null) {
+      const children = Array.isArray(current) ? current : Object.values(current);
+      for (let index = children.length - 1; index >= 0; index -= 1) pending.push([children[index], depth + 1]);
+    }
+  }
+  return found;
 }
 
 const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
