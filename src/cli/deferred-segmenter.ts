@@ -3,7 +3,9 @@
  * when its module loads. The first one loads ICU's break-iterator data: about 20 ms of every
  * run of every command, though only a help text or a usage error ever measures a string.
  * While the CLI's modules load, `Intl.Segmenter` is a stand-in that creates the real segmenter
- * when it is first used; main restores the real constructor before running anything.
+ * when it is first given text beyond plain ASCII (infra's help text is plain ASCII, so showing it
+ * loads no ICU data at all);
+ * main restores the real constructor before running anything.
  */
 const RealSegmenter = Intl.Segmenter;
 
@@ -24,7 +26,14 @@ export class DeferredSegmenter implements Pick<Intl.Segmenter, "segment" | "reso
   }
 
   segment(input: string): Intl.Segments {
+    // Help text is ASCII, where every character is a grapheme of its own: no ICU needed for it.
+    if (this.real === undefined && this.isGraphemes() && ONE_UNIT_GRAPHEMES.test(input)) return new UnitSegments(input);
     return this.segmenter().segment(input);
+  }
+
+  private isGraphemes(): boolean {
+    const granularity = this.args[1]?.granularity;
+    return granularity === undefined || granularity === "grapheme";
   }
 
   resolvedOptions(): Intl.ResolvedSegmenterOptions {
@@ -34,6 +43,30 @@ export class DeferredSegmenter implements Pick<Intl.Segmenter, "segment" | "reso
   private segmenter(): Intl.Segmenter {
     this.real ??= new RealSegmenter(...this.args);
     return this.real;
+  }
+}
+
+/**
+ * ASCII but CR: by Unicode's grapheme rules (UAX #29) only CR LF joins two ASCII characters into
+ * one grapheme; no ASCII character extends or prepends to another.
+ */
+const ONE_UNIT_GRAPHEMES = /^[\x00-\x0c\x0e-\x7f]*$/;
+
+/** The segments of a text whose every code unit is a grapheme, as Intl.Segmenter gives them. */
+class UnitSegments implements Intl.Segments {
+  constructor(private readonly input: string) {}
+
+  containing(codeUnitIndex?: number): Intl.SegmentData | undefined {
+    const index = Math.trunc(Number(codeUnitIndex ?? 0)) || 0;
+    return index >= 0 && index < this.input.length ? this.at(index) : undefined;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Intl.SegmentData> {
+    for (let index = 0; index < this.input.length; index += 1) yield this.at(index);
+  }
+
+  private at(index: number): Intl.SegmentData {
+    return { segment: this.input.charAt(index), index, input: this.input };
   }
 }
 
