@@ -1,5 +1,5 @@
 /**
- * yargs' help layout bundles two copies of string-width, and each creates an `Intl.Segmenter`
+ * yargs' help layout bundles three copies of string-width, and each creates an `Intl.Segmenter`
  * when its module loads. The first one loads ICU's break-iterator data: about 20 ms of every
  * run of every command, though only a help text or a usage error ever measures a string.
  * While the CLI's modules load, `Intl.Segmenter` is a stand-in that creates the real segmenter

@@ -12,7 +12,6 @@ export const WAIVERS_FILE = "policy-waivers.json";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-
 /** A waiver that held for this run: listed in the review and the manifest. */
 export interface WaiverInForce {
   rule: string;
