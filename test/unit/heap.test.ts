@@ -44,7 +44,9 @@ describe("heap tuning", () => {
 
   it("keepYoungGenerationSmall stops the young generation from growing", () => {
     const sizes = youngGenerationSizes("keepYoungGenerationSmall");
-    expect(sizes).toEqual([sizes[0]]);
+    // V8 may shrink an idle young generation and grow it back; it never grows past where it began.
+    expect(Math.max(...sizes)).toBe(sizes[0]);
+    expect(Math.max(...youngGenerationSizes(null))).toBeGreaterThan(sizes[0] as number);
   });
 
   it("collectReviewedPlan frees what nothing references any more", async () => {
