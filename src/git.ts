@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { ToolError } from "./errors.js";
 import { exec } from "./process.js";
@@ -126,4 +127,33 @@ export async function hashAsCommitted(repository: Repository, repoFile: string, 
 export async function readCommittedFile(repository: Repository, repoFile: string): Promise<string | null> {
   const found = await exec("git", ["cat-file", "blob", `${repository.commit}:${repoFile}`], { cwd: repository.top });
   return found.exitCode === 0 ? found.stdout : null;
+}
+
+/**
+ * Writes the files committed at `commit` under each of `dirs` (relative to the repository) into
+ * `dest` at the same relative paths, as a checkout would (links stay links). Through a private
+ * index rather than `git archive`, which leaves out whatever a committed .gitattributes marks
+ * export-ignore.
+ */
+export async function exportCommitted(top: string, commit: string, dirs: readonly string[], dest: string): Promise<void> {
+  const index = path.join(dest, ".infra-export-index");
+  try {
+    for (const dir of coveringDirs(dirs)) {
+      const env = { ...process.env, GIT_INDEX_FILE: index };
+      const read = await exec("git", ["read-tree", dir === "" ? commit : `${commit}:${dir}`], { cwd: top, env });
+      if (read.exitCode !== 0) throw new ToolError(`git read-tree of ${dir || "the repository"} at ${commit.slice(0, 12)} failed: ${read.stderr.trim()}`, "check that git can read the repository");
+      const prefix = path.join(dest, dir) + path.sep;
+      const written = await exec("git", ["checkout-index", "-a", "-f", `--prefix=${prefix}`], { cwd: top, env });
+      if (written.exitCode !== 0) throw new ToolError(`git checkout-index into ${prefix} failed: ${written.stderr.trim()}`, "check free space in the temporary directory");
+    }
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
+/** The directories of `dirs` that no other of them contains. */
+function coveringDirs(dirs: readonly string[]): string[] {
+  const sorted = [...new Set(dirs)].sort();
+  const inside = (dir: string, parent: string) => parent === "" || dir === parent || dir.startsWith(`${parent}/`);
+  return sorted.filter((dir) => !sorted.some((other) => other !== dir && inside(dir, other)));
 }

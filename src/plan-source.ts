@@ -19,6 +19,8 @@ export interface SourceCheck {
   differences: string[];
   /** Modules terraform downloaded: not in git, pinned by the committed call's source and version. */
   remoteModules: Array<{ key: string; source: string; version: string | null }>;
+  /** The repository the commit belongs to, and its directories the plan loaded local modules from; null outside one. */
+  repository: { top: string; moduleDirs: string[] } | null;
 }
 
 /** Compares `snapshot`, taken by terraform running in `configDir`, with HEAD of the repository holding it. */
@@ -27,7 +29,13 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
   const remoteModules = remoteModulesOf(snapshot.modules);
   const repository = await openRepository(configDir);
   if (repository === null) {
-    return { commit: null, configDigest, differences: [`${displayPath(displayRoot, configDir)} is not in a git repository with a commit, so no commit vouches for the plan`], remoteModules };
+    return {
+      commit: null,
+      configDigest,
+      differences: [`${displayPath(displayRoot, configDir)} is not in a git repository with a commit, so no commit vouches for the plan`],
+      remoteModules,
+      repository: null,
+    };
   }
   const remoteKeys = new Set(remoteModules.map((module) => module.key));
   const localDirs = new Map<string, string>();
@@ -42,7 +50,8 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
     localDirs.set(module.key, repoDir);
   }
   const committed = await committedEntries(repository, [...new Set(localDirs.values())]);
-  const show = (repoFile: string) => displayPath(displayRoot, path.join(repository.top, repoFile));
+  // Named relative to the terraform tree, or to the repository for what lies outside the tree.
+  const show = (repoFile: string) => displayPath(displayRoot, path.join(repository.top, repoFile), repoFile);
   const inPlan = new Set<string>();
   for (const file of snapshot.files) {
     const repoDir = localDirs.get(file.module);
@@ -66,7 +75,7 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
       differences.push(`${show(lockFile)} is committed but the plan holds no lock file`);
     }
   }
-  return { commit: repository.commit, configDigest, differences, remoteModules };
+  return { commit: repository.commit, configDigest, differences, remoteModules, repository: { top: repository.top, moduleDirs: [...new Set(localDirs.values())] } };
 }
 
 async function compareFile(
@@ -118,9 +127,9 @@ function repositoryPath(repository: Repository, absolute: string): string | null
   return relative.split(path.sep).join("/");
 }
 
-function displayPath(root: string, file: string): string {
+function displayPath(root: string, file: string, otherwise = file): string {
   const relative = path.relative(root, file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : otherwise;
 }
 
 export function snapshotDigest(snapshot: ConfigSnapshot): string {

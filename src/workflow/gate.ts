@@ -1,7 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { IdentityFacts } from "../aws/identity.js";
-import type { Environment } from "../config/environment.js";
+import { readEnvironment, type Environment } from "../config/environment.js";
 import { InfraError } from "../errors.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
@@ -21,17 +22,19 @@ import {
 } from "../gates/apply-gates.js";
 import type { CiDeployment } from "../gates/approval.js";
 import { decideIdentity, identityGate } from "../gates/identity.js";
-import { openRepository, readCommittedFile } from "../git.js";
+import { exportCommitted, openRepository, readCommittedFile } from "../git.js";
 import { readApplied } from "../ledger.js";
-import { checkPlanSource } from "../plan-source.js";
+import { checkPlanSource, type SourceCheck } from "../plan-source.js";
 import { protectedDestructions } from "../policy/destruction.js";
+import { mergeFindings } from "../policy/index.js";
 import type { PolicyReport } from "../policy/report.js";
 import { parseWaivers, WAIVERS_FILE, type WaiversFile } from "../policy/waivers.js";
 import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import { readPlanFileFacts } from "../terraform/plan-file.js";
 import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { arriveAsDeployer } from "./identity.js";
-import { planFindings, reportFor } from "./policy.js";
+import { planFindings, reportFor, staticFindings } from "./policy.js";
+import { readOptions } from "./work-dir.js";
 
 /** What a person or CI passes to the gates of one apply. */
 export interface GateOptions {
@@ -145,12 +148,7 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
       await initEnvironment({ ...context, processEnv }, terraform, terraformVersion);
       executedPlanJson = parsePlanJson(await terraform.showJson(executable.file), "terraform show -json of the plan to apply");
       destructions = protectedDestructions(executedPlanJson);
-      policy = await reportFor(
-        context,
-        environment,
-        planFindings({ environment, plan: executedPlanJson, allowDestroy: options.allowDestroy ?? [] }),
-        await committedWaivers(context.root, source?.commit ?? null),
-      );
+      policy = await policyAtCommit(context, environment.name, source, executedPlanJson, options.allowDestroy ?? []);
     } catch (error) {
       if (!(error instanceof InfraError)) throw error;
       const why = { unavailable: `terraform could not read the plan to apply: ${error.message}` };
@@ -203,6 +201,36 @@ function backendOf(executed: ExecutedPlanFacts | Unavailable, environment: Envir
 }
 
 /** The waivers the commit holds: a waivers file edited in the working tree waives nothing at apply. */
+/**
+ * The verdict plan gives, recomputed over what apply can vouch for: the rules over the HCL as
+ * committed at the commit the plan proves it came from (written out privately, so the working
+ * tree's edits count for nothing) and over terraform's reading of the plan to apply, with the
+ * waivers that commit holds.
+ */
+async function policyAtCommit(
+  context: WorkflowContext,
+  env: string,
+  source: SourceCheck | null,
+  plan: PlanJson,
+  allowDestroy: readonly string[],
+): Promise<PolicyReport | Unavailable> {
+  if (source?.commit == null || source.repository === null) return { unavailable: "not evaluated: no commit holds the plan's configuration" };
+  const rootInRepository = path.relative(source.repository.top, context.root).split(path.sep).join("/");
+  if (rootInRepository.startsWith("..") || path.isAbsolute(rootInRepository)) {
+    return { unavailable: `not evaluated: ${context.root} is outside the repository at ${source.repository.top}` };
+  }
+  const exported = await mkdtemp(path.join(tmpdir(), "infra-committed-"));
+  try {
+    await exportCommitted(source.repository.top, source.commit, [rootInRepository === "" ? "" : rootInRepository, ...source.repository.moduleDirs], exported);
+    const committed = { ...context, root: path.join(exported, rootInRepository) };
+    const environment = await readEnvironment(committed.root, env, readOptions(committed));
+    const findings = mergeFindings(await staticFindings(committed, environment), planFindings({ environment, plan, allowDestroy }));
+    return await reportFor(committed, environment, findings, await committedWaivers(context.root, source.commit));
+  } finally {
+    await rm(exported, { recursive: true, force: true });
+  }
+}
+
 async function committedWaivers(root: string, commit: string | null): Promise<WaiversFile> {
   const file = path.join(root, WAIVERS_FILE);
   const repository = commit === null ? null : await openRepository(root);

@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { digestDirectory } from "../bundle/digest.js";
 import { BUNDLE_FILE_MODE, BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
@@ -61,6 +61,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
   // Names the deploy role's session only; whether the plan is of a commit is judged on the plan itself.
   const revision = await readRevision(context.root);
+  if (input.offline) for (const declared of await declaredBackends(environment)) requireLocalBackend(environment, declared.type, `declared in ${declared.file}`);
   const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
@@ -73,9 +74,12 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   try {
     // terraform writes the plan where only we can read it; the bundle gets a 0600 copy.
     const planFile = path.join(privateDir, BundleFile.plan);
-    await initEnvironment(context, terraform, terraformVersion);
-    // --offline is for local state only, as terraform itself recorded the backend at init: that
-    // reading covers .tf.json files, override files and cloud blocks the HCL check cannot see.
+    // --offline is for local state only, as terraform itself recorded the backend at init (even
+    // when init then failed to reach it): that reading covers every file terraform reads.
+    await initEnvironment(context, terraform, terraformVersion).catch(async (error: unknown) => {
+      if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
+      throw error;
+    });
     if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
     // Judged on what terraform actually read, after it read it: an edit made while terraform
@@ -140,6 +144,34 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   } finally {
     await rm(privateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every backend or `cloud` block the root declares, in .tf files (override files included) and
+ * .tf.json files: a first, cheap reading for --offline, before terraform init contacts anything.
+ */
+async function declaredBackends(environment: Environment): Promise<Array<{ type: string; file: string }>> {
+  const found: Array<{ type: string; file: string }> = [];
+  const collect = (file: string, terraformBlocks: unknown) => {
+    for (const block of Array.isArray(terraformBlocks) ? terraformBlocks : [terraformBlocks]) {
+      if (typeof block !== "object" || block === null) continue;
+      const record = block as Record<string, unknown>;
+      if (record["cloud"] !== undefined) found.push({ type: "cloud", file });
+      for (const backends of Array.isArray(record["backend"]) ? record["backend"] : [record["backend"]]) {
+        if (typeof backends === "object" && backends !== null) for (const type of Object.keys(backends)) found.push({ type, file });
+      }
+    }
+  };
+  for (const { file, body } of environment.files) collect(file, body["terraform"]);
+  for (const name of (await readdir(environment.dir)).filter((entry) => entry.endsWith(".tf.json"))) {
+    const file = path.join(environment.dir, name);
+    try {
+      collect(file, (JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>)["terraform"]);
+    } catch {
+      found.push({ type: "unreadable JSON", file });
+    }
+  }
+  return found;
 }
 
 /** Refuses --offline for a stack whose state is not local, by the backend terraform itself reports. */

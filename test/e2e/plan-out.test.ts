@@ -96,7 +96,7 @@ describe("infra plan --out (item 1)", () => {
       { cwd, env, encoding: "utf8" },
     );
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^error: cannot (write|create) [^\\n]*${mount.replaceAll("/", "\\/")}[^\\n]*: ${reason.replace(/[()]/g, "\\$&")}\\n`));
+    expect(run.stderr).toMatch(new RegExp(`^error: cannot (write|create) [^\\n]*${mount.replaceAll("/", "\\/")}[^\\n]*: ${reason.replace(/[()]/g, "\\$&")}\\n`, "m"));
     expect(run.stderr).not.toContain("    at ");
   });
 });

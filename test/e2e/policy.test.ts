@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { PolicyResult } from "../../src/workflow/policy.js";
+import type { GateResult } from "../../src/workflow/gate.js";
 import { commitChanges, copyFixture, readJson, runInfra, stateAddresses } from "../helpers.js";
 import { applyEdits, copyPolicyTree, lineIn } from "../policy-helpers.js";
 
@@ -106,8 +107,15 @@ describe("infra plan and apply with a policy error", () => {
 
     const apply = await runInfra(["apply", "--offline", "--env", "prod", "--root", root, "--plan", bundle, "--approve", manifest.planDigest.slice(0, 12)], { env });
     expect(apply.code).toBe(1);
-    expect(apply.stderr).toContain("policy failed for this bundle (1 error(s)); it was written for review only");
+    expect(apply.stderr).toContain("policy gate refused: policy fails for the plan to apply (1 error(s)):");
+    expect(apply.stderr).toContain("region-promise");
     expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
+
+    // Fixed in the working tree but not committed: the commit the plan came from still breaks the promise.
+    await applyEdits(root, [{ file: "envs/prod/environment.tf", from: '"eu-central-1"', to: '"us-east-2"' }]);
+    const gate = await runInfra(["gate", "--offline", "--env", "prod", "--root", root, "--plan", bundle, "--json", "--quiet"], { env });
+    const decisions = (JSON.parse(gate.stdout) as GateResult).decisions;
+    expect(decisions.find((decision) => decision.gate === "policy")).toMatchObject({ allowed: false, reason: expect.stringContaining("region-promise") });
   });
 
   it("plans and applies once a waiver with a reason and an expiry covers the finding, listing it in manifest and summary", async () => {

@@ -63,7 +63,7 @@ export function input(overrides: { manifest?: Partial<Manifest>; environment?: P
     previousReceipt: null,
     terraformVersion: "1.11.4",
     executed: {
-      source: { commit: MANIFEST.commit, configDigest: "c".repeat(64), differences: [], remoteModules: [] },
+      source: { commit: MANIFEST.commit, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null },
       backendType: "local",
       createdAt: MANIFEST.createdAt,
       terraformVersion: "1.11.4",

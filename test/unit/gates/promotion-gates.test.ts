@@ -35,7 +35,7 @@ async function allowed(gate: ApplyGate, facts: ApplyGateInput): Promise<string> 
 
 describe("freshnessGate", () => {
   const executed = (source: Partial<{ commit: string | null; differences: string[] }>, createdAt: string | null = MANIFEST.createdAt) => ({
-    executed: { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: [], remoteModules: [], ...source }, backendType: "local", createdAt, terraformVersion: "1.11.4" },
+    executed: { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null, ...source }, backendType: "local", createdAt, terraformVersion: "1.11.4" },
   });
 
   it("allows a plan whose configuration is HEAD's, file by file, within the maximum age", async () => {
