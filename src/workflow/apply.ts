@@ -8,11 +8,11 @@ import { BundleFile } from "../bundle/layout.js";
 import { openPlan } from "../bundle/plan-encryption.js";
 import { copyPlanPrivately } from "../bundle/private-plan.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
-import { ledgerRef, recordApplied } from "../ledger.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
 import { initEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { gatherGateFacts, openBundle, type GateFacts, type GateOptions } from "./gate.js";
+import { ledgerSignerFor, recordLedgerEntry } from "./ledger.js";
 import {
   applyRunFiles,
   describeSettled,
@@ -62,6 +62,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     if (refused) throw gateRefusal(refused);
     // From here terraform runs with the deploy role's credentials (README "The credential chain").
     const asDeployer = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
+    const ledgerSigner = await ledgerSignerFor(context, environment, facts.processEnv);
 
     const startedAt = context.now();
     const run = applyRunFiles(terraform.dataDir, startedAt);
@@ -70,7 +71,9 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log, facts);
       const receiptFile = await writeReceipt(bundle, receipt);
       await removeMarker(run.marker);
-      const recorded = outcome === "applied" && manifest.commit !== null ? await recordInLedger(context.root, environment.name, manifest.commit, receiptFile) : null;
+      const { commit } = receipt;
+      // configDigest: the configuration snapshot digest, null until plan records one.
+      const recorded = outcome === "applied" && commit !== null ? await recordLedgerEntry(context, { environment, bundle, receipt: { ...receipt, commit }, signer: ledgerSigner, configDigest: null }) : null;
       return { receipt, receiptFile, ledgerRef: recorded };
     };
     try {
@@ -118,17 +121,6 @@ async function settleEarlierApplies(context: WorkflowContext, dataDir: string, b
   const ofBundle = await settleBundle(bundle, context.now());
   if (ofBundle && !("outcome" in ofBundle)) throw stillRunning(ofBundle.marker);
   for (const each of [...settled, ...(ofBundle ? [ofBundle] : [])]) context.logger.warn(describeSettled(each));
-}
-
-/** The apply happened: a ledger that cannot be written must say so, and how to record it by hand. */
-async function recordInLedger(root: string, env: string, commit: string, receiptFile: string): Promise<string> {
-  return recordApplied(root, env, commit, receiptFile).catch((error: unknown) => {
-    if (!(error instanceof InfraError)) throw error;
-    throw new InfraError(
-      `${env} was applied (receipt ${receiptFile}), but the promotion ledger was not written: ${error.message}`,
-      `record it by hand: git update-ref ${ledgerRef(env, commit)} $(git hash-object -w ${receiptFile})`,
-    );
-  });
 }
 
 /** Rewrites terraform's log with the plan's secrets swept out, once infra has seen it end. */
