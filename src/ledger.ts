@@ -227,7 +227,7 @@ export function verifyLedgerEntry(ref: string, text: string, keys: LedgerKeys): 
   const match = keys.keys.find(({ key }) => verify("sha256", bytes, key, signature));
   if (match) return { payload, verdict: { verified: true, keyId: match.keyId, keyFile: keys.file, position: match.position, signer: entry.signer } };
   if (keys.keys.some((key) => key.keyId === entry.keyId)) {
-    return refuse(`${ref}'s signature does not match its payload under key ${entry.keyId} of ${keys.file}: the entry was altered after signing`, payload);
+    return refuse(`${ref}'s signature does not verify with key ${entry.keyId} of ${keys.file}, which it names: the entry was altered after signing, or signed by another key`, payload);
   }
   return refuse(`${ref} is signed by ${entry.keyId ? `key ${entry.keyId}` : "a key"}${entry.signer ? ` (${entry.signer})` : ""} that ${keys.file} at HEAD does not hold`, payload);
 }

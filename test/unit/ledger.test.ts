@@ -111,7 +111,7 @@ describe("the signed promotion ledger in a real git repository", () => {
       [
         "an altered payload",
         (await signed(payload(), await devSigner())).replace(`\\"commit\\":\\"${commit}\\"`, `\\"commit\\":\\"${"f".repeat(40)}\\"`),
-        `${ref}'s signature does not match its payload under key `,
+        `${ref}'s signature does not verify with key `,
       ],
     ];
     for (const [what, text, problem] of cases) {
