@@ -1,8 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { ConfigError, InfraError } from "./errors.js";
 import type { Receipt } from "./bundle/receipt.js";
 import { keyIdOf } from "./bundle/signature.js";
@@ -274,14 +273,20 @@ export function describeEntry(entry: LedgerEntry): string {
     .join("  ");
 }
 
-function parseEntryFile(text: string): EntryFile | string {
+/** A JSON object's fields; {} for JSON that is no object; null for text that is no JSON. */
+function jsonObject(text: string): Record<string, unknown> | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return "not JSON";
+    return null;
   }
-  const record = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+}
+
+function parseEntryFile(text: string): EntryFile | string {
+  const record = jsonObject(text);
+  if (record === null) return "not JSON";
   if (record["format"] !== LEDGER_ENTRY_FORMAT) return `no format "${LEDGER_ENTRY_FORMAT}"`;
   if (typeof record["payload"] !== "string") return "no payload";
   if (record["algorithm"] !== LEDGER_ALGORITHM) return `algorithm is not ${LEDGER_ALGORITHM}`;
@@ -294,13 +299,8 @@ function parseEntryFile(text: string): EntryFile | string {
 }
 
 function parsePayload(text: string): LedgerPayload | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return "its payload is not JSON";
-  }
-  const record = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const record = jsonObject(text);
+  if (record === null) return "its payload is not JSON";
   const strings = ["env", "region", "accountId", "commit", "planDigest", "outcome", "startedAt", "finishedAt", "terraformVersion"];
   const wrong = strings.filter((key) => typeof record[key] !== "string");
   if (record["format"] !== LEDGER_ENTRY_FORMAT) wrong.unshift("format");
