@@ -8,6 +8,7 @@ import type { Receipt } from "../bundle/receipt.js";
 import { keyIdOf } from "../bundle/signature.js";
 import { readEnvironment, type Environment } from "../config/environment.js";
 import { ConfigError, InfraError } from "../errors.js";
+import { displayPath, fileSystemError } from "../fs-errors.js";
 import {
   createLocalLedgerKey,
   ledgerKeyPath,
@@ -123,8 +124,10 @@ export async function writeLedgerKey(context: WorkflowContext, env: string): Pro
   let publicKeyPem: string;
   let source: string;
   if (signsLocally(environment)) {
-    publicKeyPem = await createLocalLedgerKey(context.root, env);
     source = localLedgerKeyFile(context.root, env);
+    publicKeyPem = await createLocalLedgerKey(context.root, env).catch((error: unknown) => {
+      throw fileSystemError(error, `cannot create ${env}'s ledger key ${displayPath(source)}`, `make ${displayPath(path.dirname(source))} writable, then run this again`);
+    });
   } else {
     const keyArn = ledgerKeyArn(environment.region, environment.accountId);
     const answer = await kmsPublicKey(kmsConnectionFrom(context.processEnv, environment.region), keyArn).catch((error: unknown) => {
@@ -138,7 +141,11 @@ export async function writeLedgerKey(context: WorkflowContext, env: string): Pro
   }
   const existing = await readFile(file, "utf8").catch(() => null);
   const { text, added } = withNewestKey(existing, publicKeyPem);
-  if (added) await writeAtomically(file, text);
+  if (added) {
+    await writeAtomically(file, text).catch((error: unknown) => {
+      throw fileSystemError(error, `cannot write ${displayPath(file)}`, `make envs/${env} writable, then run this again`);
+    });
+  }
   return { env, file, keyId: keyIdOf(createPublicKey(publicKeyPem)), added, source };
 }
 
