@@ -245,6 +245,7 @@ describe("identity against a local STS", () => {
         AKIAOTHER: { account: PROD_ACCOUNT, arn: `arn:aws:iam::${PROD_ACCOUNT}:user/bob` },
         // What GitHub's OIDC token becomes in a job of the prod deployment environment.
         AKIACIPROD: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` },
+        AKIABREAKGLASS: { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/infra-break-glass/alice` },
         // A person on a laptop with a deployer role in the prod account.
         AKIAPRODPERSON: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/AWSReservedSSO_Deployer_0a1b/mallory` },
       },
@@ -318,5 +319,17 @@ describe("identity against a local STS", () => {
     const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
     expect(receipt.approval).toEqual({ by: "person", digest: approve });
     expect(receipt.identity).toMatchObject({ status: "verified", assumed: true, breakGlass: false, stsEndpoint: { url: sts.endpoint, chosenBy: "caller", via: "AWS_ENDPOINT_URL_STS" } });
+  });
+
+  it("says so, and records it in the receipt and the signed ledger entry, when the caller is infra-break-glass", async () => {
+    const out = path.join(root, "..", "artifacts", "dev-break-glass");
+    const planned = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: awsEnv("AKIABREAKGLASS") });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain(`warning: arn:aws:sts::${ACCOUNT}:assumed-role/infra-break-glass/alice is the break-glass role: this run is recorded as break-glass use`);
+    const applied = await runInfra(["apply", "--env", "dev", "--plan", out, "--root", root, "--quiet"], { env: awsEnv("AKIABREAKGLASS") });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await readJson<Receipt>(path.join(out, "receipt.json"))).toMatchObject({ identity: { status: "verified", breakGlass: true } });
+    const ledger = await runInfra(["ledger", "--env", "dev", "--root", root, "--json"]);
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ entries: [{ payload: { breakGlass: true }, verdict: { verified: true } }] });
   });
 });
