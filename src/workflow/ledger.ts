@@ -7,7 +7,7 @@ import { BundleFile } from "../bundle/layout.js";
 import type { Receipt } from "../bundle/receipt.js";
 import { keyIdOf } from "../bundle/signature.js";
 import { readEnvironment, type Environment } from "../config/environment.js";
-import { ConfigError, InfraError } from "../errors.js";
+import { AppliedUnrecordedError, ConfigError, type InfraError } from "../errors.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
 import {
   createLocalLedgerKey,
@@ -91,7 +91,8 @@ export async function recordLedgerEntry(context: WorkflowContext, input: LedgerE
   const applied = `${env} was applied (receipt ${path.join(bundle, BundleFile.receipt)})`;
   const keys = await readCommittedLedgerKeys(context.root, env);
   const signed = await signLedgerEntry(ref, ledgerPayload(receipt, configDigest), signer, keys).catch((error: unknown) => {
-    throw kmsProblem(error, environment, signer?.signer ?? LEDGER_KEY_ALIAS, `after ${applied}: no ledger entry was recorded`);
+    const problem = kmsProblem(error, environment, signer?.signer ?? LEDGER_KEY_ALIAS, "so no ledger entry was recorded");
+    throw new AppliedUnrecordedError(`${applied}, but ${problem.message}`, problem.hint);
   });
   if (signer !== null && !signed.verdict.verified) context.logger.warn(`${signed.verdict.problem}: no environment promoted from ${env} will accept it until that key is committed`);
   try {
@@ -99,7 +100,7 @@ export async function recordLedgerEntry(context: WorkflowContext, input: LedgerE
     return await recordApplied(context.root, env, receipt.commit, entryFile);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new InfraError(`${applied}, but the promotion ledger was not written: ${why}`, `record it by hand: git update-ref ${ref} $(git hash-object -w ${entryFile})`);
+    throw new AppliedUnrecordedError(`${applied}, but the promotion ledger was not written: ${why}`, `record it by hand: git update-ref ${ref} $(git hash-object -w ${entryFile})`);
   }
 }
 
