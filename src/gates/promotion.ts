@@ -10,12 +10,16 @@ import { allow, refuse } from "./decision.js";
  */
 export const promotionGate: ApplyGate = {
   name: "promotion",
-  decide({ environment, manifest, promotionEntry }) {
+  decide({ environment, executed, promotionEntry }) {
     const source = environment.promotedFrom;
     if (source === null) return allow(this.name, `${environment.name} is promoted from no other environment`);
-    const commit = manifest.commit;
+    // The commit the plan's own configuration proved to be (never the manifest's field).
+    const commit = "unavailable" in executed || executed.source.differences.length > 0 ? null : executed.source.commit;
     if (commit === null) {
-      return refuse(this.name, new RefusedError(`${environment.name} is promoted from ${source}, but the bundle names no commit to look up`, "plan from a git checkout"));
+      return refuse(
+        this.name,
+        new RefusedError(`${environment.name} is promoted from ${source}, but no commit vouches for the plan to look up in the ledger`, "plan from a clean checkout of a commit (see the freshness gate)"),
+      );
     }
     const short = commit.slice(0, 12);
     const fetchHint = `apply commit ${short} to ${source} first; elsewhere, fetch the ledger: scripts/ledger.sh fetch`;

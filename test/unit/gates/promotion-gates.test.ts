@@ -131,6 +131,16 @@ describe("promotionGate", () => {
     }
   });
 
+  it("looks up the commit the plan's configuration proved, never the manifest's field", async () => {
+    const differing = { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: ["envs/prod/local_override.tf is in the plan but not committed"], remoteModules: [] }, backendType: "local", createdAt: null, terraformVersion: "1.11.4" };
+    const { reason } = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: differing }));
+    expect(reason).toBe("prod is promoted from dev, but no commit vouches for the plan to look up in the ledger");
+    const unread = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: { unavailable: "tfplan could not be read" } }));
+    expect(unread.reason).toBe(reason);
+    // A manifest naming another commit changes nothing: the entry is checked against the proved one.
+    expect(await allowed(promotionGate, input({ environment: PROD, promotionEntry: entry, manifest: { commit: OTHER_COMMIT } }))).toContain("commit 0123456789ab was applied to dev");
+  });
+
   it("refuses an entry that does not verify with the problem its verification named", async () => {
     const problem = `${entry.ref} is unsigned, so nothing proves that dev applied it`;
     expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: { ...entry, verdict: { verified: false, problem } } }))).reason).toBe(problem);
