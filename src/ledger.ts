@@ -45,7 +45,7 @@ export interface LedgerPayload {
   accountId: string;
   commit: string;
   planDigest: string;
-  /** sha256 of the plan's configuration snapshot (its tfconfig/ and lock file); null until plan records one. */
+  /** sha256 of the plan's configuration snapshot (its tfconfig/ and lock file) that apply compared with HEAD; null only in entries of callers that have none. */
   configDigest: string | null;
   outcome: "applied";
   startedAt: string;
