@@ -3,20 +3,24 @@
 # with git alone: the CI runner that calls `dagger call apply` has git but not this project's
 # dependencies, and neither has a laptop that only runs Dagger.
 #
-#   scripts/ledger.sh fetch               every ledger ref from the remote, before a plan, gate or apply
+#   scripts/ledger.sh fetch               every ledger ref of the remote this checkout lacks, before a
+#                                         plan, gate or apply; never replaces a local one
 #   scripts/ledger.sh push ENV BUNDLE     after a successful apply of ENV whose bundle (with its
-#                                         receipt.json) is in BUNDLE: records the receipt as
-#                                         refs/infra/applied/ENV/<HEAD> and pushes exactly that ref
+#                                         receipt.json and ledger-entry.json) is in BUNDLE: records
+#                                         the signed entry as refs/infra/applied/ENV/<HEAD> and
+#                                         pushes exactly that ref
 #
-# `infra apply` records the same ref itself (src/ledger.ts); a Dagger apply records it in the
-# container's copy of .git, which is discarded, so the runner records it again from the returned
-# receipt.json. A ref names a blob by its content, so both write the same object.
+# `infra apply` signs the entry and records the ref itself (src/ledger.ts), writing the entry into
+# the bundle as ledger-entry.json; a Dagger apply records the ref in the container's copy of .git,
+# which is discarded, so the runner records it again from the returned ledger-entry.json, byte for
+# byte. A ref names a blob by its content, so both write the same object.
 #
-# The ledger is never overwritten: a ref that already holds this receipt is fine (a re-run), one
-# that holds another receipt fails, locally and on the remote (git refuses to move a ref to a
-# non-commit without --force, which this never passes). The promotion gate re-reads and re-checks
-# every receipt it is given; the checks below keep a receipt that gate would refuse from taking a
-# commit's ref for good.
+# The ledger is never overwritten: a ref that already holds this entry is fine (a re-run), one
+# that holds another entry fails, locally and on the remote (git refuses to move a ref to a
+# non-commit without --force, which this never passes), and fetch keeps the local entry where the
+# remote holds another, naming the ref. Signatures are the promotion gate's to verify (with the
+# public key committed at HEAD); the checks below only keep an entry that is not this apply's from
+# taking a commit's ref for good.
 #
 # Environment:
 #   INFRA_LEDGER_TOKEN   a token for the remote (CI: the job's GITHUB_TOKEN). Sent only as an HTTP
@@ -28,6 +32,8 @@
 set -euo pipefail
 
 readonly PREFIX="refs/infra/applied"
+# Where fetch puts the remote's refs before comparing them with ours; one namespace per run.
+readonly INCOMING="refs/infra-incoming/$$"
 readonly REMOTE="${INFRA_LEDGER_REMOTE:-origin}"
 
 fail() {
@@ -61,10 +67,30 @@ field() {
   sed -n -E "s/^  \"$2\": \"([^\"]*)\",?\$/\\1/p" "$1" | head -n 1
 }
 
+clear_incoming() {
+  git for-each-ref --format='delete %(refname)' "$INCOMING/" | git update-ref --stdin
+}
+
 fetch() {
   [ "$#" -eq 0 ] || usage "fetch takes no arguments"
-  remote_git fetch --quiet --no-tags "$REMOTE" '+refs/infra/*:refs/infra/*' ||
+  trap clear_incoming EXIT
+  remote_git fetch --quiet --no-tags "$REMOTE" "+refs/infra/*:$INCOMING/*" ||
     fail "could not fetch the promotion ledger (refs/infra/*) from $REMOTE; check that the job may read the repository"
+  local theirs incoming ref ours added=0
+  local -a conflicts=()
+  while read -r theirs incoming; do
+    ref="refs/infra/${incoming#"$INCOMING"/}"
+    ours="$(git rev-parse --quiet --verify "$ref" 2>/dev/null || true)"
+    if [ -z "$ours" ]; then
+      # The empty old value: created only if still absent, so a concurrent writer's entry is kept too.
+      if git update-ref -m "infra ledger fetch" "$ref" "$theirs" "" 2>/dev/null; then added=$((added + 1)); else conflicts+=("$ref"); fi
+    elif [ "$ours" != "$theirs" ]; then
+      conflicts+=("$ref")
+    fi
+  done < <(git for-each-ref --format='%(objectname) %(refname)' "$INCOMING/")
+  [ "${#conflicts[@]}" -eq 0 ] ||
+    fail "$REMOTE holds other entries than this checkout at ${conflicts[*]}; the local ones were kept: compare them with \`infra ledger\` (the promotion gate accepts only an entry signed by the environment's key) and remove a local one (git update-ref -d REF) only if it is forged"
+  printf 'ledger: %d new ref(s) from %s\n' "$added" "$REMOTE" >&2
 }
 
 push() {
@@ -72,7 +98,7 @@ push() {
   local env="$1" bundle="$2"
   # An environment is a folder name under terraform/envs; it must make one component of a ref name.
   [[ "$env" != */* ]] && git check-ref-format "$PREFIX/$env/HEAD" || usage "'$env' is not an environment name"
-  local receipt="$bundle/receipt.json" manifest="$bundle/manifest.json"
+  local receipt="$bundle/receipt.json" manifest="$bundle/manifest.json" entry="$bundle/ledger-entry.json"
   [ -f "$manifest" ] && [ ! -L "$manifest" ] ||
     fail "$bundle is not a plan bundle (no manifest.json); pass the directory \`dagger call apply ... -o\` or \`infra apply\` wrote"
   [ ! -L "$receipt" ] || fail "$receipt is a symbolic link, not a receipt infra wrote; pass the bundle \`dagger call apply ... -o\` or \`infra apply\` wrote"
@@ -91,21 +117,29 @@ push() {
   digest="$(field "$receipt" planDigest)"
   [ -n "$digest" ] && [ "$digest" = "$(field "$manifest" planDigest)" ] ||
     fail "$receipt is not a receipt of the plan in $manifest (plan digests differ); never mix files of two bundles"
+  [ ! -L "$entry" ] || fail "$entry is a symbolic link, not the entry infra signed; pass the bundle \`dagger call apply ... -o\` or \`infra apply\` wrote"
+  [ -f "$entry" ] || fail "$bundle has no ledger-entry.json, the signed entry apply writes; apply with an infra that signs ledger entries"
+  # The signed payload is JSON inside a JSON string, so its quotes appear escaped: \"env\":\"dev\".
+  local claim
+  for claim in "\\\"env\\\":\\\"$env\\\"" "\\\"commit\\\":\\\"$head\\\"" "\\\"planDigest\\\":\\\"$digest\\\""; do
+    grep -qF -- "$claim" "$entry" ||
+      fail "$entry is not the entry of this apply (its payload lacks $claim); never mix files of two bundles"
+  done
 
   local ref="$PREFIX/$env/$head" blob existing
-  blob="$(git hash-object -w -- "$receipt")"
+  blob="$(git hash-object -w -- "$entry")"
   existing="$(git rev-parse --quiet --verify "$ref" 2>/dev/null || true)"
   if [ -z "$existing" ]; then
     git update-ref -m "infra ledger $env" "$ref" "$blob" "" || fail "could not record $ref; another process is writing it, run this again"
   elif [ "$existing" != "$blob" ]; then
-    fail "$ref already holds another receipt ($existing, this one is $blob): $env was recorded as applied at this commit before, and the ledger keeps that first receipt; nothing was pushed"
+    fail "$ref already holds another entry ($existing, this one is $blob): $env was recorded as applied at this commit before, and the ledger keeps that first entry; nothing was pushed"
   fi
 
   if ! remote_git push --quiet --no-verify "$REMOTE" "$ref:$ref"; then
     local remote_blob
     remote_blob="$(remote_git ls-remote "$REMOTE" "$ref" 2>/dev/null | cut -f1 || true)"
     if [ -n "$remote_blob" ] && [ "$remote_blob" != "$blob" ]; then
-      fail "$REMOTE already holds another receipt at $ref ($remote_blob, this one is $blob): $env was recorded as applied at this commit by another run, and the ledger keeps that first receipt"
+      fail "$REMOTE already holds another entry at $ref ($remote_blob, this one is $blob): $env was recorded as applied at this commit by another run, and the ledger keeps that first entry"
     fi
     fail "could not push $ref to $REMOTE; check that the job may write to the repository (contents: write) and run this step again"
   fi

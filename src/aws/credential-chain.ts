@@ -1,3 +1,5 @@
+import { endpointVariables } from "./call.js";
+
 /**
  * The one credential chain (README "The credential chain"): every environment account has one
  * role that changes infrastructure, infra-deploy. `infra` - not terraform - arrives in it, with
@@ -5,6 +7,8 @@
  * credentials. Everything here is a pure decision over what STS answered.
  */
 export const DEPLOY_ROLE_NAME = "infra-deploy";
+/** The MFA-only role of last resort; using it is recorded as break-glass use. */
+export const BREAK_GLASS_ROLE_NAME = "infra-break-glass";
 
 /** What GetCallerIdentity says about the credentials in use. */
 export interface CallerIdentity {
@@ -73,11 +77,43 @@ export function nextIdentityStep(caller: CallerIdentity, target: IdentityTarget)
   return { kind: "assume", caller, roleArn: deployRoleArn(target.accountId), sessionName: sessionName(target.env, target.commit, target.dirty) };
 }
 
+/** Whether the caller is the break-glass role, whose every use the receipt records. */
+export function isBreakGlass(caller: CallerIdentity): boolean {
+  return parseAssumedRoleArn(caller.arn)?.roleName === BREAK_GLASS_ROLE_NAME;
+}
+
 /** Checks that the role AssumeRole returned is infra-deploy in the expected account; a problem sentence or null. */
 export function checkAssumedRole(assumedArn: string, accountId: string): string | null {
   const assumed = parseAssumedRoleArn(assumedArn);
   if (assumed?.account === accountId && assumed.roleName === DEPLOY_ROLE_NAME) return null;
   return `AssumeRole into ${deployRoleArn(accountId)} returned ${assumedArn}, which is not that role in account ${accountId}`;
+}
+
+/**
+ * Which STS endpoint answered GetCallerIdentity: AWS's own for the region (what the SDK resolves
+ * when nobody chose one), or one the caller chose - whose answer says only what that caller wants.
+ */
+export type StsEndpointFact = { url: string; chosenBy: "aws" } | { url: string; chosenBy: "caller"; via: string };
+
+/** The hosts AWS's own endpoint resolution gives STS in `region` (regional, legacy global, FIPS, dual-stack, China). */
+function awsStsHosts(region: string): string[] {
+  return [`sts.${region}.amazonaws.com`, "sts.amazonaws.com", `sts-fips.${region}.amazonaws.com`, `sts.${region}.api.aws`, `sts-fips.${region}.api.aws`, `sts.${region}.amazonaws.com.cn`];
+}
+
+/** Classifies the URL the SDK really sent GetCallerIdentity to; `processEnv` only names why it went elsewhere. */
+export function classifyStsEndpoint(url: string | null, region: string, processEnv: NodeJS.ProcessEnv): StsEndpointFact {
+  const parsed = url === null ? null : URL.canParse(url) ? new URL(url) : null;
+  const tlsUnchecked = processEnv["NODE_TLS_REJECT_UNAUTHORIZED"] === "0";
+  if (parsed?.protocol === "https:" && parsed.port === "" && awsStsHosts(region).includes(parsed.hostname) && !tlsUnchecked) {
+    return { url: parsed.origin, chosenBy: "aws" };
+  }
+  const variable = endpointVariables("STS").find((name) => processEnv[name]);
+  const via = variable
+    ? variable
+    : tlsUnchecked
+      ? "NODE_TLS_REJECT_UNAUTHORIZED=0 (TLS certificates unchecked)"
+      : "the AWS configuration (a profile's endpoint_url or services section)";
+  return { url: url ?? "an unknown endpoint", chosenBy: "caller", via };
 }
 
 /** Keys that could make terraform's provider pick an identity other than the one handed to it. */

@@ -1,11 +1,15 @@
+import { AwsFailure, type AwsConnection } from "./call.js";
 import {
   checkAssumedRole,
+  classifyStsEndpoint,
   environmentWithCredentials,
+  isBreakGlass,
   nextIdentityStep,
   type CallerIdentity,
   type IdentityTarget,
+  type StsEndpointFact,
 } from "./credential-chain.js";
-import { assumeRole, getCallerIdentity, StsFailure, stsConnectionFrom, type StsConnection } from "./sts.js";
+import { assumeRole, getCallerIdentity, stsConnectionFrom } from "./sts.js";
 
 /** What the identity gate decides over; written to the receipt as it is (it holds no secret). */
 export type IdentityFacts =
@@ -16,7 +20,12 @@ export type IdentityFacts =
       caller: CallerIdentity;
       /** The principal terraform runs as: the assumed infra-deploy session, or the caller as is. */
       principalArn: string;
+      /** true: infra assumed infra-deploy from the caller; false: the caller already was infra-deploy (CI through OIDC). */
       assumed: boolean;
+      /** The STS endpoint that answered: AWS's own, or one the caller chose (which never approves a protected environment). */
+      stsEndpoint: StsEndpointFact;
+      /** The caller is infra-break-glass: recorded in the receipt and the ledger as break-glass use. */
+      breakGlass: boolean;
     }
   | { status: "failed"; problem: string; hint: string; caller?: CallerIdentity };
 
@@ -43,20 +52,24 @@ export async function resolveIdentity(
   if (options.offline) return { facts: { status: "offline" }, processEnv };
   const connection = stsConnectionFrom(processEnv, target.region, options.timeoutMs);
   let caller: CallerIdentity;
+  let stsEndpoint: StsEndpointFact;
   try {
-    caller = await getCallerIdentity(connection);
+    const answer = await getCallerIdentity(connection);
+    caller = answer.caller;
+    stsEndpoint = classifyStsEndpoint(answer.answeredBy, target.region, processEnv);
   } catch (error) {
     return { facts: failed(describeFailure(error, target, connection)), processEnv };
   }
   const step = nextIdentityStep(caller, target);
   if (step.kind === "wrong-account") return { facts: { status: "failed", problem: step.problem, hint: step.hint, caller }, processEnv };
-  if (step.kind === "use-as-is") return { facts: { status: "verified", caller, principalArn: caller.arn, assumed: false }, processEnv };
+  const verified = { status: "verified" as const, caller, stsEndpoint, breakGlass: isBreakGlass(caller) };
+  if (step.kind === "use-as-is") return { facts: { ...verified, principalArn: caller.arn, assumed: false }, processEnv };
   try {
     const { credentials, assumedRoleArn } = await assumeRole(connection, step.roleArn, step.sessionName);
     const problem = checkAssumedRole(assumedRoleArn, target.accountId);
     if (problem) return { facts: { status: "failed", problem, hint: "check the STS endpoint (AWS_ENDPOINT_URL_STS) and the role's trust policy", caller }, processEnv };
     return {
-      facts: { status: "verified", caller, principalArn: assumedRoleArn, assumed: true },
+      facts: { ...verified, principalArn: assumedRoleArn, assumed: true },
       processEnv: environmentWithCredentials(processEnv, credentials),
     };
   } catch (error) {
@@ -72,10 +85,10 @@ function failed({ problem, hint }: { problem: string; hint: string }): IdentityF
 export function describeFailure(
   error: unknown,
   target: IdentityTarget,
-  connection: StsConnection,
+  connection: AwsConnection,
   assuming?: { caller: CallerIdentity; roleArn: string },
 ): { problem: string; hint: string } {
-  if (!(error instanceof StsFailure)) throw error;
+  if (!(error instanceof AwsFailure)) throw error;
   const expected = `${target.env} needs credentials for account ${target.accountId}`;
   const signIn = `sign in to the ${target.env} account (for example \`aws sso login\` and AWS_PROFILE), or pass --offline for a stack on the local backend`;
   switch (error.code) {

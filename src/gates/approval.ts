@@ -1,3 +1,6 @@
+import { DEPLOY_ROLE_NAME, parseAssumedRoleArn } from "../aws/credential-chain.js";
+import type { IdentityFacts } from "../aws/identity.js";
+import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
 import type { ApplyGate } from "./apply-gates.js";
 import { allow, refuse } from "./decision.js";
@@ -5,7 +8,11 @@ import { allow, refuse } from "./decision.js";
 /** The first 12 hex of the plan digest: what a person types after reading the review. */
 export const APPROVAL_LENGTH = 12;
 
-/** A CI run inside a deployment environment (GitHub Actions: the job's `environment:`). */
+/**
+ * A CI run inside a deployment environment (GitHub Actions: the job's `environment:`), as its
+ * variables describe it. Anyone can set them, so they only describe the run in the receipt; what
+ * approves is the identity AWS verified (see approvalGate).
+ */
 export interface CiDeployment {
   runId: string;
   /** The deployment environment the job runs in. */
@@ -33,8 +40,11 @@ export function approvalDigest(planDigest: string): string {
 
 /**
  * A protected environment applies only a plan a person approved by its digest, or a CI run in
- * the deployment environment of the same name - whose required reviewers approved the run and
- * whose OIDC trust is what let it become infra-deploy (so the identity must be verified).
+ * the deployment environment of the same name - whose required reviewers approved the run, and
+ * whose job alone AWS lets become the environment's infra-deploy: in a protected environment that
+ * role trusts only GitHub's OIDC subject of the deployment environment. So a CI approval needs
+ * the caller, as AWS's own STS endpoint verified it, to be that role itself - never a session
+ * infra assumed from another principal, never an answer from an endpoint the caller chose.
  */
 export const approvalGate: ApplyGate = {
   name: "approval",
@@ -56,13 +66,14 @@ export const approvalGate: ApplyGate = {
           new RefusedError(`CI run ${ci.runId} runs in deployment environment "${ci.environment}", which cannot approve ${environment.name}`, `run the job in the "${environment.name}" environment, or pass --approve`),
         );
       }
-      if (identity.status !== "verified") {
+      const checked = checkCiIdentity(environment, identity);
+      if ("problem" in checked) {
         return refuse(
           this.name,
-          new RefusedError(`a CI approval of ${environment.name} needs verified ${environment.name} credentials, and identity was not verified`, "run without --offline, through the environment's OIDC role"),
+          new RefusedError(checked.problem, `pass --approve <digest> where your credentials may apply ${environment.name} (break-glass), or let the GitHub job of the "${environment.name}" deployment environment apply it`),
         );
       }
-      return allow(this.name, `approved in CI: run ${ci.runId} in deployment environment ${ci.environment}, started by ${ci.approver}`);
+      return allow(this.name, `approved in CI: run ${ci.runId} in deployment environment ${ci.environment}, started by ${ci.approver}, as ${checked.principalArn} (answered by ${checked.endpoint})`);
     }
     return refuse(
       this.name,
@@ -70,6 +81,22 @@ export const approvalGate: ApplyGate = {
     );
   },
 };
+
+/** The verified principal a CI approval of `environment` stands on, or why the identity cannot stand for one. */
+function checkCiIdentity(environment: Pick<Environment, "name" | "accountId">, identity: IdentityFacts): { principalArn: string; endpoint: string } | { problem: string } {
+  const name = environment.name;
+  const problem = (text: string) => ({ problem: text });
+  if (identity.status !== "verified") return problem(`a CI approval of ${name} needs verified ${name} credentials, and identity was not verified`);
+  const caller = parseAssumedRoleArn(identity.caller.arn);
+  if (identity.assumed || caller?.roleName !== DEPLOY_ROLE_NAME || caller.account !== environment.accountId) {
+    const how = identity.assumed ? `, from which infra itself assumed ${DEPLOY_ROLE_NAME}` : "";
+    return problem(`a CI approval of ${name} needs the caller to be ${name}'s ${DEPLOY_ROLE_NAME} reached through GitHub's OIDC, but the credentials are ${identity.caller.arn}${how}`);
+  }
+  if (identity.stsEndpoint.chosenBy !== "aws") {
+    return problem(`a CI approval of ${name} needs the identity answered by AWS's own STS endpoint, but ${identity.stsEndpoint.url} answered (chosen by ${identity.stsEndpoint.via})`);
+  }
+  return { principalArn: identity.principalArn, endpoint: identity.stsEndpoint.url };
+}
 
 /** The receipt's account of who approved, from the facts the approval gate allowed on. */
 export function approvalRecord(facts: ApprovalFacts, protectedEnvironment: boolean, planDigest: string): ApprovalRecord {

@@ -7,10 +7,10 @@ import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from
 import { approvalRecord } from "../gates/approval.js";
 import type { Manifest } from "../bundle/manifest.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
-import { ledgerRef, recordApplied } from "../ledger.js";
 import { createRedaction } from "../review/redact.js";
 import { terraformFor, type WorkflowContext } from "./context.js";
 import { gatherGateFacts, openBundle, openExecutablePlan, type GateFacts, type GateOptions } from "./gate.js";
+import { ledgerSignerFor, recordLedgerEntry } from "./ledger.js";
 import {
   applyRunFiles,
   describeSettled,
@@ -61,6 +61,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     const source = gateInput.executed.source;
     // From here terraform runs with the deploy role's credentials (README "The credential chain").
     const asDeployer = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
+    const ledgerSigner = await ledgerSignerFor(context, environment, facts.processEnv);
 
     const startedAt = context.now();
     const run = applyRunFiles(terraform.dataDir, startedAt);
@@ -69,7 +70,8 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     const receiptFor = (outcome: Outcome, finishedAt: Date, error?: InfraError) =>
       receiptOf(manifest, source, decisions, terraformVersion, startedAt, finishedAt, outcome, error, run.log, facts);
     const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
-      const receiptFile = await writeReceipt(bundle, receiptFor(outcome, context.now(), error)).catch((failure: unknown) => {
+      const receipt = receiptFor(outcome, context.now(), error);
+      const receiptFile = await writeReceipt(bundle, receipt).catch((failure: unknown) => {
         if (outcome !== "applied" || !(failure instanceof InfraError)) throw failure;
         // The marker stays: the next run that looks reads terraform's log and records the outcome.
         throw new AppliedUnrecordedError(
@@ -78,8 +80,12 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
         );
       });
       await removeMarker(run.marker);
-      const recorded = outcome === "applied" && source.commit !== null ? await recordInLedger(context.root, environment.name, source.commit, receiptFile) : null;
-      return { receipt: receiptFor(outcome, context.now(), error), receiptFile, ledgerRef: recorded };
+      const { commit } = receipt;
+      const recorded =
+        outcome === "applied" && commit !== null
+          ? await recordLedgerEntry(context, { environment, bundle, receipt: { ...receipt, commit }, signer: ledgerSigner, configDigest: source.configDigest })
+          : null;
+      return { receipt, receiptFile, ledgerRef: recorded };
     };
     try {
       await writeReceipt(bundle, receiptFor("started", startedAt));
@@ -123,17 +129,6 @@ async function settleEarlierApplies(context: WorkflowContext, dataDir: string, b
   const ofBundle = await settleBundle(bundle, context.now());
   if (ofBundle && !("outcome" in ofBundle)) throw stillRunning(ofBundle.marker);
   for (const each of [...settled, ...(ofBundle ? [ofBundle] : [])]) context.logger.warn(describeSettled(each));
-}
-
-/** The apply happened: a ledger that cannot be written must say so, and how to record it by hand. */
-async function recordInLedger(root: string, env: string, commit: string, receiptFile: string): Promise<string> {
-  return recordApplied(root, env, commit, receiptFile).catch((error: unknown) => {
-    if (!(error instanceof InfraError)) throw error;
-    throw new AppliedUnrecordedError(
-      `${env} was applied (receipt ${receiptFile}), but the promotion ledger was not written: ${error.message}`,
-      `record it by hand: git update-ref ${ledgerRef(env, commit)} $(git hash-object -w ${receiptFile})`,
-    );
-  });
 }
 
 /** Rewrites terraform's log with the plan's secrets swept out, once infra has seen it end. */

@@ -14,7 +14,11 @@ export async function arriveAsDeployer(
 ): Promise<ResolvedIdentity> {
   const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision };
   if (offline) return resolveIdentity(target, context.processEnv, { offline });
-  return context.logger.step(`identity (STS, account ${environment.accountId})`, () => resolveIdentity(target, context.processEnv, { offline }));
+  const resolved = await context.logger.step(`identity (STS, account ${environment.accountId})`, () => resolveIdentity(target, context.processEnv, { offline }));
+  if (resolved.facts.status === "verified" && resolved.facts.breakGlass) {
+    context.logger.warn(`${resolved.facts.caller.arn} is the break-glass role: this run is recorded as break-glass use in the receipt and the ledger entry`);
+  }
+  return resolved;
 }
 
 /** For plan: the identity gate's decision, raised at once; the context terraform then runs in. */

@@ -13,7 +13,7 @@ describe("infra --help", () => {
     ["plan", ["--env", "--out", "--offline", "--root", "--json", "--quiet"]],
     ["apply", ["--env", "--plan", "--offline", "--approve", "--allow-destroy", "--root", "--json", "--quiet"]],
     ["gate", ["--env", "--plan", "--offline", "--approve", "--allow-destroy", "--root", "--json", "--quiet"]],
-    ["ledger", ["--env", "--root", "--json"]],
+    ["ledger", ["--env", "--write-key", "--root", "--json"]],
     ["review", ["--json"]],
     ["demo", ["--json", "--quiet"]],
     ["lock", ["--platform", "--fs-mirror", "--root", "--json", "--quiet"]],
@@ -32,7 +32,8 @@ describe("infra demo", () => {
       check: { ok: boolean };
       stages: Array<{ env: string; plan: { bundle: string; manifest: { region: string } }; apply: { receipt: { outcome: string; approval: unknown } } }>;
       refused: { env: string; error: string; gates: { allowed: boolean; decisions: Array<{ gate: string; allowed: boolean }> } };
-      ledger: Array<{ env: string; receipt: { outcome: string } }>;
+      forged: { ref: string; error: string };
+      ledger: Array<{ env: string; payload: { outcome: string }; verdict: { verified: boolean } }>;
     };
     expect(result.check.ok).toBe(true);
     expect(result.stages.map((stage) => [stage.env, stage.plan.manifest.region, stage.apply.receipt.outcome])).toEqual([
@@ -44,7 +45,11 @@ describe("infra demo", () => {
     expect(result.refused.gates.allowed).toBe(false);
     expect(result.refused.gates.decisions.filter((decision) => !decision.allowed).map((decision) => decision.gate)).toEqual(["approval"]);
     expect(result.stages[1]?.apply.receipt.approval).toMatchObject({ by: "person" });
-    expect(result.ledger).toMatchObject([{ env: "prod", receipt: { outcome: "applied" } }]);
+    expect(result.forged.error).toMatch(/^promotion gate refused: refs\/infra\/applied\/dev\/[0-9a-f]{40} is signed by key [0-9a-f]{16} \(a key made by hand\) that envs\/dev\/ledger-key\.pem at HEAD does not hold$/);
+    expect(result.ledger).toMatchObject([
+      { env: "dev", payload: { outcome: "applied" }, verdict: { verified: true } },
+      { env: "prod", payload: { outcome: "applied" }, verdict: { verified: true } },
+    ]);
     expect(run.stderr).toContain("▶ infra plan --env dev");
     expect(run.stderr).toContain("✔ infra apply --env prod");
   });

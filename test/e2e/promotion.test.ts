@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { appendFile, cp, rm, writeFile } from "node:fs/promises";
+import { createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
+import { appendFile, cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
@@ -8,6 +9,25 @@ import { startFakeSts, type FakeSts } from "../fake-sts.js";
 import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "promotion-secret-5521" };
+
+/** A fixture copy whose environments have local ledger keys, their public halves committed: `infra ledger --write-key` as a user runs it. */
+async function fixtureWithLedgerKeys(): Promise<string> {
+  const root = await copyFixture("sensitive");
+  for (const name of ["dev", "prod"]) {
+    const run = await runInfra(["ledger", "--env", name, "--write-key", "--root", root]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`envs/${name}/ledger-key.pem: key `);
+  }
+  commitChanges(root, "ledger keys");
+  return root;
+}
+
+/** A blob in the repository of `root`, and the ref pointed at it, as anyone with push access could write them. */
+function writeRef(root: string, ref: string, text: string): string {
+  const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: root, input: text }).toString().trim();
+  execFileSync("git", ["update-ref", ref, blob], { cwd: root });
+  return blob;
+}
 
 /**
  * The whole promotion path on the sensitive fixture (dev, and prod: promoted from dev,
@@ -33,7 +53,7 @@ describe("promotion from dev to a protected prod", () => {
   let prodSerialBefore: number | null;
 
   beforeAll(async () => {
-    root = await copyFixture("sensitive");
+    root = await fixtureWithLedgerKeys();
     commit = git("rev-parse", "HEAD");
     prodSerialBefore = await stateSerial(path.join(root, "envs", "prod"));
     prodBundle = path.join(root, "..", "artifacts", "prod");
@@ -47,17 +67,54 @@ describe("promotion from dev to a protected prod", () => {
     await expectRefused(await applyProd("--approve", approve), "promotion", `prod is promoted from dev, but commit ${commit.slice(0, 12)} was never applied to dev`);
   });
 
-  it("applies dev and records it in the ledger", async () => {
+  it("refuses a hand-written ledger entry of dev, in one sentence, applying nothing", async () => {
+    const ref = `refs/infra/applied/dev/${commit}`;
+    const receiptLike = JSON.stringify({ env: "dev", commit, outcome: "applied", planDigest: "a".repeat(64), finishedAt: "2025-01-02T04:01:00.000Z", gates: [] });
+    writeRef(root, ref, receiptLike);
+    await expectRefused(await applyProd("--approve", approve), "promotion", `${ref} does not hold a ledger entry (no format "infra.ledger-entry/1")`);
+    const unsigned = JSON.stringify({ format: "infra.ledger-entry/1", payload: JSON.stringify({ format: "infra.ledger-entry/1", env: "dev", region: "eu-central-1", accountId: "111122223333", commit, planDigest: "a".repeat(64), configDigest: null, outcome: "applied", startedAt: "2025-01-02T04:00:00.000Z", finishedAt: "2025-01-02T04:01:00.000Z", terraformVersion: "1.11.4", principal: null, approval: "not-required", breakGlass: false }), algorithm: "ECDSA_SHA_256", keyId: null, signer: null, signature: null });
+    writeRef(root, ref, unsigned);
+    await expectRefused(await applyProd("--approve", approve), "promotion", `${ref} is unsigned, so nothing proves that dev applied it`);
+    const ledger = await runInfra(["ledger", "--env", "dev", "--root", root]);
+    expect(ledger.stdout).toContain(`NOT VERIFIED: ${ref} is unsigned`);
+    git("update-ref", "-d", ref);
+  });
+
+  it("applies dev, signs its entry with dev's key and records it in the ledger", async () => {
     const planned = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", devBundle, "--quiet"], { env });
     expect(planned.code, planned.stderr).toBe(0);
     const applied = await runInfra(["apply", "--offline", "--env", "dev", "--plan", devBundle, "--root", root, "--json", "--quiet"], { env });
     expect(applied.code, applied.stderr).toBe(0);
     expect(JSON.parse(applied.stdout)).toMatchObject({ ledgerRef: `refs/infra/applied/dev/${commit}` });
-    expect(git("cat-file", "-t", `refs/infra/applied/dev/${commit}`)).toBe("blob");
+    expect(git("cat-file", "blob", `refs/infra/applied/dev/${commit}`) + "\n").toBe(await readFile(path.join(devBundle, "ledger-entry.json"), "utf8"));
     const ledger = await runInfra(["ledger", "--env", "dev", "--root", root]);
     expect(ledger.code, ledger.stderr).toBe(0);
-    expect(ledger.stdout).toContain(`${commit.slice(0, 12)}  `);
-    expect(ledger.stdout).toContain("applied");
+    expect(ledger.stdout).toMatch(new RegExp(`${commit.slice(0, 12)}  \\S+  plan [0-9a-f]{12}  applied  verified: key 1 of envs/dev/ledger-key.pem \\([0-9a-f]{16}\\)`));
+  });
+
+  it("refuses dev's entry signed by another key: prod's, and a key made by hand", async () => {
+    const ref = `refs/infra/applied/dev/${commit}`;
+    const real = git("rev-parse", ref);
+    const entry = JSON.parse(git("cat-file", "blob", ref)) as { payload: string; keyId: string };
+    try {
+      for (const [keyId, privateKey] of [
+        ["prodkey", createPrivateKey(await readFile(path.join(root, ".infra", "ledger-keys", "prod.pem"), "utf8"))],
+        ["byhand", generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey],
+      ] as const) {
+        const signature = sign("sha256", Buffer.from(entry.payload), privateKey).toString("base64");
+        // Naming dev's key, or its own.
+        writeRef(root, ref, JSON.stringify({ ...entry, signature }));
+        await expectRefused(
+          await applyProd("--approve", approve),
+          "promotion",
+          `${ref}'s signature does not verify with key ${entry.keyId} of envs/dev/ledger-key.pem, which it names: the entry was altered after signing, or signed by another key`,
+        );
+        writeRef(root, ref, JSON.stringify({ ...entry, keyId, signer: "a forger", signature }));
+        await expectRefused(await applyProd("--approve", approve), "promotion", `${ref} is signed by key ${keyId} (a forger) that envs/dev/ledger-key.pem at HEAD does not hold`);
+      }
+    } finally {
+      git("update-ref", ref, real);
+    }
   });
 
   it("prints every verdict with infra gate, and exits 1 while one refuses", async () => {
@@ -168,7 +225,10 @@ describe("promotion from dev to a protected prod", () => {
     expect(receipt).toMatchObject({ env: "prod", outcome: "applied", commit, identity: { status: "offline" }, approval: { by: "person", digest: approve }, allowedDestroy: [] });
     expect(receipt.gates.every((gate) => gate.allowed)).toBe(true);
     const ledger = await runInfra(["ledger", "--env", "prod", "--root", root, "--json"]);
-    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "prod", entries: [{ commit, receipt: { env: "prod", commit, outcome: "applied" } }] });
+    expect(JSON.parse(ledger.stdout)).toMatchObject({
+      env: "prod",
+      entries: [{ commit, payload: { env: "prod", commit, outcome: "applied", approval: "person" }, verdict: { verified: true, keyFile: "envs/prod/ledger-key.pem" } }],
+    });
   });
 });
 
@@ -193,9 +253,12 @@ describe("identity against a local STS", () => {
         AKIAOTHER: { account: PROD_ACCOUNT, arn: `arn:aws:iam::${PROD_ACCOUNT}:user/bob` },
         // What GitHub's OIDC token becomes in a job of the prod deployment environment.
         AKIACIPROD: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` },
+        AKIABREAKGLASS: { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/infra-break-glass/alice` },
+        // A person on a laptop with a deployer role in the prod account.
+        AKIAPRODPERSON: { account: PROD_ACCOUNT, arn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/AWSReservedSSO_Deployer_0a1b/mallory` },
       },
     });
-    root = await copyFixture("sensitive");
+    root = await fixtureWithLedgerKeys();
   });
   afterAll(() => sts.close());
 
@@ -233,19 +296,48 @@ describe("identity against a local STS", () => {
     expect(JSON.stringify(receipt)).not.toMatch(/fake-secret|fake-session-token/);
   });
 
-  it("lets a CI run in the prod deployment environment approve prod, and records the run", async () => {
+  it("never takes CI variables for an approval: a laptop's non-CI role, or a caller-chosen STS endpoint, is refused in one sentence, applying nothing", async () => {
     const out = path.join(root, "..", "artifacts", "prod");
-    const ci = { ...awsEnv("AKIACIPROD"), GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_REPOSITORY: "example/infra", GITHUB_TRIGGERING_ACTOR: "octocat" };
-    const planned = await runInfra(["plan", "--env", "prod", "--root", root, "--out", out, "--quiet"], { env: ci });
+    const ciVariables = { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_REPOSITORY: "example/infra", GITHUB_TRIGGERING_ACTOR: "octocat", INFRA_DEPLOYMENT_ENVIRONMENT: "prod" };
+    const planned = await runInfra(["plan", "--env", "prod", "--root", root, "--out", out, "--quiet"], { env: awsEnv("AKIAPRODPERSON") });
     expect(planned.code, planned.stderr).toBe(0);
-    const outsideEnvironment = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "dev" } });
+    const outsideEnvironment = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...awsEnv("AKIACIPROD"), ...ciVariables, INFRA_DEPLOYMENT_ENVIRONMENT: "dev" } });
     expect(outsideEnvironment.code).toBe(1);
     expect(outsideEnvironment.stderr).toContain('error: approval gate refused: CI run 4242 runs in deployment environment "dev", which cannot approve prod');
+
+    const laptop = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...awsEnv("AKIAPRODPERSON"), ...ciVariables } });
+    expect(laptop.code).toBe(1);
+    expect(laptop.stderr).toContain(
+      `error: approval gate refused: a CI approval of prod needs the caller to be prod's infra-deploy reached through GitHub's OIDC, but the credentials are arn:aws:sts::${PROD_ACCOUNT}:assumed-role/AWSReservedSSO_Deployer_0a1b/mallory, from which infra itself assumed infra-deploy\n`,
+    );
+    const chosenEndpoint = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root], { env: { ...awsEnv("AKIACIPROD"), ...ciVariables } });
+    expect(chosenEndpoint.code).toBe(1);
+    expect(chosenEndpoint.stderr).toContain(
+      `error: approval gate refused: a CI approval of prod needs the identity answered by AWS's own STS endpoint, but ${sts.endpoint} answered (chosen by AWS_ENDPOINT_URL_STS)\n`,
+    );
     expect(await stateAddresses(path.join(root, "envs", "prod"))).toEqual([]);
-    const run = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root, "--quiet"], { env: { ...ci, INFRA_DEPLOYMENT_ENVIRONMENT: "prod" } });
+    expect(await readJson<Receipt | null>(path.join(out, "receipt.json")).catch(() => null)).toBeNull();
+  });
+
+  it("still applies a protected environment with a person's --approve, recording who and through which endpoint", async () => {
+    const out = path.join(root, "..", "artifacts", "prod");
+    const approve = (await readJson<Manifest>(path.join(out, "manifest.json"))).planDigest.slice(0, 12);
+    const run = await runInfra(["apply", "--env", "prod", "--plan", out, "--root", root, "--quiet", "--approve", approve], { env: awsEnv("AKIAPRODPERSON") });
     expect(run.code, run.stderr).toBe(0);
     const receipt = await readJson<Receipt>(path.join(out, "receipt.json"));
-    expect(receipt.approval).toEqual({ by: "ci", runId: "4242", environment: "prod", approver: "octocat", repository: "example/infra" });
-    expect(receipt.identity).toMatchObject({ status: "verified", assumed: false, principalArn: `arn:aws:sts::${PROD_ACCOUNT}:assumed-role/infra-deploy/gha-4242` });
+    expect(receipt.approval).toEqual({ by: "person", digest: approve });
+    expect(receipt.identity).toMatchObject({ status: "verified", assumed: true, breakGlass: false, stsEndpoint: { url: sts.endpoint, chosenBy: "caller", via: "AWS_ENDPOINT_URL_STS" } });
+  });
+
+  it("says so, and records it in the receipt and the signed ledger entry, when the caller is infra-break-glass", async () => {
+    const out = path.join(root, "..", "artifacts", "dev-break-glass");
+    const planned = await runInfra(["plan", "--env", "dev", "--root", root, "--out", out, "--quiet"], { env: awsEnv("AKIABREAKGLASS") });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain(`warning: arn:aws:sts::${ACCOUNT}:assumed-role/infra-break-glass/alice is the break-glass role: this run is recorded as break-glass use`);
+    const applied = await runInfra(["apply", "--env", "dev", "--plan", out, "--root", root, "--quiet"], { env: awsEnv("AKIABREAKGLASS") });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await readJson<Receipt>(path.join(out, "receipt.json"))).toMatchObject({ identity: { status: "verified", breakGlass: true } });
+    const ledger = await runInfra(["ledger", "--env", "dev", "--root", root, "--json"]);
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ entries: [{ payload: { breakGlass: true }, verdict: { verified: true } }] });
   });
 });

@@ -53,6 +53,8 @@ let home: string;
 let origin: string;
 let commit: string;
 let engineRoot: string;
+/** The environments' private ledger keys, made with `infra ledger --write-key` where the repository was made. */
+let ledgerKeys: string;
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, env: runnerEnv(cwd) }).toString().trim();
@@ -115,11 +117,17 @@ async function checkout(name: string): Promise<string> {
   return workspace;
 }
 
-/** The engine's copy of the module source: the checkout with its .git, without artifacts (dagger/src/index.ts ignores them). */
+/**
+ * The engine's copy of the module source: the checkout with its .git, without artifacts
+ * (dagger/src/index.ts ignores them). The fixture's state is local, so its environments sign with
+ * local key files; they stand in for the KMS key a real environment's job reaches through its
+ * OIDC role, and reach the engine the same way: from outside the checkout.
+ */
 async function engineCopy(workspace: string): Promise<string> {
   await rm(engineRoot, { recursive: true, force: true });
   await cp(workspace, engineRoot, { recursive: true });
   await rm(path.join(engineRoot, "artifacts"), { recursive: true, force: true });
+  await cp(ledgerKeys, path.join(engineRoot, "terraform", ".infra", "ledger-keys"), { recursive: true });
   return engineRoot;
 }
 
@@ -176,11 +184,11 @@ async function runApplyJob(name: string, workspace: string, options: { skip?: (s
   return { results, engineRef, failed: results.find(({ result }) => result.code !== 0) ?? null };
 }
 
-async function applyBundleCopy(from: string, to: string, env: string, edit?: (receipt: string) => string): Promise<void> {
+async function applyBundleCopy(from: string, to: string, env: string, edit?: (text: string) => string, name = "receipt.json"): Promise<void> {
   await rm(path.join(to, "artifacts", env), { recursive: true, force: true });
   await cp(path.join(from, "artifacts", env), path.join(to, "artifacts", env), { recursive: true });
   if (edit) {
-    const file = path.join(to, "artifacts", env, "receipt.json");
+    const file = path.join(to, "artifacts", env, name);
     await writeFile(file, edit(await readFile(file, "utf8")));
   }
 }
@@ -197,7 +205,12 @@ beforeAll(async () => {
   await mkdir(path.join(repo, "scripts"));
   await cp(path.join(REPO_ROOT, "scripts", "ledger.sh"), path.join(repo, "scripts", "ledger.sh"));
   await chmod(path.join(repo, "scripts", "ledger.sh"), 0o755);
-  commit = commitChanges(repo, "the workflow's ledger script");
+  for (const env of ["dev", "prod"]) {
+    const key = await runInfra(["ledger", "--env", env, "--write-key", "--root", root]);
+    expect(key.code, key.stderr).toBe(0);
+  }
+  ledgerKeys = path.join(root, ".infra", "ledger-keys");
+  commit = commitChanges(repo, "the workflow's ledger script, and the environments' public ledger keys");
   const place = await tempDir("ledger-ci");
   home = path.join(place, "home");
   await mkdir(home);
@@ -209,7 +222,7 @@ beforeAll(async () => {
 describe("the workflow's apply jobs carry the promotion ledger", () => {
   let devRunner: string;
 
-  it("apply-dev fetches the ledger, applies in the engine, and pushes refs/infra/applied/dev/<commit> holding the returned receipt", async () => {
+  it("apply-dev fetches the ledger, applies in the engine, and pushes refs/infra/applied/dev/<commit> holding the returned signed entry", async () => {
     devRunner = await checkout("apply-dev");
     await planInEngine(devRunner, "dev");
     const { failed, engineRef, results } = await runApplyJob("apply-dev", devRunner);
@@ -219,7 +232,7 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
     // Content-addressed: the runner wrote the very blob the engine's apply wrote and threw away.
     expect(pushed).not.toBeNull();
     expect(pushed).toBe(engineRef);
-    expect(await readFile(path.join(devRunner, "artifacts", "dev", "receipt.json"), "utf8")).toBe(git(origin, "cat-file", "blob", devRef()) + "\n");
+    expect(await readFile(path.join(devRunner, "artifacts", "dev", "ledger-entry.json"), "utf8")).toBe(git(origin, "cat-file", "blob", devRef()) + "\n");
     expect(git(origin, "for-each-ref", "--format=%(refname)", "refs/infra/")).toBe(devRef());
   });
 
@@ -241,7 +254,7 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
     expect(fetched.code, fetched.stderr).toBe(0);
     const ledger = await runInfra(["ledger", "--env", "dev", "--root", path.join(runner, "terraform"), "--json"], { cwd: runner });
     expect(ledger.code, ledger.stderr).toBe(0);
-    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "dev", entries: [{ commit, receipt: { env: "dev", commit, outcome: "applied" } }] });
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "dev", entries: [{ commit, payload: { env: "dev", commit, outcome: "applied" }, verdict: { verified: true } }] });
     const approve = (await readJson<Manifest>(path.join(runner, "artifacts", "prod", "manifest.json"))).planDigest.slice(0, 12);
     const gate = await runInfra(
       ["gate", "--offline", "--env", "prod", "--plan", path.join(runner, "artifacts", "prod"), "--root", path.join(runner, "terraform"), "--approve", approve, "--json", "--quiet"],
@@ -279,23 +292,47 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
     expect(refOf(origin, devRef())).toBe(before);
   });
 
-  it("a different receipt for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
+  it("a different entry for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
     const before = refOf(origin, devRef());
-    const otherReceipt = (text: string) => text.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2031-01-01T00:00:00.000Z"');
+    const otherEntry = (text: string) => text.replace(/"signature": "[^"]+"/, '"signature": null');
 
     const fetched = await checkout("apply-dev-conflict");
-    await applyBundleCopy(devRunner, fetched, "dev", otherReceipt);
+    await applyBundleCopy(devRunner, fetched, "dev", otherEntry, "ledger-entry.json");
     expect((await runStep(fetchStep("dev"), fetched)).code).toBe(0);
     const local = await runStep(pushStep("dev"), fetched);
     expect(local.code).toBe(1);
-    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another receipt \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first receipt; nothing was pushed$`));
+    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another entry \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first entry; nothing was pushed$`));
 
     const racing = await checkout("apply-dev-conflict-unfetched");
-    await applyBundleCopy(devRunner, racing, "dev", otherReceipt);
+    await applyBundleCopy(devRunner, racing, "dev", otherEntry, "ledger-entry.json");
     const remote = await runStep(pushStep("dev"), racing);
     expect(remote.code).toBe(1);
-    expect(remote.stderr).toContain(`ledger: error: origin already holds another receipt at ${devRef()} (${before}, this one is `);
+    expect(remote.stderr).toContain(`ledger: error: origin already holds another entry at ${devRef()} (${before}, this one is `);
     expect(refOf(origin, devRef())).toBe(before);
+  });
+
+  it("fetch never overwrites a local entry: it adds the remote's new refs, keeps the local one where the remote holds another, and names it", async () => {
+    const runner = await checkout("fetch-conflict");
+    const prodRef = `refs/infra/applied/prod/${commit}`;
+    expect(refOf(origin, prodRef)).not.toBeNull();
+    const local = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: runner, input: "a local entry\n" }).toString().trim();
+    git(runner, "update-ref", devRef(), local);
+    const fetched = await runStep(fetchStep("prod"), runner);
+    expect(fetched.code).toBe(1);
+    expect(fetched.stderr.trim().split("\n")).toHaveLength(1);
+    expect(fetched.stderr.trim()).toBe(
+      `ledger: error: origin holds other entries than this checkout at ${devRef()}; the local ones were kept: compare them with \`infra ledger\` (the promotion gate accepts only an entry signed by the environment's key) and remove a local one (git update-ref -d REF) only if it is forged`,
+    );
+    expect(refOf(runner, devRef())).toBe(local);
+    expect(refOf(runner, prodRef)).toBe(refOf(origin, prodRef));
+    expect(git(runner, "for-each-ref", "--format=%(refname)", "refs/infra-incoming/")).toBe("");
+    // Once the local entry is gone, the remote's is taken, and a second fetch has nothing new.
+    git(runner, "update-ref", "-d", devRef());
+    const again = await runStep(fetchStep("prod"), runner);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.trim()).toBe("ledger: 1 new ref(s) from origin");
+    expect(refOf(runner, devRef())).toBe(refOf(origin, devRef()));
+    expect((await runStep(fetchStep("prod"), runner)).stderr.trim()).toBe("ledger: 0 new ref(s) from origin");
   });
 
   it("refuses to record what is not the successful apply of this environment at this commit, in one sentence, recording nothing", async () => {
@@ -335,6 +372,21 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
         prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(/"planDigest": "[0-9a-f]+"/, `"planDigest": "${"a".repeat(64)}"`)),
         code: 1,
         message: /^ledger: error: artifacts\/dev\/receipt\.json is not a receipt of the plan in artifacts\/dev\/manifest\.json \(plan digests differ\); never mix files of two bundles$/,
+      },
+      {
+        what: "a bundle without its signed entry",
+        prepare: async () => {
+          await applyBundleCopy(devRunner, runner, "dev");
+          await rm(path.join(runner, "artifacts", "dev", "ledger-entry.json"));
+        },
+        code: 1,
+        message: /^ledger: error: artifacts\/dev has no ledger-entry\.json, the signed entry apply writes; apply with an infra that signs ledger entries$/,
+      },
+      {
+        what: "another commit's entry beside this apply's receipt",
+        prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(`\\"commit\\":\\"${commit}\\"`, `\\"commit\\":\\"${"0".repeat(40)}\\"`), "ledger-entry.json"),
+        code: 1,
+        message: new RegExp(`^ledger: error: artifacts/dev/ledger-entry\\.json is not the entry of this apply \\(its payload lacks \\\\"commit\\\\":\\\\"${commit}\\\\"\\); never mix files of two bundles$`),
       },
       {
         what: "not a bundle",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   checkAssumedRole,
+  classifyStsEndpoint,
   deployRoleArn,
   environmentWithCredentials,
   nextIdentityStep,
@@ -72,5 +73,30 @@ describe("environmentWithCredentials", () => {
       { accessKeyId: "ASIA1", secretAccessKey: "s", sessionToken: "t", expiration: null },
     );
     expect(env).toEqual({ AWS_ACCESS_KEY_ID: "ASIA1", AWS_SECRET_ACCESS_KEY: "s", AWS_SESSION_TOKEN: "t", TF_VAR_x: "1" });
+  });
+});
+
+describe("classifyStsEndpoint", () => {
+  it("calls AWS's own regional, global, FIPS and dual-stack STS hosts over https AWS's", () => {
+    for (const url of ["https://sts.us-east-2.amazonaws.com", "https://sts.amazonaws.com", "https://sts-fips.us-east-2.amazonaws.com", "https://sts.us-east-2.api.aws"]) {
+      expect(classifyStsEndpoint(url, "us-east-2", {})).toEqual({ url, chosenBy: "aws" });
+    }
+  });
+
+  it("calls anything else the caller's, naming what chose it", () => {
+    expect(classifyStsEndpoint("http://127.0.0.1:4566", "us-east-2", { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:4566" })).toEqual({
+      url: "http://127.0.0.1:4566",
+      chosenBy: "caller",
+      via: "AWS_ENDPOINT_URL_STS",
+    });
+    expect(classifyStsEndpoint("https://sts.eu-central-1.amazonaws.com", "us-east-2", {})).toMatchObject({ chosenBy: "caller", via: "the AWS configuration (a profile's endpoint_url or services section)" });
+    expect(classifyStsEndpoint("http://sts.us-east-2.amazonaws.com", "us-east-2", {})).toMatchObject({ chosenBy: "caller" });
+    expect(classifyStsEndpoint("https://sts.us-east-2.amazonaws.com:8443", "us-east-2", {})).toMatchObject({ chosenBy: "caller" });
+    expect(classifyStsEndpoint("https://sts.us-east-2.amazonaws.com.evil.example", "us-east-2", {})).toMatchObject({ chosenBy: "caller" });
+    expect(classifyStsEndpoint("https://sts.us-east-2.amazonaws.com", "us-east-2", { NODE_TLS_REJECT_UNAUTHORIZED: "0" })).toMatchObject({
+      chosenBy: "caller",
+      via: "NODE_TLS_REJECT_UNAUTHORIZED=0 (TLS certificates unchecked)",
+    });
+    expect(classifyStsEndpoint(null, "us-east-2", {})).toMatchObject({ url: "an unknown endpoint", chosenBy: "caller" });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -45,6 +45,8 @@ describe("resolveIdentity", () => {
       caller: { account: DEV_ACCOUNT, arn: PRINCIPALS["AKIAPERSON"] && "arn" in PRINCIPALS["AKIAPERSON"] ? PRINCIPALS["AKIAPERSON"].arn : "", userId: "AIDAFAKEAKIAPERSON" },
       principalArn: `arn:aws:sts::${DEV_ACCOUNT}:assumed-role/infra-deploy/infra-dev-0123456789ab`,
       assumed: true,
+      stsEndpoint: { url: server.endpoint, chosenBy: "caller", via: "AWS_ENDPOINT_URL_STS" },
+      breakGlass: false,
     });
     expect(resolved.processEnv).toMatchObject({ AWS_ACCESS_KEY_ID: "ASIAFAKE1", AWS_SECRET_ACCESS_KEY: "fake-secret-1", AWS_SESSION_TOKEN: "fake-session-token-1", PATH: "/usr/bin" });
     expect(resolved.processEnv["AWS_PROFILE"]).toBeUndefined();
@@ -126,6 +128,32 @@ describe("resolveIdentity", () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+
+  it("records the endpoint that really answered, and what chose it: a variable, or a profile's endpoint_url the SDK read itself", async () => {
+    const server = await withSts();
+    const viaAny = await resolveIdentity(TARGET, { ...envFor(server, "AKIACIDEPLOY"), AWS_ENDPOINT_URL_STS: undefined, AWS_ENDPOINT_URL: server.endpoint }, { offline: false });
+    expect(viaAny.facts).toMatchObject({ status: "verified", stsEndpoint: { url: server.endpoint, chosenBy: "caller", via: "AWS_ENDPOINT_URL" } });
+    const home = await mkdtemp(path.join(tmpdir(), "infra-profile-endpoint-"));
+    try {
+      await writeFile(path.join(home, "config"), `[profile ci]\nregion = eu-central-1\nendpoint_url = ${server.endpoint}\n`);
+      vi.stubEnv("AWS_CONFIG_FILE", path.join(home, "config"));
+      vi.stubEnv("AWS_PROFILE", "ci");
+      const { AWS_ENDPOINT_URL_STS: _ignored, ...withoutVariable } = envFor(server, "AKIACIDEPLOY");
+      const viaProfile = await resolveIdentity(TARGET, { ...withoutVariable, AWS_PROFILE: "ci" }, { offline: false });
+      expect(viaProfile.facts).toMatchObject({
+        status: "verified",
+        stsEndpoint: { url: server.endpoint, chosenBy: "caller", via: "the AWS configuration (a profile's endpoint_url or services section)" },
+      });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("records a break-glass caller", async () => {
+    const server = await withSts({ principals: { ...PRINCIPALS, AKIABREAKGLASS: { account: DEV_ACCOUNT, arn: `arn:aws:sts::${DEV_ACCOUNT}:assumed-role/infra-break-glass/alice` } } });
+    const resolved = await resolveIdentity(TARGET, envFor(server, "AKIABREAKGLASS"), { offline: false });
+    expect(resolved.facts).toMatchObject({ status: "verified", assumed: true, breakGlass: true });
   });
 
   it("asks nothing offline", async () => {

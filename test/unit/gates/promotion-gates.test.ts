@@ -6,6 +6,7 @@ import { destructionGate } from "../../../src/gates/destruction.js";
 import { freshnessGate } from "../../../src/gates/freshness.js";
 import { identityGate } from "../../../src/gates/identity.js";
 import { promotionGate } from "../../../src/gates/promotion.js";
+import { ledgerPayload, type LedgerEntry } from "../../../src/ledger.js";
 import { input, MANIFEST, RECEIPT } from "./gate-input.js";
 
 const COMMIT = MANIFEST.commit as string;
@@ -17,6 +18,8 @@ const VERIFIED = {
   caller: { account: "123456789012", arn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/gh", userId: "AROA" },
   principalArn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/gh",
   assumed: false,
+  stsEndpoint: { url: "https://sts.us-east-2.amazonaws.com", chosenBy: "aws" as const },
+  breakGlass: false,
 };
 const CI = { runId: "4242", environment: "prod", approver: "octocat", repository: "example/infra" };
 
@@ -96,7 +99,9 @@ describe("identityGate", () => {
 });
 
 describe("promotionGate", () => {
-  const entry = { ref: `refs/infra/applied/dev/${COMMIT}`, env: "dev", commit: COMMIT, receipt: { ...RECEIPT, env: "dev", commit: COMMIT } };
+  const payload = { ...ledgerPayload({ ...RECEIPT, env: "dev", commit: COMMIT, planDigest: "a".repeat(64) }, null) };
+  const verdict = { verified: true as const, keyId: "0123456789abcdef", keyFile: "envs/dev/ledger-key.pem", position: 1, signer: "local key file .infra/ledger-keys/dev.pem" };
+  const entry: LedgerEntry = { ref: `refs/infra/applied/dev/${COMMIT}`, env: "dev", commit: COMMIT, payload, verdict };
 
   it("allows an environment promoted from none", async () => {
     expect(await allowed(promotionGate, input())).toBe("dev is promoted from no other environment");
@@ -105,28 +110,42 @@ describe("promotionGate", () => {
   it("refuses when the commit was never applied to the source, naming the environment, commit and ref", async () => {
     const { reason, hint } = await refusal(promotionGate, input({ environment: PROD, manifest: { env: "prod" } }));
     expect(reason).toBe(`prod is promoted from dev, but commit 0123456789ab was never applied to dev (no refs/infra/applied/dev/${COMMIT})`);
-    expect(hint).toContain("git fetch origin 'refs/infra/*:refs/infra/*'");
+    expect(hint).toContain("scripts/ledger.sh fetch");
   });
 
-  it("allows a successful apply of the same commit to the source", async () => {
-    expect(await allowed(promotionGate, input({ environment: PROD, promotionEntry: entry }))).toBe("commit 0123456789ab was applied to dev at 2025-01-02T04:01:00.000Z");
+  it("allows a verified entry of a successful apply of the same commit to the source, naming the key", async () => {
+    expect(await allowed(promotionGate, input({ environment: PROD, promotionEntry: entry }))).toBe(
+      "commit 0123456789ab was applied to dev at 2025-01-02T04:01:00.000Z (plan aaaaaaaaaaaa; entry signed by key 1 of envs/dev/ledger-key.pem, 0123456789abcdef)",
+    );
   });
 
-  it("refuses a ledger entry holding a receipt of another commit, another environment, or a failed apply", async () => {
-    for (const receipt of [
-      { ...entry.receipt, commit: OTHER_COMMIT },
-      { ...entry.receipt, env: "prod" },
-      { ...entry.receipt, outcome: "failed" as const },
-    ]) {
-      expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: { ...entry, receipt } }))).reason).toContain(
-        `${entry.ref} holds a receipt of`,
-      );
+  it("refuses a verified entry recording another commit, another environment, or a failed apply", async () => {
+    for (const [changed, named] of [
+      [{ commit: OTHER_COMMIT }, "commit fedcba987654"],
+      [{ env: "prod" }, "environment prod"],
+      [{ outcome: "failed" as unknown as "applied" }, "outcome failed"],
+    ] as const) {
+      const { reason, hint } = await refusal(promotionGate, input({ environment: PROD, promotionEntry: { ...entry, payload: { ...payload, ...changed } } }));
+      expect(reason).toBe(`${entry.ref} is signed by dev's key but records ${named}, not a successful apply of dev at 0123456789ab`);
+      expect(hint).toContain(`git update-ref -d ${entry.ref}`);
     }
   });
 
-  it("refuses an entry that is not a receipt", async () => {
-    const broken = { ref: entry.ref, env: "dev", commit: COMMIT, problem: `${entry.ref} does not hold a receipt (not JSON)` };
-    expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: broken }))).reason).toBe(broken.problem);
+  it("looks up the commit the plan's configuration proved, never the manifest's field", async () => {
+    const differing = { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: ["envs/prod/local_override.tf is in the plan but not committed"], remoteModules: [] }, backendType: "local", createdAt: null, terraformVersion: "1.11.4" };
+    const { reason } = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: differing }));
+    expect(reason).toBe("prod is promoted from dev, but no commit vouches for the plan to look up in the ledger");
+    const unread = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: { unavailable: "tfplan could not be read" } }));
+    expect(unread.reason).toBe(reason);
+    // A manifest naming another commit changes nothing: the entry is checked against the proved one.
+    expect(await allowed(promotionGate, input({ environment: PROD, promotionEntry: entry, manifest: { commit: OTHER_COMMIT } }))).toContain("commit 0123456789ab was applied to dev");
+  });
+
+  it("refuses an entry that does not verify with the problem its verification named", async () => {
+    const problem = `${entry.ref} is unsigned, so nothing proves that dev applied it`;
+    expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: { ...entry, verdict: { verified: false, problem } } }))).reason).toBe(problem);
+    const broken = { ...entry, payload: null, verdict: { verified: false as const, problem: `${entry.ref} does not hold a ledger entry (not JSON)` } };
+    expect((await refusal(promotionGate, input({ environment: PROD, promotionEntry: broken }))).reason).toBe(broken.verdict.problem);
   });
 });
 
@@ -153,9 +172,9 @@ describe("approvalGate", () => {
     expect((await refusal(approvalGate, input({ approval: { typed: "0123456789ab", ci: null } }))).reason).toContain("approves another plan");
   });
 
-  it("allows a CI run in the same deployment environment with verified credentials", async () => {
+  it("allows a CI run whose caller, as AWS's own STS endpoint answered, is the environment's infra-deploy itself", async () => {
     expect(await allowed(approvalGate, prod({ approval: { typed: null, ci: CI }, identity: VERIFIED }))).toBe(
-      "approved in CI: run 4242 in deployment environment prod, started by octocat",
+      `approved in CI: run 4242 in deployment environment prod, started by octocat, as ${VERIFIED.principalArn} (answered by https://sts.us-east-2.amazonaws.com)`,
     );
   });
 
@@ -164,6 +183,32 @@ describe("approvalGate", () => {
       'runs in deployment environment "dev", which cannot approve prod',
     );
     expect((await refusal(approvalGate, prod({ approval: { typed: null, ci: CI } }))).reason).toContain("needs verified prod credentials");
+  });
+
+  it("refuses CI variables whose caller is not infra-deploy reached through OIDC: a person, a role infra assumed, another account's infra-deploy", async () => {
+    const ci = { typed: null, ci: CI };
+    const person = { ...VERIFIED, caller: { account: "123456789012", arn: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_0a1b/alice", userId: "AROA" } };
+    expect((await refusal(approvalGate, prod({ approval: ci, identity: person }))).reason).toBe(
+      "a CI approval of prod needs the caller to be prod's infra-deploy reached through GitHub's OIDC, but the credentials are arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_0a1b/alice",
+    );
+    const assumed = { ...person, assumed: true, principalArn: "arn:aws:sts::123456789012:assumed-role/infra-deploy/infra-prod-0123456789ab" };
+    expect((await refusal(approvalGate, prod({ approval: ci, identity: assumed }))).reason).toBe(
+      "a CI approval of prod needs the caller to be prod's infra-deploy reached through GitHub's OIDC, but the credentials are arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_0a1b/alice, from which infra itself assumed infra-deploy",
+    );
+    const elsewhere = { ...VERIFIED, caller: { ...VERIFIED.caller, arn: "arn:aws:sts::210987654321:assumed-role/infra-deploy/gh" } };
+    expect((await refusal(approvalGate, prod({ approval: ci, identity: elsewhere }))).reason).toContain("but the credentials are arn:aws:sts::210987654321:assumed-role/infra-deploy/gh");
+  });
+
+  it("refuses a CI approval answered by an STS endpoint the caller chose, naming it and what chose it", async () => {
+    const chosen = { ...VERIFIED, stsEndpoint: { url: "http://127.0.0.1:4566", chosenBy: "caller" as const, via: "AWS_ENDPOINT_URL_STS" } };
+    const { reason, hint } = await refusal(approvalGate, prod({ approval: { typed: null, ci: CI }, identity: chosen }));
+    expect(reason).toBe("a CI approval of prod needs the identity answered by AWS's own STS endpoint, but http://127.0.0.1:4566 answered (chosen by AWS_ENDPOINT_URL_STS)");
+    expect(hint).toContain("--approve");
+  });
+
+  it("still lets a person's --approve of the digest approve, whatever the identity (break-glass included)", async () => {
+    const breakGlass = { ...VERIFIED, breakGlass: true, assumed: true, caller: { ...VERIFIED.caller, arn: "arn:aws:sts::123456789012:assumed-role/infra-break-glass/alice" } };
+    expect(await allowed(approvalGate, prod({ approval: { typed: "a1b2c3d4e5f6", ci: CI }, identity: breakGlass }))).toBe("approved by a person for plan a1b2c3d4e5f6");
   });
 
   it("records who approved", () => {
