@@ -50,6 +50,20 @@ const BREAKAGES: Record<string, Breakage[]> = {
       to: "Principal = { AWS = var.administrators }",
       caughtBy: "The break-glass role must administer the key like the administrators do",
     },
+    {
+      property: "no key administrator but break glass may rewrite the key policy (kms:Put* is kms:PutKeyPolicy)",
+      file: "main.tf",
+      from: '"kms:List*", "kms:Update*",',
+      to: '"kms:List*", "kms:Put*", "kms:Update*",',
+      caughtBy: "Only the break-glass administrators may hold kms:PutKeyPolicy",
+    },
+    {
+      property: "AWS refuses rotation of an asymmetric key: rotation follows the key spec",
+      file: "main.tf",
+      from: "enable_key_rotation      = local.symmetric",
+      to: "enable_key_rotation      = true",
+      caughtBy: "AWS does not rotate asymmetric keys",
+    },
   ],
   "modules/account-baseline": [
     {
@@ -222,8 +236,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "infra-deploy trusts only this repository's jobs in the environment's GitHub environment",
       file: "main.tf",
-      from: 'github_subject = "repo:${var.github_repository}:environment:${var.environment}"',
-      to: 'github_subject = "repo:${var.github_repository}:*"',
+      from: '"repo:${var.github_repository}:environment:${var.environment}")',
+      to: '"repo:${var.github_repository}:*")',
       caughtBy: "Only GitHub jobs of this repository in the GitHub environment named like the infra environment may assume infra-deploy",
     },
     {
@@ -232,6 +246,39 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
       to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
       caughtBy: "infra-break-glass must be assumable only by the listed principals, and only with MFA",
+    },
+    {
+      property: "only infra-deploy signs ledger entries (kms:Sign given to the key administrators)",
+      file: "main.tf",
+      from: '      Principal = { AWS = aws_iam_role.deploy.arn }\n      Action    = "kms:Sign"',
+      to: '      Principal = { AWS = concat([aws_iam_role.deploy.arn], var.kms_key_administrators) }\n      Action    = "kms:Sign"',
+      caughtBy: "Only infra-deploy may sign with the ledger key",
+    },
+    {
+      property: "the ledger key is an ECC_NIST_P256 signing key",
+      file: "main.tf",
+      from: 'key_spec                   = "ECC_NIST_P256"',
+      to: 'key_spec                   = "RSA_2048"',
+      caughtBy: "The ledger key must be an ECC_NIST_P256 SIGN_VERIFY key under alias/infra-ledger",
+    },
+  ],
+  // A validation that no longer fails is an error that stops the remaining runs: one folder run each.
+  "modules/account-roles#protected": [
+    {
+      property: "a protected environment's deploy role trusts people (deployer principals allowed there)",
+      file: "variables.tf",
+      from: "condition     = !var.protected || length(var.deployer_principals) == 0",
+      to: "condition     = length(var.deployer_principals) >= 0",
+      caughtBy: "The checkable object, var.deployer_principals, was expected to report an error but did not",
+    },
+  ],
+  "modules/account-roles#break-glass": [
+    {
+      property: "break glass needs MFA, so it trusts IAM users only (Identity Center roles carry no MFA)",
+      file: "variables.tf",
+      from: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[^*]+$", arn))',
+      to: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[^*]+$", arn))',
+      caughtBy: "The checkable object, var.break_glass_principals, was expected to report an error but did not",
     },
   ],
   org: [

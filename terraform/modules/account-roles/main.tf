@@ -8,8 +8,9 @@ locals {
   github_host = "token.actions.githubusercontent.com"
   # The GitHub environment named like the infra environment: a workflow job of this repository
   # that declares `environment: <env>` (and passes that environment's protection rules) and
-  # nothing else may become infra-deploy or push images.
-  github_subject = "repo:${var.github_repository}:environment:${var.environment}"
+  # nothing else may become infra-deploy or push images. An organisation that customises the
+  # sub claim (e.g. to add job_workflow_ref) states its whole subject in github_oidc_subject.
+  github_subject = coalesce(var.github_oidc_subject, "repo:${var.github_repository}:environment:${var.environment}")
 
   github_trust = {
     Sid       = "GitHubActionsOfThisRepositoryAndEnvironment"
@@ -46,9 +47,11 @@ resource "aws_iam_role" "deploy" {
   description          = "Changes the ${var.environment} environment's infrastructure; assumed by infra (CI via GitHub OIDC, or a listed deployer)"
   max_session_duration = 3600
 
+  # A protected environment changes only through the pipeline: its deploy role trusts GitHub
+  # OIDC of that deployment environment and nobody else (var.deployer_principals is refused).
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([local.github_trust], length(var.deployer_principals) == 0 ? [] : [{
+    Statement = concat([local.github_trust], var.protected || length(var.deployer_principals) == 0 ? [] : [{
       Sid       = "ListedDeployers"
       Effect    = "Allow"
       Principal = { AWS = var.deployer_principals }
@@ -207,4 +210,47 @@ resource "aws_iam_role_policy" "image_push" {
       },
     ]
   })
+}
+
+################################################################################
+# Ledger signing key: promotion evidence signed by the environment that earned it
+################################################################################
+
+# infra signs each ledger entry of this environment with alias/infra-ledger (kms:Sign, as
+# infra-deploy) and verifies it against the public key committed as
+# terraform/envs/<env>/ledger-key.pem (the ledger_public_key_pem output). Only the deploy role
+# signs; the administrators manage the key and read its public key, and none of them signs.
+module "ledger_key" {
+  source = "../kms-key"
+
+  description                = "Signs the promotion ledger entries of the ${var.environment} environment (infra apply, as infra-deploy)"
+  alias                      = "alias/infra-ledger"
+  key_spec                   = "ECC_NIST_P256"
+  key_usage                  = "SIGN_VERIFY"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = [aws_iam_role.break_glass.arn]
+
+  statements = [
+    {
+      Sid       = "OnlyTheDeployRoleSigns"
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.deploy.arn }
+      Action    = "kms:Sign"
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:SigningAlgorithm" = "ECDSA_SHA_256" } }
+    },
+    {
+      Sid       = "DeployRoleReadsThePublicKey"
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.deploy.arn }
+      Action    = ["kms:GetPublicKey", "kms:DescribeKey"]
+      Resource  = "*"
+    },
+  ]
+
+  tags = var.tags
+}
+
+data "aws_kms_public_key" "ledger" {
+  key_id = module.ledger_key.alias_arn
 }
