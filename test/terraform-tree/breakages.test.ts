@@ -281,6 +281,16 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "The checkable object, var.break_glass_principals, was expected to report an error but did not",
     },
   ],
+  // The last run of org's test: a placeholder root e-mail (AWS would create an unrecoverable account).
+  "org#email": [
+    {
+      property: "placeholder root e-mails are refused",
+      file: "variables.tf",
+      from: "example\\\\.(com|net|org)|example|invalid|test|localhost",
+      to: "never-matches",
+      caughtBy: "The checkable object, var.account_emails, was expected to report an error but did not",
+    },
+  ],
   org: [
     {
       property: "SCPs are enabled in the organization",
@@ -306,9 +316,37 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "deleting flow logs is denied",
       file: "main.tf",
-      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]',
-      to: 'Action    = ["logs:DeleteLogStream"]',
+      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]\n        Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]\n        Condition = { ArnNotLike',
+      to: 'Action    = ["logs:DeleteLogStream"]\n        Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]\n        Condition = { ArnNotLike',
       caughtBy: "Deleting flow logs (or their log group) must be denied",
+    },
+    {
+      property: "infra-deploy deletes only the flow logs terraform made (the tag condition dropped)",
+      file: "main.tf",
+      from: 'StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" }',
+      to: 'StringNotEquals = { "aws:ResourceTag/ManagedBy" = "*" }',
+      caughtBy: "infra-deploy may delete only the flow logs terraform made",
+    },
+    {
+      property: "the deploy role cannot change OrganizationAccountAccessRole (the one principal the SCPs exempt)",
+      file: "main.tf",
+      from: '"arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy",\n',
+      to: '"arn:aws:iam::*:role/infra-deploy",\n',
+      caughtBy: "Nobody but the organization's role may change OrganizationAccountAccessRole",
+    },
+    {
+      property: "the trail cannot be redirected (cloudtrail:UpdateTrail)",
+      file: "main.tf",
+      from: '"cloudtrail:UpdateTrail", ',
+      to: "",
+      caughtBy: "Redirecting the trail or reconfiguring Config's recorder and delivery channel must be denied too",
+    },
+    {
+      property: "no access keys and no sharing out of the account",
+      file: "main.tf",
+      from: 'Action    = ["iam:CreateAccessKey", "iam:CreateUser", "iam:CreateLoginProfile"]',
+      to: 'Action    = ["iam:CreateLoginProfile"]',
+      caughtBy: "Access keys, RAM shares and VPC peering must be denied in the environment accounts",
     },
     {
       property: "leaving the organization is denied",
