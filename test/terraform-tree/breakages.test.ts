@@ -183,6 +183,15 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "The cluster's upgrade policy must be explicit",
     },
   ],
+  "modules/networking#boundary": [
+    {
+      property: "the deploy-access instance's role carries the deploy boundary",
+      file: "main.tf",
+      from: 'name                 = "${var.name}-deploy-access"\n  permissions_boundary = var.permissions_boundary_arn\n',
+      to: 'name = "${var.name}-deploy-access"\n',
+      caughtBy: "Every role the module creates must carry the permissions boundary passed in",
+    },
+  ],
   // Apart from the others: an unknown argument makes the whole configuration invalid.
   "modules/eks#schema": [
     {
@@ -260,6 +269,27 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'key_spec                   = "ECC_NIST_P256"',
       to: 'key_spec                   = "RSA_2048"',
       caughtBy: "The ledger key must be an ECC_NIST_P256 SIGN_VERIFY key under alias/infra-ledger",
+    },
+    {
+      property: "the deploy role cannot change OrganizationAccountAccessRole (dropped from its boundary)",
+      file: "main.tf",
+      from: 'for name in ["OrganizationAccountAccessRole", "infra-deploy", "infra-break-glass",',
+      to: 'for name in ["infra-deploy", "infra-break-glass",',
+      caughtBy: "infra-deploy must not change OrganizationAccountAccessRole, the break-glass role or its own role",
+    },
+    {
+      property: "the deploy role cannot stop the trail (StopLogging dropped from its boundary)",
+      file: "main.tf",
+      from: '"cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",',
+      to: '"cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",',
+      caughtBy: "infra-deploy must not stop or redirect the trail, GuardDuty, Config, Access Analyzer or flow logs",
+    },
+    {
+      property: "roles the deploy role creates carry its boundary",
+      file: "main.tf",
+      from: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.deploy_boundary_arn } }',
+      to: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = "*" } }',
+      caughtBy: "Every role infra-deploy creates must carry its boundary",
     },
   ],
   // A validation that no longer fails is an error that stops the remaining runs: one folder run each.

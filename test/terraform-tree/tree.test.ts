@@ -326,6 +326,8 @@ describe("secure defaults", () => {
     expect(moduleCall(main, "ecr").source).toBe("../ecr");
     expect(moduleCall(main, "ecr").pull_principal_arns, "only the cluster's nodes pull").toEqual(["${module.eks.node_role_arn}"]);
     for (const call of ["networking", "eks", "ecr"]) expect(moduleCall(main, call).kms_break_glass_administrators, call).toBe("${local.break_glass_role_arns}");
+    expect(locals.deploy_boundary_arn, "roles infra-deploy creates carry its boundary").toBe("arn:aws:iam::${var.account_id}:policy/infra-deploy-boundary");
+    for (const call of ["networking", "eks"]) expect(moduleCall(main, call).permissions_boundary_arn, call).toBe("${local.deploy_boundary_arn}");
     const administrators = first(variable("modules/platform/variables.tf", "kms_key_administrator_role_names").validation, "validation");
     expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
     expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
@@ -344,6 +346,12 @@ describe("secure defaults", () => {
     expect(realpathSync(path.join(TF_ROOT, "bootstrap/org/management.tf"))).toBe(realpathSync(path.join(TF_ROOT, "org/management.tf")));
     const emails = Object.keys(parse("org/terraform.tfvars").account_emails ?? {}).sort();
     expect(emails, "org/terraform.tfvars needs one root address per environment folder").toEqual(Object.keys(ENVIRONMENTS).sort());
+  });
+
+  it("bootstrap/org: the management account's deploy role is no administrator (SCPs do not apply there)", () => {
+    const roles = moduleCall("bootstrap/org/main.tf", "roles");
+    expect(roles.deploy_role_policy_arns).toEqual(["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]);
+    expect(String(roles.break_glass_principals), "break glass is an IAM user with MFA").toMatch(/:user\//);
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {

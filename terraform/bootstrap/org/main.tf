@@ -16,6 +16,10 @@ module "roles" {
   github_repository      = "example-org/infra" # placeholder: this repository's owner/name
   kms_key_administrators = [local.bootstrap_role_arn]
 
+  # Service control policies do not apply in the management account, so its deploy role is no
+  # administrator: the organization's API and (account-roles) its own state.
+  deploy_role_policy_arns = ["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]
+
   # The people who change the organization, by their Identity Center role (see above).
   deployer_principals       = [local.bootstrap_role_arn]
   platform_admin_principals = [local.bootstrap_role_arn]

@@ -37,3 +37,8 @@ output "ledger_public_key_pem" {
   description = "Public key of the ledger signing key (SubjectPublicKeyInfo, PEM): commit it as terraform/envs/<env>/ledger-key.pem."
   value       = data.aws_kms_public_key.ledger.public_key_pem
 }
+
+output "deploy_boundary_arn" {
+  description = "ARN of `infra-deploy-boundary`, the permissions boundary of infra-deploy and of every role it creates (the eks and networking modules' roles carry it)."
+  value       = aws_iam_policy.deploy_boundary.arn
+}

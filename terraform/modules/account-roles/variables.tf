@@ -90,6 +90,17 @@ variable "break_glass_principals" {
   }
 }
 
+variable "deploy_role_policy_arns" {
+  description = "Managed policies of `infra-deploy`. An environment account's terraform creates networks, clusters, keys and roles, so AdministratorAccess (bounded by `infra-deploy-boundary` and the organization's SCPs); the management account, where SCPs do not apply, passes what the org stack needs instead."
+  type        = list(string)
+  default     = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+
+  validation {
+    condition     = length(var.deploy_role_policy_arns) > 0 && alltrue([for arn in var.deploy_role_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+$", arn))])
+    error_message = "deploy_role_policy_arns must list at least one managed policy ARN, e.g. \"arn:aws:iam::aws:policy/AWSOrganizationsFullAccess\"."
+  }
+}
+
 variable "kms_key_administrators" {
   description = "IAM role ARNs that administer the ledger signing key: the role that runs the bootstrap stack (AWS refuses a key policy that would lock it out). They may read the public key, never sign."
   type        = list(string)

@@ -297,7 +297,8 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name = "${var.name}-flow-logs"
+  name                 = "${var.name}-flow-logs"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -367,7 +368,8 @@ resource "aws_vpc_security_group_egress_rule" "deploy_access_https" {
 }
 
 resource "aws_iam_role" "deploy_access" {
-  name = "${var.name}-deploy-access"
+  name                 = "${var.name}-deploy-access"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

@@ -24,6 +24,12 @@ mock_provider "aws" {
   }
 
   override_resource {
+    target          = aws_iam_policy.deploy_boundary
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111111111111:policy/infra-deploy-boundary" }
+  }
+
+  override_resource {
     target          = aws_iam_role.deploy
     override_during = plan
     values          = { arn = "arn:aws:iam::111111111111:role/infra-deploy" }
@@ -102,8 +108,55 @@ run "credential_chain" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.deploy_guard.policy).Statement[0].Effect == "Deny" && jsondecode(aws_iam_role_policy.deploy_guard.policy).Statement[0].Resource == "arn:aws:iam::111111111111:role/infra-break-glass"
-    error_message = "infra-deploy must not be able to change the break-glass role's trust or permissions."
+    condition     = aws_iam_role.deploy.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_policy.deploy_boundary.name == "infra-deploy-boundary"
+    error_message = "infra-deploy must carry the infra-deploy-boundary permissions boundary."
+  }
+
+  assert {
+    condition = alltrue([for role in ["OrganizationAccountAccessRole", "infra-deploy", "infra-break-glass"] : contains(flatten([
+      for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Resource if s.Effect == "Deny" && contains(flatten([s.Action]), "iam:UpdateAssumeRolePolicy") && contains(flatten([s.Action]), "iam:AttachRolePolicy")
+    ]), "arn:aws:iam::111111111111:role/${role}")])
+    error_message = "infra-deploy must not change OrganizationAccountAccessRole, the break-glass role or its own role (trust or policies)."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s if s.Sid == "NoRoleWithoutTheBoundary"] == [{
+      Sid       = "NoRoleWithoutTheBoundary"
+      Effect    = "Deny"
+      Action    = ["iam:CreateRole", "iam:PutRolePermissionsBoundary"]
+      Resource  = "*"
+      Condition = { StringNotEquals = { "iam:PermissionsBoundary" = "arn:aws:iam::111111111111:policy/infra-deploy-boundary" } }
+    }] && contains(flatten([for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Action if s.Effect == "Deny" && s.Resource == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"]), "iam:CreatePolicyVersion")
+    error_message = "Every role infra-deploy creates must carry its boundary, and the boundary itself must not change."
+  }
+
+  assert {
+    condition     = length(setintersection(toset(flatten([for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Action if s.Effect == "Deny"])), toset(["cloudtrail:StopLogging", "cloudtrail:UpdateTrail", "guardduty:DeleteDetector", "config:StopConfigurationRecorder", "access-analyzer:DeleteAnalyzer", "ec2:ModifyFlowLogs", "iam:CreateAccessKey"]))) == 7
+    error_message = "infra-deploy must not stop or redirect the trail, GuardDuty, Config, Access Analyzer or flow logs, nor create access keys."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Condition if s.Sid == "NoDeletingFlowLogsTerraformDidNotMake"] == [{ StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" } }]
+    error_message = "infra-deploy may delete only flow logs terraform made (ManagedBy = terraform), so replacements and teardowns apply and nothing else is deleted."
+  }
+
+  assert {
+    condition     = [for attachment in aws_iam_role_policy_attachment.deploy : attachment.policy_arn] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    error_message = "In an environment account infra-deploy administers the account, bounded."
+  }
+}
+
+run "management_account_deploy_role_is_no_administrator" {
+  command = plan
+
+  variables {
+    environment             = "org"
+    deploy_role_policy_arns = ["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]
+  }
+
+  assert {
+    condition     = [for attachment in aws_iam_role_policy_attachment.deploy : attachment.policy_arn] == ["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]
+    error_message = "infra-deploy holds exactly the policies passed in (no AdministratorAccess in the management account)."
   }
 }
 

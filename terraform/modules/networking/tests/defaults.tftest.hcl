@@ -48,16 +48,22 @@ mock_provider "aws" {
 }
 
 variables {
-  name                   = "infra-test"
-  cidr                   = "10.10.0.0/16"
-  azs                    = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
-  kms_key_administrators = ["arn:aws:iam::111111111111:role/infra-deploy"]
+  permissions_boundary_arn = "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+  name                     = "infra-test"
+  cidr                     = "10.10.0.0/16"
+  azs                      = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+  kms_key_administrators   = ["arn:aws:iam::111111111111:role/infra-deploy"]
 
   kms_break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
 }
 
 run "secure_defaults" {
   command = plan
+
+  assert {
+    condition     = aws_iam_role.flow_logs.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.deploy_access.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+    error_message = "Every role the module creates must carry the permissions boundary passed in (infra-deploy may create no role without it)."
+  }
 
   assert {
     condition     = aws_vpc.this.enable_dns_support && aws_vpc.this.enable_dns_hostnames
