@@ -224,6 +224,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       to: 'ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::*:role/*"] }',
       caughtBy: "Pushing must be denied to everyone but the CI role",
     },
+    {
+      property: "lifecycle rules never expire tagged images",
+      file: "main.tf",
+      from: 'tagStatus   = "untagged"',
+      to: 'tagStatus   = "any"',
+      caughtBy: "Lifecycle rules may expire untagged images only",
+    },
   ],
   "modules/platform": [
     {
@@ -290,6 +297,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.deploy_boundary_arn } }',
       to: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = "*" } }',
       caughtBy: "Every role infra-deploy creates must carry its boundary",
+    },
+    {
+      property: "port forwarding reaches only the deploy-access instance (a tag-less instance, a node, admitted)",
+      file: "main.tf",
+      from: 'StringEquals = { "ssm:resourceTag/Role" = "deploy-access" }',
+      to: 'StringEqualsIfExists = { "ssm:resourceTag/Role" = "deploy-access" }',
+      caughtBy: "infra-platform-admin may port-forward only through the instance tagged Role = deploy-access",
     },
   ],
   // A validation that no longer fails is an error that stops the remaining runs: one folder run each.

@@ -228,10 +228,17 @@ resource "aws_iam_role_policy" "platform_admin" {
         Sid      = "PortForwardThroughDeployAccess"
         Effect   = "Allow"
         Action   = "ssm:StartSession"
-        Resource = ["arn:${local.partition}:ec2:*:${local.account_id}:instance/*", "arn:${local.partition}:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"]
+        Resource = "arn:${local.partition}:ec2:*:${local.account_id}:instance/*"
+        # StringEquals, not ...IfExists: an instance without the tag (a node) is no target.
         Condition = {
-          StringEqualsIfExists = { "ssm:resourceTag/Role" = "deploy-access" }
+          StringEquals = { "ssm:resourceTag/Role" = "deploy-access" }
         }
+      },
+      {
+        Sid      = "WithThePortForwardingDocumentOnly"
+        Effect   = "Allow"
+        Action   = "ssm:StartSession"
+        Resource = "arn:${local.partition}:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"
       },
       {
         Sid      = "EndOwnSessions"

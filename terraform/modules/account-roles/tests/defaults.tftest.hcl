@@ -98,6 +98,25 @@ run "credential_chain" {
   }
 
   assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.platform_admin.policy).Statement : s if contains(flatten([s.Action]), "ssm:StartSession")] == [
+      {
+        Sid       = "PortForwardThroughDeployAccess"
+        Effect    = "Allow"
+        Action    = "ssm:StartSession"
+        Resource  = "arn:aws:ec2:*:111111111111:instance/*"
+        Condition = { StringEquals = { "ssm:resourceTag/Role" = "deploy-access" } }
+      },
+      {
+        Sid      = "WithThePortForwardingDocumentOnly"
+        Effect   = "Allow"
+        Action   = "ssm:StartSession"
+        Resource = "arn:aws:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"
+      },
+    ]
+    error_message = "infra-platform-admin may port-forward only through the instance tagged Role = deploy-access (an untagged instance, a node, is no target), with the port-forwarding document only."
+  }
+
+  assert {
     condition     = jsondecode(aws_iam_role.platform_admin.assume_role_policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_PlatformAdmin_0123456789abcdef"]
     error_message = "Only the listed platform admins may assume infra-platform-admin."
   }
