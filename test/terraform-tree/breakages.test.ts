@@ -141,8 +141,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "interface endpoints serve this account's principals only",
       file: "main.tf",
-      from: '      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }\n    }]',
-      to: "    }]",
+      from: '        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }\n      },\n      {\n        # Workload',
+      to: '      },\n      {\n        # Workload',
       caughtBy: "Every interface endpoint must serve principals of this account only",
     },
     {
@@ -151,6 +151,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Resource  = "${local.ecr_layer_bucket_arn}/*"',
       to: 'Resource  = "*"',
       caughtBy: "The S3 gateway endpoint must reach only this account's buckets",
+    },
+    {
+      property: "unsigned web-identity calls reach this account's roles only",
+      file: "main.tf",
+      from: 'Resource  = "arn:${local.partition}:iam::${local.account_id}:role/*"',
+      to: 'Resource  = "*"',
+      caughtBy: "and the unsigned web-identity call workload identity makes, for this account's roles only",
     },
     {
       property: "the in-network deploy path has no public IP",
