@@ -67,10 +67,12 @@ export function firstTimeOrder(environments: readonly string[]): string[] {
   return [
     "management account, as its administrator:   npx tsx scripts/bootstrap.ts org --first-run",
     "management account:                          cd terraform/org && terraform init && terraform apply",
+    "IAM Identity Center: create the Deployer and PlatformAdmin permission sets, assign them in each new account, and name their roles (with the aws-reserved/sso.amazonaws.com/<region>/ path) in terraform/bootstrap/<env>/main.tf",
     "copy each account id (terraform output account_ids) into terraform/envs/<env>/environment.tf and the bucket names of envs/<env>/backend.tf and bootstrap/<env>/backend.tf",
-    ...environments.map(
-      (env) => `${env} account, as OrganizationAccountAccessRole: npx tsx scripts/bootstrap.ts ${env} --first-run`,
-    ),
+    ...environments.flatMap((env) => [
+      `${env} account, as OrganizationAccountAccessRole: npx tsx scripts/bootstrap.ts ${env} --first-run`,
+      `${env}: terraform -chdir=terraform/bootstrap/${env} output -raw ledger_public_key_pem > terraform/envs/${env}/ledger-key.pem, and commit it`,
+    ]),
     ...environments.map((env) => `${env}: npx infra plan --env ${env}, review, npx infra apply (infra assumes infra-deploy)`),
   ];
 }

@@ -194,6 +194,38 @@ export function requireRealAccount(environment: Environment): void {
   }
 }
 
+/**
+ * Values the template ships with that no organisation can apply: account ids of twelve equal
+ * digits, e-mail addresses of documentation domains (an account whose root address nobody reads
+ * cannot be recovered), Identity Center role suffixes of zeros and the example GitHub owner.
+ * One sentence per value, naming the file, for the .tf and .tfvars files directly in `dir`;
+ * variable blocks are skipped (their descriptions and error messages quote examples).
+ */
+export async function findPlaceholders(dir: string, options: ReadOptions): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith(".tf") || name.endsWith(".tfvars")).sort();
+  const found = new Set<string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const { variable: _descriptions, ...body } = await parseHclFile(file, options);
+    for (const text of stringsIn(body)) {
+      for (const [, id] of text.matchAll(/(?<!\d)((\d)\2{11})(?!\d)/g)) found.add(`${file}: placeholder account id ${id}; set the real account id`);
+      for (const [address] of text.matchAll(PLACEHOLDER_EMAIL)) found.add(`${file}: placeholder e-mail ${address}; set an address someone reads`);
+      for (const [role] of text.matchAll(/AWSReservedSSO_[A-Za-z0-9+=,.@-]+_0{16}/g)) found.add(`${file}: placeholder Identity Center role ${role}; name the role IAM Identity Center created`);
+      if (text.startsWith("example-org/")) found.add(`${file}: placeholder GitHub repository ${text}; set this repository's owner/name`);
+    }
+  }
+  return [...found];
+}
+
+/** Documentation domains (RFC 2606): mail to them reaches nobody. */
+const PLACEHOLDER_EMAIL = /[^\s@"]+@(?:[a-z0-9-]+\.)*(?:example\.(?:com|net|org)|example|invalid|test|localhost)(?![a-z0-9.-])/gi;
+
+function* stringsIn(value: unknown): Generator<string> {
+  if (typeof value === "string") yield value;
+  else if (Array.isArray(value)) for (const item of value) yield* stringsIn(item);
+  else if (typeof value === "object" && value !== null) for (const item of Object.values(value)) yield* stringsIn(item);
+}
+
 function requireString(facts: HclBody, key: string, file: string): string {
   const value = facts[key];
   if (typeof value !== "string" || value === "") {

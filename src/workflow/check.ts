@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { envsDir, listEnvironments, parseDirectory, readEnvironment, unknownEnvironment } from "../config/environment.js";
+import { envsDir, findPlaceholders, listEnvironments, parseDirectory, readEnvironment, unknownEnvironment } from "../config/environment.js";
 import { InfraError, TerraformError } from "../errors.js";
 import { exec, findExecutable } from "../process.js";
 import { blockingFindings, describeFinding } from "../policy/index.js";
@@ -85,6 +85,8 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
   let notes: string[] = [];
   const config = await timed("config", target, async () => {
     const environment = await readEnvironment(context.root, env, readOptions(context));
+    const placeholders = await findPlaceholders(environment.dir, readOptions(context));
+    if (placeholders.length > 0) return placeholdersLeft(placeholders);
     const report = await reportFor(context, environment, await staticFindings(context, environment));
     const blocking = blockingFindings(report.findings);
     findings = blocking.map(describeFinding);
@@ -114,7 +116,8 @@ async function checkRoot(context: WorkflowContext, dir: string, tflint: string |
   if (!isEnvironmentRoot(context.root, dir)) {
     const parsed = await timed("config", target, async () => {
       await parseDirectory(dir, readOptions(context));
-      return { status: "passed" };
+      const placeholders = await findPlaceholders(dir, readOptions(context));
+      return placeholders.length > 0 ? placeholdersLeft(placeholders) : { status: "passed" };
     });
     if (parsed.status === "failed") return [parsed];
     steps.push(parsed);
@@ -193,6 +196,15 @@ async function timed(
     const details = error instanceof TerraformError && error.stderrTail ? error.stderrTail.split("\n") : undefined;
     return { step, target, status: "failed", reason: error.message, ...(details ? { details } : {}), durationMs: Date.now() - started };
   }
+}
+
+/** The template's placeholder values still in a root: nothing could be applied with them. */
+function placeholdersLeft(placeholders: string[]): Pick<CheckStep, "status" | "reason" | "details"> {
+  return {
+    status: "failed",
+    reason: `${placeholders.length} placeholder value(s) left from the template; replace each in the file named (README "First-time setup")`,
+    details: placeholders,
+  };
 }
 
 function skipped(step: CheckStep["step"], target: string, reason: string): CheckStep {

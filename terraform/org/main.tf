@@ -108,6 +108,17 @@ locals {
   # The role AWS Organizations creates in every account it creates: the bootstrap and the
   # organization's administrators act through it; nothing inside an account can.
   organization_admin_role = "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+  # The pipeline's role in every environment account (modules/account-roles).
+  deploy_role = "arn:aws:iam::*:role/infra-deploy"
+
+  # The roles and the boundary the credential chain stands on: changed only by the bootstrap
+  # (as OrganizationAccountAccessRole). Whoever could rewrite one of them could become it.
+  platform_roles = [
+    "arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy",
+    "arn:aws:iam::*:role/infra-break-glass", "arn:aws:iam::*:role/infra-platform-admin",
+    "arn:aws:iam::*:role/infra-image-push",
+  ]
+  platform_policies = ["arn:aws:iam::*:policy/infra-deploy-boundary"]
 
   guardrails = {
     Version = "2012-10-17"
@@ -121,6 +132,13 @@ locals {
         Resource = "*"
       },
       {
+        # Sharing would hand the environment's network or resources to another account.
+        Sid      = "DenySharingOutOfTheAccount"
+        Effect   = "Deny"
+        Action   = ["ram:CreateResourceShare", "ram:AssociateResourceShare", "ram:AcceptResourceShareInvitation", "ec2:CreateVpcPeeringConnection", "ec2:AcceptVpcPeeringConnection"]
+        Resource = "*"
+      },
+      {
         Sid       = "DenyDisablingEbsEncryptionByDefault"
         Effect    = "Deny"
         Action    = ["ec2:DisableEbsEncryptionByDefault"]
@@ -128,23 +146,77 @@ locals {
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },
       {
-        # Creating and tuning flow-log groups stays allowed (terraform sets their retention);
-        # destroying an environment's flow logs takes the organization's role.
+        # Creating and tuning flow-log groups stays allowed (terraform sets their retention).
+        # Deleting them takes the organization's role, or infra-deploy on flow logs terraform
+        # made (next statement): a replacement or an environment's teardown, in a reviewed plan.
         Sid       = "DenyDeletingFlowLogs"
         Effect    = "Deny"
         Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]
         Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
-        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = [local.organization_admin_role, local.deploy_role] } }
+      },
+      {
+        Sid      = "DenyDeletingFlowLogsTerraformDidNotMake"
+        Effect   = "Deny"
+        Action   = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]
+        Resource = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
+        Condition = {
+          ArnLike         = { "aws:PrincipalArn" = local.deploy_role }
+          StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" }
+        }
+      },
+      {
+        # A flow log gets its ManagedBy tag when it is created, never later: otherwise any flow
+        # log could be tagged as terraform's and deleted.
+        Sid      = "DenyRetaggingFlowLogs"
+        Effect   = "Deny"
+        Action   = ["ec2:CreateTags", "ec2:DeleteTags"]
+        Resource = "arn:aws:ec2:*:*:vpc-flow-log/*"
+        Condition = {
+          StringNotEquals            = { "ec2:CreateAction" = "CreateFlowLogs" }
+          "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["ManagedBy"] }
+          ArnNotLike                 = { "aws:PrincipalArn" = local.organization_admin_role }
+        }
       },
       {
         Sid    = "DenyBlindingTheAuditTrail"
         Effect = "Deny"
         Action = [
-          "cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors",
-          "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:DisassociateFromMasterAccount",
-          "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:StopConfigurationRecorder",
-          "access-analyzer:DeleteAnalyzer",
+          "cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+          "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateFromAdministratorAccount", "guardduty:CreateFilter", "guardduty:UpdateFilter",
+          "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:StopConfigurationRecorder", "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
+          "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule", "access-analyzer:UpdateArchiveRule",
+          "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
         ]
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+      },
+      {
+        # The EKS control-plane and flow-log groups keep their retention: only terraform (as
+        # infra-deploy, which sets it when it creates them) or the organization's role change it.
+        Sid       = "DenyShorteningAuditLogRetention"
+        Effect    = "Deny"
+        Action    = ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey"]
+        Resource  = ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = [local.organization_admin_role, local.deploy_role] } }
+      },
+      {
+        Sid    = "DenyChangingThePlatformRoles"
+        Effect = "Deny"
+        Action = [
+          "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole",
+          "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+          "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole",
+          "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy",
+        ]
+        Resource  = concat(local.platform_roles, local.platform_policies)
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
+      },
+      {
+        # No long-lived keys: people arrive through Identity Center, CI through OIDC.
+        Sid       = "DenyLongLivedAccessKeys"
+        Effect    = "Deny"
+        Action    = ["iam:CreateAccessKey", "iam:CreateUser", "iam:CreateLoginProfile"]
         Resource  = "*"
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },
@@ -160,7 +232,7 @@ locals {
 
 resource "aws_organizations_policy" "guardrails" {
   name        = "infra-guardrails"
-  description = "No replication out of the region, no unencrypted EBS, no deleted flow logs, no blinded audit trail, no leaving the organization"
+  description = "No replication or sharing out of the account, no unencrypted EBS, no deleted flow logs, no blinded audit trail, no changed platform roles, no access keys, no leaving the organization"
   type        = "SERVICE_CONTROL_POLICY"
   content     = jsonencode(local.guardrails)
 

@@ -140,8 +140,13 @@ describe("infra check", () => {
   });
 });
 
-/** A private copy of the repository's terraform/ tree, its relative links kept relative. */
-async function copyRepositoryTree(): Promise<string> {
+/**
+ * A private copy of the repository's terraform/ tree, its relative links kept relative. With
+ * `firstRun`, its placeholders are replaced as README "First-time setup" has an organisation do:
+ * real-looking account ids (one per placeholder, so each account stays distinct), root e-mails,
+ * Identity Center role suffixes and the repository's owner/name.
+ */
+async function copyRepositoryTree(options: { firstRun?: boolean } = {}): Promise<string> {
   const root = path.join(await tempDir("real-tree"), "terraform");
   const skip = [`${path.sep}.infra`, `${path.sep}.terraform${path.sep}`];
   await cp(path.join(REPO_ROOT, "terraform"), root, {
@@ -149,7 +154,26 @@ async function copyRepositoryTree(): Promise<string> {
     verbatimSymlinks: true,
     filter: (source) => !skip.some((part) => `${source}${path.sep}`.includes(part)),
   });
+  if (options.firstRun) await fillInFirstRun(root);
   return root;
+}
+
+/** Roots and their .tfvars, never module code or tests (whose mock accounts stay mock accounts). */
+async function fillInFirstRun(root: string): Promise<void> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((entry) => entry.isFile() && /\.(tf|tfvars)$/.test(entry.name))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => !path.relative(root, file).startsWith(`modules${path.sep}`));
+  for (const file of files) {
+    const text = await readFile(file, "utf8");
+    const filled = text
+      .replace(/(?<!\d)(\d)\1{11}(?!\d)/g, (id) => `40${id[0]}95${id[0]}27${id[0]}83${id[0]}`)
+      .replace(/@example\.com/g, "@infra-operators.eu")
+      .replace(/(AWSReservedSSO_[A-Za-z]+_)0{16}/g, "$10a1b2c3d4e5f6a7b")
+      .replace(/"example-org\/infra"/g, '"infra-operators/infra"');
+    if (filled !== text) await writeFile(file, filled);
+  }
 }
 
 /** Every directory of the tree that holds .tf files, relative to it. */
@@ -168,7 +192,7 @@ describe("infra check on the repository's terraform tree", () => {
   it("validates and tests every module and root against the real hashicorp/aws provider, as the committed locks pin it", async (context) => {
     const missing = awsMirrorMissing();
     if (missing) skipBecause(context, missing);
-    const root = await copyRepositoryTree();
+    const root = await copyRepositoryTree({ firstRun: true });
     const dirs = await terraformDirs(root);
     const roots = dirs.filter((dir) => !dir.startsWith(`modules${path.sep}`));
     const locksBefore = await lockFiles(root, roots);
@@ -201,8 +225,26 @@ describe("infra check on the repository's terraform tree", () => {
     );
   }, 1_200_000);
 
-  it("passes fmt, config and policy, and reports what cannot run offline as skipped with the reason", async () => {
+  it("refuses the template's placeholders, naming each file to edit", async () => {
     const root = await copyRepositoryTree();
+    const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
+    expect(run.code).toBe(1);
+    const result = parse(run.stdout);
+    const refused = (target: string) => result.steps.find((s) => s.step === "config" && s.target === target);
+    for (const env of ["dev", "staging", "prod"]) {
+      expect(refused(`envs/${env}`)?.status, `envs/${env}`).toBe("failed");
+      expect(refused(`envs/${env}`)?.details?.join("\n")).toContain(`${path.join(root, "envs", env, "environment.tf")}: placeholder account id`);
+      expect(refused(`bootstrap/${env}`)?.details?.join("\n")).toContain(`${path.join(root, "bootstrap", env, "main.tf")}: placeholder GitHub repository example-org/infra`);
+    }
+    expect(refused("org")?.details).toContain(`${path.join(root, "org", "terraform.tfvars")}: placeholder e-mail aws+infra-dev@example.com; set an address someone reads`);
+    expect(refused("org")?.details?.join("\n")).toContain(`${path.join(root, "org", "management.tf")}: placeholder account id 000000000000`);
+    expect(refused("bootstrap/org")?.details?.join("\n")).toContain("placeholder Identity Center role AWSReservedSSO_AdministratorAccess_0000000000000000");
+    expect(refused("org")?.reason).toContain('README "First-time setup"');
+    expect(result.steps.filter((s) => s.status === "failed" && !(s.step === "config" && s.details?.every((d) => d.includes(": placeholder "))))).toEqual([]);
+  });
+
+  it("passes fmt, config and policy once the placeholders are filled in, and reports what cannot run offline as skipped with the reason", async () => {
+    const root = await copyRepositoryTree({ firstRun: true });
     const run = await runInfra(["check", "--root", root, "--json", "--quiet"]);
     const result = parse(run.stdout);
     expect(statusOf(result, "fmt", ".")).toBe("passed");

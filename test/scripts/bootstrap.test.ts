@@ -43,6 +43,17 @@ describe("bootstrap order", () => {
     expect(at("bootstrap.ts dev")).toBeGreaterThan(at("account ids"));
     expect(at("bootstrap.ts staging")).toBeLessThan(at("infra plan --env dev"));
   });
+
+  it("assigns permission sets before the environment stacks name their roles, and commits each ledger key before planning", () => {
+    const order = firstTimeOrder(["dev", "prod"]);
+    const at = (text: string) => order.findIndex((line) => line.includes(text));
+    expect(at("permission sets")).toBeGreaterThan(at("terraform/org"));
+    expect(at("permission sets")).toBeLessThan(at("bootstrap.ts dev"));
+    for (const env of ["dev", "prod"]) {
+      expect(at(`> terraform/envs/${env}/ledger-key.pem`)).toBe(at(`bootstrap.ts ${env}`) + 1);
+      expect(at(`> terraform/envs/${env}/ledger-key.pem`)).toBeLessThan(at(`infra plan --env ${env}`));
+    }
+  });
 });
 
 describe("scripts/bootstrap.ts", () => {

@@ -50,6 +50,20 @@ const BREAKAGES: Record<string, Breakage[]> = {
       to: "Principal = { AWS = var.administrators }",
       caughtBy: "The break-glass role must administer the key like the administrators do",
     },
+    {
+      property: "no key administrator but break glass may rewrite the key policy (kms:Put* is kms:PutKeyPolicy)",
+      file: "main.tf",
+      from: '"kms:List*", "kms:Update*",',
+      to: '"kms:List*", "kms:Put*", "kms:Update*",',
+      caughtBy: "Only the break-glass administrators may hold kms:PutKeyPolicy",
+    },
+    {
+      property: "AWS refuses rotation of an asymmetric key: rotation follows the key spec",
+      file: "main.tf",
+      from: "enable_key_rotation      = local.symmetric",
+      to: "enable_key_rotation      = true",
+      caughtBy: "AWS does not rotate asymmetric keys",
+    },
   ],
   "modules/account-baseline": [
     {
@@ -127,8 +141,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "interface endpoints serve this account's principals only",
       file: "main.tf",
-      from: '      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }\n    }]',
-      to: "    }]",
+      from: '        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }\n      },\n      {\n        # Workload',
+      to: '      },\n      {\n        # Workload',
       caughtBy: "Every interface endpoint must serve principals of this account only",
     },
     {
@@ -137,6 +151,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Resource  = "${local.ecr_layer_bucket_arn}/*"',
       to: 'Resource  = "*"',
       caughtBy: "The S3 gateway endpoint must reach only this account's buckets",
+    },
+    {
+      property: "unsigned web-identity calls reach this account's roles only",
+      file: "main.tf",
+      from: 'Resource  = "arn:${local.partition}:iam::${local.account_id}:role/*"',
+      to: 'Resource  = "*"',
+      caughtBy: "and the unsigned web-identity call workload identity makes, for this account's roles only",
     },
     {
       property: "the in-network deploy path has no public IP",
@@ -167,6 +188,15 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'support_type = "STANDARD"',
       to: 'support_type = "EXTENDED"',
       caughtBy: "The cluster's upgrade policy must be explicit",
+    },
+  ],
+  "modules/networking#boundary": [
+    {
+      property: "the deploy-access instance's role carries the deploy boundary",
+      file: "main.tf",
+      from: 'name                 = "${var.name}-deploy-access"\n  permissions_boundary = var.permissions_boundary_arn\n',
+      to: 'name = "${var.name}-deploy-access"\n',
+      caughtBy: "Every role the module creates must carry the permissions boundary passed in",
     },
   ],
   // Apart from the others: an unknown argument makes the whole configuration invalid.
@@ -201,6 +231,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       to: 'ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::*:role/*"] }',
       caughtBy: "Pushing must be denied to everyone but the CI role",
     },
+    {
+      property: "lifecycle rules never expire tagged images",
+      file: "main.tf",
+      from: 'tagStatus   = "untagged"',
+      to: 'tagStatus   = "any"',
+      caughtBy: "Lifecycle rules may expire untagged images only",
+    },
   ],
   "modules/platform": [
     {
@@ -222,8 +259,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "infra-deploy trusts only this repository's jobs in the environment's GitHub environment",
       file: "main.tf",
-      from: 'github_subject = "repo:${var.github_repository}:environment:${var.environment}"',
-      to: 'github_subject = "repo:${var.github_repository}:*"',
+      from: '"repo:${var.github_repository}:environment:${var.environment}")',
+      to: '"repo:${var.github_repository}:*")',
       caughtBy: "Only GitHub jobs of this repository in the GitHub environment named like the infra environment may assume infra-deploy",
     },
     {
@@ -232,6 +269,77 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
       to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
       caughtBy: "infra-break-glass must be assumable only by the listed principals, and only with MFA",
+    },
+    {
+      property: "only infra-deploy signs ledger entries (kms:Sign given to the key administrators)",
+      file: "main.tf",
+      from: '      Principal = { AWS = aws_iam_role.deploy.arn }\n      Action    = "kms:Sign"',
+      to: '      Principal = { AWS = concat([aws_iam_role.deploy.arn], var.kms_key_administrators) }\n      Action    = "kms:Sign"',
+      caughtBy: "Only infra-deploy may sign with the ledger key",
+    },
+    {
+      property: "the ledger key is an ECC_NIST_P256 signing key",
+      file: "main.tf",
+      from: 'key_spec                   = "ECC_NIST_P256"',
+      to: 'key_spec                   = "RSA_2048"',
+      caughtBy: "The ledger key must be an ECC_NIST_P256 SIGN_VERIFY key under alias/infra-ledger",
+    },
+    {
+      property: "the deploy role cannot change OrganizationAccountAccessRole (dropped from its boundary)",
+      file: "main.tf",
+      from: 'for name in ["OrganizationAccountAccessRole", "infra-deploy", "infra-break-glass",',
+      to: 'for name in ["infra-deploy", "infra-break-glass",',
+      caughtBy: "infra-deploy must not change OrganizationAccountAccessRole, the break-glass role or its own role",
+    },
+    {
+      property: "the deploy role cannot stop the trail (StopLogging dropped from its boundary)",
+      file: "main.tf",
+      from: '"cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",',
+      to: '"cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",',
+      caughtBy: "infra-deploy must not stop or redirect the trail, GuardDuty, Config, Access Analyzer or flow logs",
+    },
+    {
+      property: "roles the deploy role creates carry its boundary",
+      file: "main.tf",
+      from: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.deploy_boundary_arn } }',
+      to: 'Condition = { StringNotEquals = { "iam:PermissionsBoundary" = "*" } }',
+      caughtBy: "Every role infra-deploy creates must carry its boundary",
+    },
+    {
+      property: "port forwarding reaches only the deploy-access instance (a tag-less instance, a node, admitted)",
+      file: "main.tf",
+      from: 'StringEquals = { "ssm:resourceTag/Role" = "deploy-access" }',
+      to: 'StringEqualsIfExists = { "ssm:resourceTag/Role" = "deploy-access" }',
+      caughtBy: "infra-platform-admin may port-forward only through the instance tagged Role = deploy-access",
+    },
+  ],
+  // A validation that no longer fails is an error that stops the remaining runs: one folder run each.
+  "modules/account-roles#protected": [
+    {
+      property: "a protected environment's deploy role trusts people (deployer principals allowed there)",
+      file: "variables.tf",
+      from: "condition     = !var.protected || length(var.deployer_principals) == 0",
+      to: "condition     = length(var.deployer_principals) >= 0",
+      caughtBy: "The checkable object, var.deployer_principals, was expected to report an error but did not",
+    },
+  ],
+  "modules/account-roles#break-glass": [
+    {
+      property: "break glass needs MFA, so it trusts IAM users only (Identity Center roles carry no MFA)",
+      file: "variables.tf",
+      from: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[^*]+$", arn))',
+      to: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[^*]+$", arn))',
+      caughtBy: "The checkable object, var.break_glass_principals, was expected to report an error but did not",
+    },
+  ],
+  // The last run of org's test: a placeholder root e-mail (AWS would create an unrecoverable account).
+  "org#email": [
+    {
+      property: "placeholder root e-mails are refused",
+      file: "variables.tf",
+      from: "example\\\\.(com|net|org)|example|invalid|test|localhost",
+      to: "never-matches",
+      caughtBy: "The checkable object, var.account_emails, was expected to report an error but did not",
     },
   ],
   org: [
@@ -259,9 +367,37 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "deleting flow logs is denied",
       file: "main.tf",
-      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]',
-      to: 'Action    = ["logs:DeleteLogStream"]',
+      from: 'Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]\n        Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]\n        Condition = { ArnNotLike',
+      to: 'Action    = ["logs:DeleteLogStream"]\n        Resource  = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]\n        Condition = { ArnNotLike',
       caughtBy: "Deleting flow logs (or their log group) must be denied",
+    },
+    {
+      property: "infra-deploy deletes only the flow logs terraform made (the tag condition dropped)",
+      file: "main.tf",
+      from: 'StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" }',
+      to: 'StringNotEquals = { "aws:ResourceTag/ManagedBy" = "*" }',
+      caughtBy: "infra-deploy may delete only the flow logs terraform made",
+    },
+    {
+      property: "the deploy role cannot change OrganizationAccountAccessRole (the one principal the SCPs exempt)",
+      file: "main.tf",
+      from: '"arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy",\n',
+      to: '"arn:aws:iam::*:role/infra-deploy",\n',
+      caughtBy: "Nobody but the organization's role may change OrganizationAccountAccessRole",
+    },
+    {
+      property: "the trail cannot be redirected (cloudtrail:UpdateTrail)",
+      file: "main.tf",
+      from: '"cloudtrail:UpdateTrail", ',
+      to: "",
+      caughtBy: "Redirecting the trail or reconfiguring Config's recorder and delivery channel must be denied too",
+    },
+    {
+      property: "no access keys and no sharing out of the account",
+      file: "main.tf",
+      from: 'Action    = ["iam:CreateAccessKey", "iam:CreateUser", "iam:CreateLoginProfile"]',
+      to: 'Action    = ["iam:CreateLoginProfile"]',
+      caughtBy: "Access keys, RAM shares and VPC peering must be denied in the environment accounts",
     },
     {
       property: "leaving the organization is denied",

@@ -35,23 +35,37 @@ const KEY_USERS: Array<[string, string]> = [
 ];
 /** Every root accepts the provider proven here (5.100, from the local mirror) and 6.x; the lock pins one. */
 const AWS_CONSTRAINT = ">= 5.100, < 7.0";
-const ENVIRONMENTS: Record<
-  string,
-  { region: string; placeholderAccount: string; promotedFrom: string | null; protected: boolean; natMode: string; ecrScanType: string }
-> = {
-  dev: { region: "eu-central-1", placeholderAccount: "111111111111", promotedFrom: null, protected: false, natMode: "single", ecrScanType: "BASIC" },
-  staging: { region: "eu-central-1", placeholderAccount: "333333333333", promotedFrom: "dev", protected: false, natMode: "per_az", ecrScanType: "BASIC" },
-  prod: { region: "us-east-2", placeholderAccount: "222222222222", promotedFrom: "staging", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
+// The account ids are not here: they are whatever each environment.tf says (placeholders in the
+// template, real ids once an organisation fills them in), and every test reads them from there.
+const ENVIRONMENTS: Record<string, { region: string; promotedFrom: string | null; protected: boolean; natMode: string; ecrScanType: string }> = {
+  dev: { region: "eu-central-1", promotedFrom: null, protected: false, natMode: "single", ecrScanType: "BASIC" },
+  staging: { region: "eu-central-1", promotedFrom: "dev", protected: false, natMode: "per_az", ecrScanType: "BASIC" },
+  prod: { region: "us-east-2", promotedFrom: "staging", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
 };
+/** The ids the template ships with; module tests and examples use them as mock accounts. */
+const PLACEHOLDER_ACCOUNTS = ["000000000000", "111111111111", "222222222222", "333333333333"];
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
-/** Every HCL file under terraform/, relative to it, following links and skipping .terraform. */
-function hclFiles(): string[] {
-  const found = readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" });
-  return found
-    .filter((rel) => HCL_FILE.test(rel) && !rel.split(path.sep).includes(".terraform"))
+/**
+ * Every file under terraform/, relative to it, following links. Hidden folders (terraform's
+ * .terraform, infra's git-ignored .infra cache) are tool output, never the tree.
+ */
+function treeFiles(): string[] {
+  return readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" })
+    .filter((rel) => !rel.split(path.sep).slice(0, -1).some((part) => part.startsWith(".")))
     .filter((rel) => statSync(path.join(TF_ROOT, rel)).isFile())
     .sort();
+}
+
+/** Every HCL file under terraform/, relative to it. */
+function hclFiles(): string[] {
+  return treeFiles().filter((rel) => HCL_FILE.test(rel));
+}
+
+/** The account ids the tree's facts state: each environment.tf and org/management.tf. */
+function factAccountIds(): string[] {
+  const factFiles = [...Object.keys(ENVIRONMENTS).map((env) => `envs/${env}/environment.tf`), "org/management.tf"];
+  return factFiles.map((rel) => String(first(parse(rel).locals, `locals of terraform/${rel}`).account_id));
 }
 
 function parse(rel: string): Hcl {
@@ -107,14 +121,11 @@ describe("terraform tree", () => {
     expect(body, `terraform/${rel} does not parse with hcl2-parser`).not.toBeNull();
   });
 
-  it("names no AWS account id but the placeholders", () => {
-    const allowed = new Set(["000000000000", "111111111111", "222222222222", "333333333333"]);
-    const all = readdirSync(TF_ROOT, { recursive: true, encoding: "utf8" })
-      .filter((rel) => !rel.split(path.sep).includes(".terraform"))
-      .filter((rel) => statSync(path.join(TF_ROOT, rel)).isFile());
-    for (const rel of all) {
+  it("names no AWS account id but those the facts state (and the placeholders mock tests use)", () => {
+    const allowed = new Set([...PLACEHOLDER_ACCOUNTS, ...factAccountIds()]);
+    for (const rel of treeFiles()) {
       const ids = readFileSync(path.join(TF_ROOT, rel), "utf8").match(/(?<![0-9])[0-9]{12}(?![0-9])/g) ?? [];
-      expect(ids.filter((id) => !allowed.has(id)), `terraform/${rel} names a real-looking account id`).toEqual([]);
+      expect(ids.filter((id) => !allowed.has(id)), `terraform/${rel} names an account id that no environment.tf or management.tf states`).toEqual([]);
     }
   });
 });
@@ -163,13 +174,16 @@ describe("module structure", () => {
     const keys = files("modules").flatMap((rel) => Object.keys(parse(rel).resource?.aws_kms_key ?? {}).map((name) => `${rel}: aws_kms_key.${name}`));
     expect(keys, "every KMS key is made by modules/kms-key").toEqual(["modules/kms-key/main.tf: aws_kms_key.this"]);
     const key = resource("modules/kms-key/main.tf", "aws_kms_key", "this");
-    expect(key.enable_key_rotation, "the key must rotate").toBe(true);
+    expect(key.enable_key_rotation, "the key must rotate (AWS rotates symmetric keys only)").toBe("${local.symmetric}");
+    expect((parse("modules/kms-key/main.tf").locals as Hcl[]).find((locals) => "symmetric" in locals)?.symmetric).toBe('${var.key_spec == "SYMMETRIC_DEFAULT"}');
+    expect(variable("modules/kms-key/variables.tf", "key_spec").default).toBe("SYMMETRIC_DEFAULT");
     expect(key.deletion_window_in_days).toBe(30);
     const policy = String(key.policy);
     expect(policy, "the first statement names the administrators passed in").toMatch(/concat\(\[\s*\{\s*Sid\s*=\s*"KeyAdministrators"[^}]*Principal\s*=\s*\{\s*AWS\s*=\s*var\.administrators\s*\}/);
     expect(policy, "the second names the break-glass administrators").toMatch(/Sid\s*=\s*"BreakGlassKeyAdministrators"[^}]*Principal\s*=\s*\{\s*AWS\s*=\s*var\.break_glass_administrators\s*\}/);
     const actions = (parse("modules/kms-key/main.tf").locals as Hcl[]).find((locals) => locals.administrator_actions)?.administrator_actions as string[];
     expect(actions.filter((action) => /^kms:(\*|C\*|Cr\*|Create\*|CreateGrant)$/.test(action)), "administrators must not hold kms:CreateGrant unconditionally").toEqual([]);
+    expect(actions.filter((action) => /^kms:(\*|P\*|Pu\*|Put\*|PutKeyPolicy)$/.test(action)), "administrators must not rewrite the key policy").toEqual([]);
     expect(policy, "administrators create grants only for AWS services").toMatch(/Action\s*=\s*"kms:CreateGrant"[^}]*"kms:GrantIsForAWSResource"\s*=\s*"true"/);
     expect(policy, "the caller's statements follow, then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.log_group_statements\)/);
     const logs = String(first(parse("modules/kms-key/main.tf").locals, "locals").log_group_statements);
@@ -184,6 +198,15 @@ describe("module structure", () => {
     expect(key.administrators).toBe("${var.kms_key_administrators}");
     expect(key.break_glass_administrators).toBe("${var.kms_break_glass_administrators}");
     expect(JSON.stringify(key.statements ?? []), `module.${call} in modules/${mod} must not trust an account root`).not.toContain(":root");
+  });
+
+  it("modules/account-roles makes the ledger signing key with modules/kms-key: ECC_NIST_P256, SIGN_VERIFY, alias/infra-ledger", () => {
+    const key = moduleCall("modules/account-roles/main.tf", "ledger_key");
+    expect(key.source).toBe("../kms-key");
+    expect([key.alias, key.key_spec, key.key_usage]).toEqual(["alias/infra-ledger", "ECC_NIST_P256", "SIGN_VERIFY"]);
+    expect(key.administrators).toBe("${var.kms_key_administrators}");
+    expect(key.break_glass_administrators).toEqual(["${aws_iam_role.break_glass.arn}"]);
+    expect(JSON.stringify(key.statements ?? []), "module.ledger_key must not trust an account root").not.toContain(":root");
   });
 
   it.each([
@@ -303,6 +326,8 @@ describe("secure defaults", () => {
     expect(moduleCall(main, "ecr").source).toBe("../ecr");
     expect(moduleCall(main, "ecr").pull_principal_arns, "only the cluster's nodes pull").toEqual(["${module.eks.node_role_arn}"]);
     for (const call of ["networking", "eks", "ecr"]) expect(moduleCall(main, call).kms_break_glass_administrators, call).toBe("${local.break_glass_role_arns}");
+    expect(locals.deploy_boundary_arn, "roles infra-deploy creates carry its boundary").toBe("arn:aws:iam::${var.account_id}:policy/infra-deploy-boundary");
+    for (const call of ["networking", "eks"]) expect(moduleCall(main, call).permissions_boundary_arn, call).toBe("${local.deploy_boundary_arn}");
     const administrators = first(variable("modules/platform/variables.tf", "kms_key_administrator_role_names").validation, "validation");
     expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
     expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
@@ -321,6 +346,12 @@ describe("secure defaults", () => {
     expect(realpathSync(path.join(TF_ROOT, "bootstrap/org/management.tf"))).toBe(realpathSync(path.join(TF_ROOT, "org/management.tf")));
     const emails = Object.keys(parse("org/terraform.tfvars").account_emails ?? {}).sort();
     expect(emails, "org/terraform.tfvars needs one root address per environment folder").toEqual(Object.keys(ENVIRONMENTS).sort());
+  });
+
+  it("bootstrap/org: the management account's deploy role is no administrator (SCPs do not apply there)", () => {
+    const roles = moduleCall("bootstrap/org/main.tf", "roles");
+    expect(roles.deploy_role_policy_arns).toEqual(["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]);
+    expect(String(roles.break_glass_principals), "break glass is an IAM user with MFA").toMatch(/:user\//);
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {
@@ -354,7 +385,8 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     expect(facts.protected ?? false, "prod alone needs an approval bound to the plan digest").toBe(expected.protected);
     expect(facts.environment).toBe(env);
     expect(facts.region).toBe(expected.region);
-    expect(facts.account_id).toBe(expected.placeholderAccount);
+    expect(facts.account_id, "a 12-digit account id, as a string").toMatch(/^[0-9]{12}$/);
+    expect(new Set(factAccountIds()).size, "each environment (and the management account) has an account of its own").toBe(factAccountIds().length);
     expect(facts.promoted_from).toBe(expected.promotedFrom);
     for (const rel of files(dir).filter((r) => r !== `${dir}/environment.tf` && r.endsWith(".tf"))) {
       const other = parse(rel);
@@ -444,6 +476,14 @@ describe.each(Object.entries(ENVIRONMENTS))("envs/%s", (env, expected) => {
     const roles = moduleCall(`${boot}/main.tf`, "roles");
     expect(roles.source).toBe("../../modules/account-roles");
     expect(roles.environment, "GitHub environment and infra environment are the same name").toBe("${local.environment}");
+    expect(roles.protected, "the deploy role learns whether the environment is protected from environment.tf").toBe("${local.protected}");
+    if (expected.protected) expect(roles.deployer_principals, "a protected environment changes only through the pipeline: no people deploy").toEqual([]);
+    expect(roles.kms_key_administrators, "the bootstrap role administers the ledger key").toEqual(["${local.bootstrap_role_arn}"]);
+    for (const arn of [...(roles.deployer_principals ?? []), ...roles.platform_admin_principals] as string[]) {
+      expect(arn, "Identity Center roles are named with their aws-reserved path").toMatch(/^arn:aws:iam::\$\{local\.account_id\}:role\/aws-reserved\/sso\.amazonaws\.com\/[a-z]{2}-[a-z]+-\d\/AWSReservedSSO_/);
+    }
+    for (const arn of roles.break_glass_principals as string[]) expect(arn, "break glass is an IAM user with MFA").toMatch(/^arn:aws:iam::[0-9]{12}:user\//);
+    expect(first(parse(`${boot}/outputs.tf`).output?.ledger_public_key_pem, "output ledger_public_key_pem").value).toBe("${module.roles.ledger_public_key_pem}");
     const baseline = moduleCall(`${boot}/main.tf`, "baseline");
     expect(baseline.source).toBe("../../modules/account-baseline");
     expect(baseline.state_bucket_name).toBe("infra-state-${local.account_id}-${local.region}");

@@ -12,3 +12,8 @@ output "roles" {
     image_push     = module.roles.image_push_role_arn
   }
 }
+
+output "ledger_public_key_pem" {
+  description = "Public key of this environment's ledger signing key (alias/infra-ledger): commit it as terraform/envs/<env>/ledger-key.pem (README \"First-time setup\")."
+  value       = module.roles.ledger_public_key_pem
+}

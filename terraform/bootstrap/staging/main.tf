@@ -10,13 +10,21 @@ locals {
 module "roles" {
   source = "../../modules/account-roles"
 
-  environment       = local.environment
-  github_repository = "example-org/infra" # placeholder: this repository's owner/name
+  environment            = local.environment
+  protected              = local.protected
+  github_repository      = "example-org/infra" # placeholder: this repository's owner/name
+  kms_key_administrators = [local.bootstrap_role_arn]
 
-  # placeholders: the SSO roles of the people who deploy, run the clusters and break the glass
-  deployer_principals       = ["arn:aws:iam::333333333333:role/AWSReservedSSO_Deployer_0000000000000000"]
-  platform_admin_principals = ["arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin_0000000000000000"]
-  break_glass_principals    = ["arn:aws:iam::333333333333:role/AWSReservedSSO_BreakGlass_0000000000000000"]
+  # The people, by their IAM Identity Center roles in this account. Identity Center creates them
+  # under the path aws-reserved/sso.amazonaws.com/<Identity Center region>/ (find each with
+  # `aws iam list-roles --path-prefix /aws-reserved/sso.amazonaws.com/`); trust policies naming
+  # them without that path are refused. Placeholders: the permission sets' role-name suffixes.
+  deployer_principals       = ["arn:aws:iam::${local.account_id}:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_Deployer_0000000000000000"]
+  platform_admin_principals = ["arn:aws:iam::${local.account_id}:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_PlatformAdmin_0000000000000000"]
+
+  # Identity Center sessions carry no MFA condition key, so break glass is an IAM user with an
+  # MFA device, in the management account (placeholder: README "First-time setup", step 1).
+  break_glass_principals = ["arn:aws:iam::000000000000:user/break-glass"]
 }
 
 module "baseline" {

@@ -5,4 +5,5 @@ locals {
   region        = "eu-central-1"
   account_id    = "111111111111" # placeholder: set the dev account id before the first plan
   promoted_from = null
+  protected     = false
 }

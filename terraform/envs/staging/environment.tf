@@ -5,4 +5,5 @@ locals {
   region        = "eu-central-1"
   account_id    = "333333333333" # placeholder: set the staging account id before the first plan
   promoted_from = "dev"
+  protected     = false
 }

@@ -8,8 +8,9 @@ locals {
   github_host = "token.actions.githubusercontent.com"
   # The GitHub environment named like the infra environment: a workflow job of this repository
   # that declares `environment: <env>` (and passes that environment's protection rules) and
-  # nothing else may become infra-deploy or push images.
-  github_subject = "repo:${var.github_repository}:environment:${var.environment}"
+  # nothing else may become infra-deploy or push images. An organisation that customises the
+  # sub claim (e.g. to add job_workflow_ref) states its whole subject in github_oidc_subject.
+  github_subject = coalesce(var.github_oidc_subject, "repo:${var.github_repository}:environment:${var.environment}")
 
   github_trust = {
     Sid       = "GitHubActionsOfThisRepositoryAndEnvironment"
@@ -45,10 +46,13 @@ resource "aws_iam_role" "deploy" {
   name                 = "infra-deploy"
   description          = "Changes the ${var.environment} environment's infrastructure; assumed by infra (CI via GitHub OIDC, or a listed deployer)"
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.deploy_boundary.arn
 
+  # A protected environment changes only through the pipeline: its deploy role trusts GitHub
+  # OIDC of that deployment environment and nobody else (var.deployer_principals is refused).
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([local.github_trust], length(var.deployer_principals) == 0 ? [] : [{
+    Statement = concat([local.github_trust], var.protected || length(var.deployer_principals) == 0 ? [] : [{
       Sid       = "ListedDeployers"
       Effect    = "Allow"
       Principal = { AWS = var.deployer_principals }
@@ -60,26 +64,127 @@ resource "aws_iam_role" "deploy" {
 }
 
 # Terraform creates VPCs, clusters, keys and IAM roles, so the deploy role administers the
-# account; the service control policies of terraform/org bound what any role may do.
+# account (var.deploy_role_policy_arns; the management account passes less); the boundary
+# below and the service control policies of terraform/org bound what it may do.
 resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each = toset(var.deploy_role_policy_arns)
+
   role       = aws_iam_role.deploy.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/AdministratorAccess"
+  policy_arn = each.value
 }
 
-# The deploy role cannot take over the roles that would watch or repair it.
-resource "aws_iam_role_policy" "deploy_guard" {
-  name = "leave-break-glass-alone"
+data "aws_region" "current" {}
+
+# State, whatever else the role may do: the management account's deploy role holds no
+# administrator policy, and still reads and writes the org stack's state.
+resource "aws_iam_role_policy" "deploy_state" {
+  name = "read-and-write-state"
   role = aws_iam_role.deploy.id
 
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid      = "NoChangesToBreakGlass"
-      Effect   = "Deny"
-      Action   = ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"]
-      Resource = aws_iam_role.break_glass.arn
-    }]
+    Statement = [
+      {
+        Sid      = "StateBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket", "s3:GetBucketVersioning"]
+        Resource = "arn:${local.partition}:s3:::infra-state-${local.account_id}-${data.aws_region.current.id}"
+      },
+      {
+        Sid      = "StateObjects"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = "arn:${local.partition}:s3:::infra-state-${local.account_id}-${data.aws_region.current.id}/*"
+      },
+    ]
   })
+}
+
+################################################################################
+# infra-deploy-boundary: what the pipeline may never do, whatever its policies say
+################################################################################
+
+locals {
+  deploy_boundary_arn = "arn:${local.partition}:iam::${local.account_id}:policy/infra-deploy-boundary"
+
+  # The roles that watch, repair or are the credential chain: whoever rewrites one becomes it.
+  platform_role_arns = [
+    for name in ["OrganizationAccountAccessRole", "infra-deploy", "infra-break-glass", "infra-platform-admin", "infra-image-push"] :
+    "arn:${local.partition}:iam::${local.account_id}:role/${name}"
+  ]
+
+  flow_log_resources = ["arn:${local.partition}:ec2:*:${local.account_id}:vpc-flow-log/*", "arn:${local.partition}:logs:*:${local.account_id}:log-group:/aws/vpc/*"]
+}
+
+# The permissions boundary of infra-deploy and of every role it creates (a role without it is
+# refused), so no role the pipeline makes can do what the pipeline may not. Kept in step with
+# the guard rails of terraform/org, which hold where a boundary does not (other principals).
+resource "aws_iam_policy" "deploy_boundary" {
+  name        = "infra-deploy-boundary"
+  description = "Bounds infra-deploy and every role it creates: no changes to the platform roles, the boundary, the audit trail, GuardDuty, Config, Access Analyzer or flow logs terraform did not make"
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "WhatTheRolesOwnPoliciesAllow"
+        Effect   = "Allow"
+        Action   = "*"
+        Resource = "*"
+      },
+      {
+        Sid    = "NoChangesToThePlatformRoles"
+        Effect = "Deny"
+        Action = [
+          "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole",
+          "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+          "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole",
+        ]
+        Resource = local.platform_role_arns
+      },
+      {
+        Sid      = "NoChangesToTheBoundary"
+        Effect   = "Deny"
+        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"]
+        Resource = local.deploy_boundary_arn
+      },
+      {
+        Sid       = "NoRoleWithoutTheBoundary"
+        Effect    = "Deny"
+        Action    = ["iam:CreateRole", "iam:PutRolePermissionsBoundary"]
+        Resource  = "*"
+        Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.deploy_boundary_arn } }
+      },
+      {
+        Sid      = "NoBoundaryRemovedNoUsersNoKeys"
+        Effect   = "Deny"
+        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary", "iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]
+        Resource = "*"
+      },
+      {
+        Sid    = "NoBlindingTheAudit"
+        Effect = "Deny"
+        Action = [
+          "cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+          "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:Disassociate*", "guardduty:CreateFilter", "guardduty:UpdateFilter",
+          "config:Delete*", "config:StopConfigurationRecorder", "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
+          "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule", "access-analyzer:UpdateArchiveRule",
+          "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
+          "ec2:ModifyFlowLogs",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid       = "NoDeletingFlowLogsTerraformDidNotMake"
+        Effect    = "Deny"
+        Action    = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"]
+        Resource  = local.flow_log_resources
+        Condition = { StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" } }
+      },
+    ]
+  })
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -123,10 +228,17 @@ resource "aws_iam_role_policy" "platform_admin" {
         Sid      = "PortForwardThroughDeployAccess"
         Effect   = "Allow"
         Action   = "ssm:StartSession"
-        Resource = ["arn:${local.partition}:ec2:*:${local.account_id}:instance/*", "arn:${local.partition}:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"]
+        Resource = "arn:${local.partition}:ec2:*:${local.account_id}:instance/*"
+        # StringEquals, not ...IfExists: an instance without the tag (a node) is no target.
         Condition = {
-          StringEqualsIfExists = { "ssm:resourceTag/Role" = "deploy-access" }
+          StringEquals = { "ssm:resourceTag/Role" = "deploy-access" }
         }
+      },
+      {
+        Sid      = "WithThePortForwardingDocumentOnly"
+        Effect   = "Allow"
+        Action   = "ssm:StartSession"
+        Resource = "arn:${local.partition}:ssm:*::document/AWS-StartPortForwardingSessionToRemoteHost"
       },
       {
         Sid      = "EndOwnSessions"
@@ -207,4 +319,47 @@ resource "aws_iam_role_policy" "image_push" {
       },
     ]
   })
+}
+
+################################################################################
+# Ledger signing key: promotion evidence signed by the environment that earned it
+################################################################################
+
+# infra signs each ledger entry of this environment with alias/infra-ledger (kms:Sign, as
+# infra-deploy) and verifies it against the public key committed as
+# terraform/envs/<env>/ledger-key.pem (the ledger_public_key_pem output). Only the deploy role
+# signs; the administrators manage the key and read its public key, and none of them signs.
+module "ledger_key" {
+  source = "../kms-key"
+
+  description                = "Signs the promotion ledger entries of the ${var.environment} environment (infra apply, as infra-deploy)"
+  alias                      = "alias/infra-ledger"
+  key_spec                   = "ECC_NIST_P256"
+  key_usage                  = "SIGN_VERIFY"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = [aws_iam_role.break_glass.arn]
+
+  statements = [
+    {
+      Sid       = "OnlyTheDeployRoleSigns"
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.deploy.arn }
+      Action    = "kms:Sign"
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:SigningAlgorithm" = "ECDSA_SHA_256" } }
+    },
+    {
+      Sid       = "DeployRoleReadsThePublicKey"
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.deploy.arn }
+      Action    = ["kms:GetPublicKey", "kms:DescribeKey"]
+      Resource  = "*"
+    },
+  ]
+
+  tags = var.tags
+}
+
+data "aws_kms_public_key" "ledger" {
+  key_id = module.ledger_key.alias_arn
 }

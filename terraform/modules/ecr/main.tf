@@ -132,11 +132,13 @@ resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this[each.key].name
 
   policy = jsonencode({
+    # Untagged images only: an expired tag could be pushed again with other content, and an
+    # immutable tag is only a promise while the image it names exists.
     rules = [{
       rulePriority = 1
-      description  = "Keep the newest ${each.value.keep_images} images"
+      description  = "Keep the newest ${each.value.keep_images} untagged images; never expire a tagged one"
       selection = {
-        tagStatus   = "any"
+        tagStatus   = "untagged"
         countType   = "imageCountMoreThan"
         countNumber = each.value.keep_images
       }

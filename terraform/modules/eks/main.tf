@@ -56,7 +56,8 @@ resource "aws_cloudwatch_log_group" "this" {
 ################################################################################
 
 resource "aws_iam_role" "cluster" {
-  name = "${var.name}-cluster"
+  name                 = "${var.name}-cluster"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -153,7 +154,8 @@ resource "aws_eks_access_policy_association" "this" {
 ################################################################################
 
 resource "aws_iam_role" "node" {
-  name = "${var.name}-node"
+  name                 = "${var.name}-node"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

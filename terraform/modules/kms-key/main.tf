@@ -17,18 +17,25 @@ locals {
 locals {
   # Everything an administrator needs except using the key: no kms:Create* (which would include
   # kms:CreateGrant), so an administrator cannot grant itself decrypt. Grants come only from the
-  # next statement, for AWS services acting for the caller.
+  # next statement, for AWS services acting for the caller. No kms:PutKeyPolicy either (nor
+  # kms:Put*, which is only that): whoever may rewrite the policy may grant itself anything, so
+  # only the break-glass administrators (MFA) may.
   administrator_actions = [
-    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Update*",
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
     "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
   ]
+
+  # AWS rotates symmetric keys only; an asymmetric key is rotated by a new key and an alias move.
+  symmetric = var.key_spec == "SYMMETRIC_DEFAULT"
 }
 
 resource "aws_kms_key" "this" {
-  description             = var.description
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
+  description              = var.description
+  customer_master_key_spec = var.key_spec
+  key_usage                = var.key_usage
+  enable_key_rotation      = local.symmetric
+  deletion_window_in_days  = 30
 
   # No account-root statement: the administrators are exactly those passed in, never derived
   # from the caller, and everyone else gets only what the caller's statements (and
@@ -48,7 +55,7 @@ resource "aws_kms_key" "this" {
         Sid       = "BreakGlassKeyAdministrators"
         Effect    = "Allow"
         Principal = { AWS = var.break_glass_administrators }
-        Action    = local.administrator_actions
+        Action    = concat(local.administrator_actions, ["kms:PutKeyPolicy"])
         Resource  = "*"
       },
       {

@@ -18,6 +18,28 @@ variable "alias" {
   }
 }
 
+variable "key_spec" {
+  description = "The key's spec: \"SYMMETRIC_DEFAULT\" (encryption, rotated yearly by AWS) or an asymmetric spec such as \"ECC_NIST_P256\" (signing; AWS does not rotate asymmetric keys, so rotation is off for them)."
+  type        = string
+  default     = "SYMMETRIC_DEFAULT"
+
+  validation {
+    condition     = contains(["SYMMETRIC_DEFAULT", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "RSA_2048", "RSA_3072", "RSA_4096"], var.key_spec)
+    error_message = "key_spec must be SYMMETRIC_DEFAULT or one of ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, RSA_2048, RSA_3072, RSA_4096."
+  }
+}
+
+variable "key_usage" {
+  description = "\"ENCRYPT_DECRYPT\" or, for an asymmetric key_spec, \"SIGN_VERIFY\"."
+  type        = string
+  default     = "ENCRYPT_DECRYPT"
+
+  validation {
+    condition     = var.key_usage == "ENCRYPT_DECRYPT" || (var.key_usage == "SIGN_VERIFY" && var.key_spec != "SYMMETRIC_DEFAULT")
+    error_message = "key_usage must be ENCRYPT_DECRYPT, or SIGN_VERIFY with an asymmetric key_spec such as ECC_NIST_P256."
+  }
+}
+
 ################################################################################
 # Key policy
 ################################################################################

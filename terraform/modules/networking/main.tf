@@ -28,19 +28,38 @@ locals {
   # account cannot use the VPC's endpoints to reach its own resources (exfiltration).
   interface_endpoint_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "OnlyThisAccountsPrincipals"
-      Effect    = "Allow"
-      Principal = "*"
-      Action    = "*"
-      Resource  = "*"
-      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
-    }]
+    Statement = [
+      {
+        Sid       = "OnlyThisAccountsPrincipals"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
+      },
+      {
+        # Workload identity exchanges a token for a role with an unsigned call, which carries no
+        # aws:PrincipalAccount: allow it, for this account's roles only.
+        Sid       = "UnsignedWebIdentityForThisAccountsRoles"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Resource  = "arn:${local.partition}:iam::${local.account_id}:role/*"
+      },
+    ]
   })
 
-  # The S3 gateway reaches this account's buckets and the region's ECR layer bucket (image
-  # layers are served from it), nothing else.
+  # The S3 gateway reaches this account's buckets, the region's ECR layer bucket (image layers
+  # are served from it) and the AWS-owned buckets nodes and the deploy-access instance install
+  # from (Amazon Linux package repositories, the SSM agent), read-only, nothing else.
   ecr_layer_bucket_arn = "arn:${local.partition}:s3:::prod-${local.region}-starport-layer-bucket"
+  aws_package_bucket_arns = [
+    "arn:${local.partition}:s3:::al2023-repos-${local.region}-de612dc2/*",
+    "arn:${local.partition}:s3:::amazonlinux-2-repos-${local.region}/*",
+    "arn:${local.partition}:s3:::amazon-ssm-${local.region}/*",
+    "arn:${local.partition}:s3:::aws-ssm-${local.region}/*",
+    "arn:${local.partition}:s3:::amazon-eks-${local.region}/*",
+  ]
   s3_endpoint_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -58,6 +77,13 @@ locals {
         Principal = "*"
         Action    = "s3:GetObject"
         Resource  = "${local.ecr_layer_bucket_arn}/*"
+      },
+      {
+        Sid       = "AwsOwnedPackageRepositories"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = local.aws_package_bucket_arns
       },
     ]
   })
@@ -297,7 +323,8 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name = "${var.name}-flow-logs"
+  name                 = "${var.name}-flow-logs"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -367,7 +394,8 @@ resource "aws_vpc_security_group_egress_rule" "deploy_access_https" {
 }
 
 resource "aws_iam_role" "deploy_access" {
-  name = "${var.name}-deploy-access"
+  name                 = "${var.name}-deploy-access"
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

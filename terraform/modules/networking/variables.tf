@@ -102,3 +102,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every IAM role this module creates: `infra-deploy-boundary`, without which infra-deploy may not create a role (see account-roles); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or a managed policy ARN, e.g. \"arn:aws:iam::111111111111:policy/infra-deploy-boundary\"."
+  }
+}

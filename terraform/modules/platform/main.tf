@@ -4,6 +4,8 @@ locals {
   azs                    = [for letter in var.az_letters : "${var.region}${letter}"]
   break_glass_role_arns  = ["arn:aws:iam::${var.account_id}:role/${var.break_glass_role_name}"]
   image_push_role_arn    = "arn:aws:iam::${var.account_id}:role/${var.image_push_role_name}"
+  # infra-deploy may create roles only under its own boundary (account-roles).
+  deploy_boundary_arn = "arn:aws:iam::${var.account_id}:policy/infra-deploy-boundary"
 }
 
 ################################################################################
@@ -20,6 +22,7 @@ module "networking" {
   kms_key_administrators = local.kms_key_administrators
 
   kms_break_glass_administrators = local.break_glass_role_arns
+  permissions_boundary_arn       = local.deploy_boundary_arn
 }
 
 ################################################################################
@@ -39,6 +42,7 @@ module "eks" {
   node_groups              = var.node_groups
 
   kms_break_glass_administrators = local.break_glass_role_arns
+  permissions_boundary_arn       = local.deploy_boundary_arn
 
   access_entries = {
     for role in var.cluster_admin_role_names : role => {

@@ -3,11 +3,13 @@
 
 mock_provider "aws" {}
 
+# Addresses of a real-looking organisation: terraform test also loads terraform.tfvars, whose
+# template placeholders the validation refuses.
 variables {
   account_emails = {
-    dev     = "aws+infra-dev@example.com"
-    prod    = "aws+infra-prod@example.com"
-    staging = "aws+infra-staging@example.com"
+    dev     = "aws+infra-dev@infra-operators.eu"
+    prod    = "aws+infra-prod@infra-operators.eu"
+    staging = "aws+infra-staging@infra-operators.eu"
   }
 }
 
@@ -45,7 +47,12 @@ run "guardrails" {
   command = plan
 
   assert {
-    condition     = [for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Effect] == ["Deny", "Deny", "Deny", "Deny", "Deny"]
+    condition     = length(aws_organizations_policy.guardrails.content) <= 5120 && alltrue([for policy in aws_organizations_policy.region_lock : length(policy.content) <= 5120])
+    error_message = "AWS refuses a service control policy over 5,120 characters."
+  }
+
+  assert {
+    condition     = toset([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Effect]) == toset(["Deny"])
     error_message = "The guard rails are denials only."
   }
 
@@ -75,8 +82,39 @@ run "guardrails" {
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : try(s.Condition.ArnNotLike["aws:PrincipalArn"], "arn:aws:iam::*:role/OrganizationAccountAccessRole") == "arn:aws:iam::*:role/OrganizationAccountAccessRole"])
-    error_message = "The only exception to a guard rail is the organization's own access role."
+    condition = alltrue([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : contains([
+      "arn:aws:iam::*:role/OrganizationAccountAccessRole", ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy"]
+    ], try(s.Condition.ArnNotLike["aws:PrincipalArn"], "arn:aws:iam::*:role/OrganizationAccountAccessRole"))])
+    error_message = "The only exceptions to a guard rail are the organization's own access role and, where terraform must (flow logs it made, log retention it sets), infra-deploy."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Condition if s.Sid == "DenyDeletingFlowLogsTerraformDidNotMake"] == [{
+      ArnLike         = { "aws:PrincipalArn" = "arn:aws:iam::*:role/infra-deploy" }
+      StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" }
+    }] && contains(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenyRetaggingFlowLogs"]), "ec2:CreateTags")
+    error_message = "infra-deploy may delete only the flow logs terraform made (tagged ManagedBy = terraform when created, never retagged), so replacements and teardowns apply."
+  }
+
+  assert {
+    condition     = length(setintersection(toset(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenyBlindingTheAuditTrail"])), toset(["cloudtrail:UpdateTrail", "config:PutConfigurationRecorder", "config:PutDeliveryChannel", "guardduty:UpdateDetector"]))) == 4
+    error_message = "Redirecting the trail or reconfiguring Config's recorder and delivery channel must be denied too."
+  }
+
+  assert {
+    condition = alltrue([for action in ["iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"] :
+    contains(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenyChangingThePlatformRoles"]), action)]) && contains(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Resource if s.Sid == "DenyChangingThePlatformRoles"]), "arn:aws:iam::*:role/OrganizationAccountAccessRole")
+    error_message = "Nobody but the organization's role may change OrganizationAccountAccessRole, the infra roles or the deploy boundary: whoever rewrites a role's trust becomes it."
+  }
+
+  assert {
+    condition     = length(setintersection(toset(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenyLongLivedAccessKeys"])), toset(["iam:CreateAccessKey", "iam:CreateUser"]))) == 2 && length(setintersection(toset(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenySharingOutOfTheAccount"])), toset(["ram:CreateResourceShare", "ec2:CreateVpcPeeringConnection"]))) == 2
+    error_message = "Access keys, RAM shares and VPC peering must be denied in the environment accounts."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Condition if s.Sid == "DenyShorteningAuditLogRetention"] == [{ ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy"] } }]
+    error_message = "Only terraform (infra-deploy) and the organization's role may change the retention of the EKS and flow-log groups."
   }
 }
 
@@ -85,10 +123,24 @@ run "rejects_a_missing_account_email" {
 
   variables {
     account_emails = {
-      dev  = "aws+infra-dev@example.com"
-      prod = "aws+infra-prod@example.com"
+      dev  = "aws+infra-dev@infra-operators.eu"
+      prod = "aws+infra-prod@infra-operators.eu"
     }
   }
 
   expect_failures = [aws_organizations_account.this]
+}
+
+run "rejects_a_placeholder_account_email" {
+  command = plan
+
+  variables {
+    account_emails = {
+      dev     = "aws+infra-dev@example.com"
+      prod    = "aws+infra-prod@infra-operators.eu"
+      staging = "aws+infra-staging@infra-operators.eu"
+    }
+  }
+
+  expect_failures = [var.account_emails]
 }

@@ -96,6 +96,11 @@ run "secure_defaults" {
     condition     = keys(aws_ecr_lifecycle_policy.this) == ["platform/api"]
     error_message = "A lifecycle policy is created only where keep_images is set."
   }
+
+  assert {
+    condition     = alltrue([for policy in values(aws_ecr_lifecycle_policy.this) : alltrue([for rule in jsondecode(policy.policy).rules : rule.selection.tagStatus == "untagged"])])
+    error_message = "Lifecycle rules may expire untagged images only: an expired tag could be pushed again with other content."
+  }
 }
 
 run "rejects_unknown_scan_type" {

@@ -31,6 +31,7 @@ mock_provider "aws" {
 }
 
 variables {
+  permissions_boundary_arn = "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
   name                     = "infra-test"
   kubernetes_version       = "1.33"
   control_plane_subnet_ids = ["subnet-0a", "subnet-0b", "subnet-0c"]
@@ -58,6 +59,11 @@ variables {
 
 run "secure_defaults" {
   command = plan
+
+  assert {
+    condition     = aws_iam_role.cluster.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.node.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+    error_message = "Every role the module creates must carry the permissions boundary passed in (infra-deploy may create no role without it)."
+  }
 
   assert {
     condition     = aws_eks_cluster.this.vpc_config[0].endpoint_public_access == false && aws_eks_cluster.this.vpc_config[0].endpoint_private_access == true

@@ -69,8 +69,22 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = jsondecode(aws_kms_key.this.policy).Statement[1].Sid == "BreakGlassKeyAdministrators" && jsondecode(aws_kms_key.this.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"] && jsondecode(aws_kms_key.this.policy).Statement[1].Action == jsondecode(aws_kms_key.this.policy).Statement[0].Action
-    error_message = "The break-glass role must administer the key like the administrators do, so a lost deploy role never leaves the key unmanageable."
+    condition     = jsondecode(aws_kms_key.this.policy).Statement[1].Sid == "BreakGlassKeyAdministrators" && jsondecode(aws_kms_key.this.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"] && jsondecode(aws_kms_key.this.policy).Statement[1].Action == concat(jsondecode(aws_kms_key.this.policy).Statement[0].Action, ["kms:PutKeyPolicy"])
+    error_message = "The break-glass role must administer the key like the administrators do, and alone may rewrite its policy, so a lost deploy role never leaves the key unmanageable."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid == "BreakGlassKeyAdministrators" || !anytrue([
+        for action in flatten([s.Action]) : contains(["kms:*", "kms:Put*", "kms:P*", "kms:PutKeyPolicy", "*"], action)
+      ])
+    ])
+    error_message = "Only the break-glass administrators may hold kms:PutKeyPolicy: whoever may rewrite the key policy may grant itself decrypt."
+  }
+
+  assert {
+    condition     = aws_kms_key.this.customer_master_key_spec == "SYMMETRIC_DEFAULT" && aws_kms_key.this.key_usage == "ENCRYPT_DECRYPT"
+    error_message = "By default the key is a symmetric encryption key."
   }
 
   assert {
@@ -114,6 +128,36 @@ run "no_alias_and_no_statements" {
     condition     = length(jsondecode(aws_kms_key.this.policy).Statement) == 3
     error_message = "Without statements, the policy holds only the three administrator statements."
   }
+}
+
+run "asymmetric_signing_key" {
+  command = plan
+
+  variables {
+    key_spec      = "ECC_NIST_P256"
+    key_usage     = "SIGN_VERIFY"
+    log_group_arn = null
+  }
+
+  assert {
+    condition     = aws_kms_key.this.customer_master_key_spec == "ECC_NIST_P256" && aws_kms_key.this.key_usage == "SIGN_VERIFY"
+    error_message = "The key must carry the spec and usage passed in."
+  }
+
+  assert {
+    condition     = !aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
+    error_message = "AWS does not rotate asymmetric keys (rotation must be off, or AWS refuses the key); deletion still waits 30 days."
+  }
+}
+
+run "rejects_signing_with_a_symmetric_key" {
+  command = plan
+
+  variables {
+    key_usage = "SIGN_VERIFY"
+  }
+
+  expect_failures = [var.key_usage]
 }
 
 run "rejects_missing_administrators" {

@@ -48,16 +48,22 @@ mock_provider "aws" {
 }
 
 variables {
-  name                   = "infra-test"
-  cidr                   = "10.10.0.0/16"
-  azs                    = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
-  kms_key_administrators = ["arn:aws:iam::111111111111:role/infra-deploy"]
+  permissions_boundary_arn = "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+  name                     = "infra-test"
+  cidr                     = "10.10.0.0/16"
+  azs                      = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+  kms_key_administrators   = ["arn:aws:iam::111111111111:role/infra-deploy"]
 
   kms_break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
 }
 
 run "secure_defaults" {
   command = plan
+
+  assert {
+    condition     = aws_iam_role.flow_logs.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.deploy_access.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+    error_message = "Every role the module creates must carry the permissions boundary passed in (infra-deploy may create no role without it)."
+  }
 
   assert {
     condition     = aws_vpc.this.enable_dns_support && aws_vpc.this.enable_dns_hostnames
@@ -139,16 +145,26 @@ run "closed_network" {
   }
 
   assert {
-    condition     = alltrue([for e in values(aws_vpc_endpoint.interface) : jsondecode(e.policy).Statement == [{ Sid = "OnlyThisAccountsPrincipals", Effect = "Allow", Principal = "*", Action = "*", Resource = "*", Condition = { StringEquals = { "aws:PrincipalAccount" = "111111111111" } } }]])
-    error_message = "Every interface endpoint must serve principals of this account only."
+    condition = alltrue([for e in values(aws_vpc_endpoint.interface) : jsondecode(e.policy).Statement == [
+      { Sid = "OnlyThisAccountsPrincipals", Effect = "Allow", Principal = "*", Action = "*", Resource = "*", Condition = { StringEquals = { "aws:PrincipalAccount" = "111111111111" } } },
+      { Sid = "UnsignedWebIdentityForThisAccountsRoles", Effect = "Allow", Principal = "*", Action = "sts:AssumeRoleWithWebIdentity", Resource = "arn:aws:iam::111111111111:role/*" },
+    ]])
+    error_message = "Every interface endpoint must serve principals of this account only (and the unsigned web-identity call workload identity makes, for this account's roles only)."
   }
 
   assert {
     condition = jsondecode(aws_vpc_endpoint.s3.policy).Statement == [
       { Sid = "ThisAccountsBuckets", Effect = "Allow", Principal = "*", Action = "s3:*", Resource = "*", Condition = { StringEquals = { "aws:ResourceAccount" = "111111111111", "aws:PrincipalAccount" = "111111111111" } } },
       { Sid = "EcrImageLayers", Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::prod-eu-central-1-starport-layer-bucket/*" },
+      {
+        Sid = "AwsOwnedPackageRepositories", Effect = "Allow", Principal = "*", Action = "s3:GetObject",
+        Resource = [
+          "arn:aws:s3:::al2023-repos-eu-central-1-de612dc2/*", "arn:aws:s3:::amazonlinux-2-repos-eu-central-1/*",
+          "arn:aws:s3:::amazon-ssm-eu-central-1/*", "arn:aws:s3:::aws-ssm-eu-central-1/*", "arn:aws:s3:::amazon-eks-eu-central-1/*",
+        ]
+      },
     ]
-    error_message = "The S3 gateway endpoint must reach only this account's buckets and the region's ECR layer bucket."
+    error_message = "The S3 gateway endpoint must reach only this account's buckets, the region's ECR layer bucket and the AWS-owned package repositories, read-only."
   }
 
   assert {
