@@ -79,6 +79,11 @@ export interface PolicyRule {
   tree?(context: TreeContext): Violation[];
   /** Over a plan only (deletions, resolved ARNs). */
   plan?(context: PlanContext): Violation[];
+  /**
+   * Its HCL findings stand beside a plan: what it needs is known only after apply (subnet ids, a
+   * policy naming the bucket's ARN), so the plan passes what it cannot see.
+   */
+  hclDecides?: true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,7 +124,12 @@ function requireValue(
     return actuals
       .filter((actual) => actual !== UNKNOWN && actual !== expected)
       .slice(0, 1)
-      .map((actual) => at(resource, attribute, describe(resource, actual)));
+      .map((actual) => {
+        const message = describe(resource, actual);
+        // unset or null: say so, rather than quote a value nobody wrote
+        const unset = values.length === 0 && !message.includes("(the default)") ? message.replace(show(actual), `${show(actual)} (not set: the provider's default)`) : message;
+        return at(resource, attribute, unset);
+      });
   });
 }
 
@@ -553,10 +563,10 @@ export const eksLogRetention: PolicyRule = {
   severity: "error",
   reference: "checkov CKV_AWS_338",
   resources({ resources, source }) {
-    const groups = ofType(resources, "aws_cloudwatch_log_group").filter((group) => {
-      const name = rawName(group, source);
-      return typeof name === "string" && EKS_LOG_GROUP.test(name);
-    });
+    const named = ofType(resources, "aws_cloudwatch_log_group").map((group) => ({ group, name: logGroupName(group, source) }));
+    const groups = named.filter(({ name }) => typeof name === "string" && EKS_LOG_GROUP.test(name)).map(({ group }) => group);
+    // A group whose name HCL cannot tell may be the cluster's or not: the plan, which knows, judges both.
+    const unnamed = named.some(({ name }) => name === UNKNOWN);
     const found: Violation[] = [];
     for (const group of groups) {
       const days = valueOf(group, "retention_in_days");
@@ -565,17 +575,21 @@ export const eksLogRetention: PolicyRule = {
       found.push(at(group, "retention_in_days", `${group.address} keeps control-plane logs ${show(days)} days; at least ${MIN_RETENTION_DAYS} are promised`));
     }
     for (const cluster of ofType(resources, EKS)) {
-      if (groups.length === 0) found.push(at(cluster, "enabled_cluster_log_types", `${cluster.address} has no /aws/eks/<name>/cluster log group of ours; EKS would create one with no retention or key`));
+      if (groups.length === 0 && !unnamed) found.push(at(cluster, "enabled_cluster_log_types", `${cluster.address} has no /aws/eks/<name>/cluster log group of ours; EKS would create one with no retention or key`));
     }
     return found;
   },
 };
 
-/** A log group's name, with the unresolvable parts of an HCL template kept (the pattern still tells). */
-function rawName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
+/**
+ * A log group's name; in HCL, a template whose literal parts already say `/aws/eks/.../cluster`
+ * counts as such a name (`/aws/eks/${var.name}/cluster`), any other expression is UNKNOWN.
+ */
+function logGroupName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
   const value = valueOf(resource, "name");
   if (value !== UNKNOWN || source === "plan") return value;
-  return "/aws/eks/(expression)/cluster"; // an HCL expression: judged on the plan
+  const template = resource.sources("name")[0];
+  return template !== undefined && /^\/aws\/eks\/.*\$\{.*\/cluster$/.test(template) ? "/aws/eks/(expression)/cluster" : UNKNOWN;
 }
 
 export const eksAuthenticationMode: PolicyRule = {
@@ -622,6 +636,7 @@ export const eksNodeSubnets: PolicyRule = {
   rationale: "Nodes in a subnet with a route to an internet gateway or public IPs are reachable from outside.",
   promise: PROMISES.private,
   severity: "error",
+  hclDecides: true,
   resources({ resources, source }) {
     if (source === "plan") return []; // subnet ids are unknown until apply; the HCL tells
     return ofType(resources, "aws_eks_node_group").flatMap((group) => {
@@ -775,7 +790,8 @@ export const statePublicAccess = stateRule("state-public-access", "State must ne
   return [at(blocks[0] ?? bucket, "block_public_acls", `state bucket ${bucket.address} does not block all public access (${PUBLIC_ACCESS_FLAGS.join(", ")} all true)`)];
 });
 
-export const stateTlsOnly = stateRule("state-tls-only", "State is never read or written over plain HTTP.", undefined, (context, bucket) => {
+export const stateTlsOnly: PolicyRule = {
+  ...stateRule("state-tls-only", "State is never read or written over plain HTTP.", undefined, (context, bucket) => {
   const policies = attached(context, "aws_s3_bucket_policy", bucket);
   const denies = policies.some((policy) => {
     const document = valueOf(policy, "policy");
@@ -788,7 +804,9 @@ export const stateTlsOnly = stateRule("state-tls-only", "State is never read or 
   });
   if (denies) return [];
   return [at(policies[0] ?? bucket, "policy", `state bucket ${bucket.address} has no policy denying requests without TLS (aws:SecureTransport = false)`)];
-});
+}),
+  hclDecides: true,
+};
 
 function deniesInsecureTransport(document: string): boolean {
   try {
