@@ -134,9 +134,9 @@ resource "aws_ecr_lifecycle_policy" "this" {
   policy = jsonencode({
     rules = [{
       rulePriority = 1
-      description  = "Keep the newest ${each.value.keep_images} images"
+      description  = "Keep the newest ${each.value.keep_images} untagged images"
       selection = {
-        tagStatus   = "any"
+        tagStatus   = "untagged"
         countType   = "imageCountMoreThan"
         countNumber = each.value.keep_images
       }

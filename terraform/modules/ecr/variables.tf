@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "repositories" {
-  description = "Repositories to create, by name. Set `keep_images` to expire all but the newest N images; leave it null to keep every image."
+  description = "Repositories to create, by name. Set `keep_images` to expire all but the newest N untagged images (a tagged image is never expired); leave it null to keep every image."
   type = map(object({
     keep_images = optional(number)
   }))
