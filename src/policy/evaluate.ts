@@ -349,26 +349,24 @@ function closingBrace(text: string, from: number): number {
 
 /** evaluateValue through collections too: what a variable or local holds, as the place that wrote it sees it. */
 export function evaluateDeep(value: unknown, lookup: Lookup): unknown {
-  if (Array.isArray(value)) return value.map((item) => evaluateDeep(item, lookup));
-  if (typeof value === "object" && value !== null) {
-    const object: Record<string, unknown> = {};
-    for (const key in value) object[key] = evaluateDeep((value as Record<string, unknown>)[key], lookup);
-    return object;
-  }
-  const evaluated = evaluateValue(value, lookup);
-  return evaluated === value ? value : evaluateDeep(evaluated, lookup);
+  return evaluateCollections(value, lookup, false);
 }
 
 /** Like evaluateDeep, but an expression it cannot know keeps its text (where references are still read from). */
 export function evaluatePartly(value: unknown, lookup: Lookup): unknown {
-  if (Array.isArray(value)) return value.map((item) => evaluatePartly(item, lookup));
+  return evaluateCollections(value, lookup, true);
+}
+
+function evaluateCollections(value: unknown, lookup: Lookup, keepUnknownText: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => evaluateCollections(item, lookup, keepUnknownText));
   if (typeof value === "object" && value !== null) {
     const object: Record<string, unknown> = {};
-    for (const key in value) object[key] = evaluatePartly((value as Record<string, unknown>)[key], lookup);
+    for (const key in value) object[key] = evaluateCollections((value as Record<string, unknown>)[key], lookup, keepUnknownText);
     return object;
   }
   const evaluated = evaluateValue(value, lookup);
-  return evaluated === UNKNOWN ? value : evaluated === value ? value : evaluateDeep(evaluated, lookup);
+  if (evaluated === value || (keepUnknownText && evaluated === UNKNOWN)) return value;
+  return evaluateCollections(evaluated, lookup, false);
 }
 
 function evaluate(node: Node, lookup: Lookup): unknown {
@@ -568,9 +566,24 @@ function call(name: string, argNodes: readonly Node[], lookup: Lookup): unknown 
       return Array.isArray(a) ? a : UNKNOWN;
     case "tomap":
       return typeof a === "object" && a !== null && !Array.isArray(a) ? a : UNKNOWN;
+    case "jsonencode":
+      return args.length === 1 && isWhollyKnown(a) ? JSON.stringify(a, sortedKeys) : UNKNOWN;
     default:
       return UNKNOWN;
   }
+}
+
+function isWhollyKnown(value: unknown): boolean {
+  if (value === UNKNOWN) return false;
+  if (Array.isArray(value)) return value.every(isWhollyKnown);
+  if (typeof value === "object" && value !== null) return Object.values(value).every(isWhollyKnown);
+  return true;
+}
+
+/** terraform's jsonencode writes object keys sorted. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, (value as Record<string, unknown>)[key]]));
 }
 
 /** coalesce: the first argument neither null nor "", as long as nothing before it is unknown. */

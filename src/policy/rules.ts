@@ -985,31 +985,49 @@ export const networkOpenIngress: PolicyRule = {
       rule.references(attribute).some((ref) => loadBalancerGroups.has(`${ref.module}|${ref.local}`)) ||
       (rule.type === "aws_security_group" && loadBalancerGroups.has(`${rule.module}|${rule.type}.${rule.name}`));
     const only443 = (from: unknown, to: unknown) => Number(from) === 443 && Number(to) === 443;
-    const found: Violation[] = [];
-    const judge = (rule: PolicyResource, cidrs: unknown[], from: unknown, to: unknown, attribute: string, groupAttribute: string) => {
-      const open = cidrs.flat().filter((cidr): cidr is string => typeof cidr === "string" && OPEN_CIDRS.has(cidr));
-      if (open.length === 0) return;
-      if (only443(from, to) && onLoadBalancer(rule, groupAttribute)) return;
-      found.push(at(rule, attribute, `${rule.address} allows ingress from ${open.join(", ")} on ports ${show(from)}-${show(to)}; only a load balancer listener on 443 may be open to the internet`));
-    };
-    for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
-      judge(rule, [valueOf(rule, "cidr_ipv4"), valueOf(rule, "cidr_ipv6")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_ipv4", "security_group_id");
-    }
-    for (const rule of ofType(resources, "aws_security_group_rule")) {
-      if (valueOf(rule, "type") !== "ingress") continue;
-      judge(rule, [...rule.values("cidr_blocks"), ...rule.values("ipv6_cidr_blocks")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_blocks", "security_group_id");
-    }
-    for (const group of ofType(resources, "aws_security_group")) {
-      const ingress = group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]));
-      for (const block of ingress) {
-        if (typeof block !== "object" || block === null) continue;
-        const record = block as Record<string, unknown>;
-        judge(group, [record["cidr_blocks"], record["ipv6_cidr_blocks"]], record["from_port"], record["to_port"], "ingress", "");
-      }
-    }
-    return found;
+    return ingressRules(resources).flatMap(({ rule, cidrs, from, to, attribute, groupAttribute }) => {
+      const open = cidrs.filter((cidr): cidr is string => typeof cidr === "string" && OPEN_CIDRS.has(cidr));
+      if (open.length === 0) return [];
+      if (only443(from, to) && onLoadBalancer(rule, groupAttribute)) return [];
+      return [at(rule, attribute, `${rule.address} allows ingress from ${open.join(", ")} on ports ${show(from)}-${show(to)}; only a load balancer listener on 443 may be open to the internet`)];
+    });
   },
 };
+
+/** One ingress permission, however written: a rule resource of either kind or a group's inline block. */
+interface Ingress {
+  rule: PolicyResource;
+  /** IPv4 and IPv6 sources, flattened. */
+  cidrs: unknown[];
+  from: unknown;
+  to: unknown;
+  protocol: unknown;
+  /** Where a finding points, and the attribute naming the security group ("" for an inline block). */
+  attribute: string;
+  groupAttribute: string;
+}
+
+function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
+  const found: Ingress[] = [];
+  for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
+    const [from, to, protocol] = [valueOf(rule, "from_port"), valueOf(rule, "to_port"), valueOf(rule, "ip_protocol")];
+    found.push({ rule, cidrs: [valueOf(rule, "cidr_ipv4"), valueOf(rule, "cidr_ipv6")], from, to, protocol, attribute: "cidr_ipv4", groupAttribute: "security_group_id" });
+  }
+  for (const rule of ofType(resources, "aws_security_group_rule")) {
+    if (valueOf(rule, "type") !== "ingress") continue;
+    const cidrs = [...rule.values("cidr_blocks"), ...rule.values("ipv6_cidr_blocks")].flat();
+    found.push({ rule, cidrs, from: valueOf(rule, "from_port"), to: valueOf(rule, "to_port"), protocol: valueOf(rule, "protocol"), attribute: "cidr_blocks", groupAttribute: "security_group_id" });
+  }
+  for (const group of ofType(resources, "aws_security_group")) {
+    for (const block of group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]))) {
+      if (typeof block !== "object" || block === null) continue;
+      const record = block as Record<string, unknown>;
+      const cidrs = [record["cidr_blocks"], record["ipv6_cidr_blocks"]].flat();
+      found.push({ rule: group, cidrs, from: record["from_port"], to: record["to_port"], protocol: record["protocol"], attribute: "ingress", groupAttribute: "" });
+    }
+  }
+  return found;
+}
 
 export const moduleRemote: PolicyRule = {
   id: "module-remote",
@@ -1040,6 +1058,50 @@ export const moduleRemote: PolicyRule = {
 // Destruction
 // ---------------------------------------------------------------------------------------------
 
+const GITHUB_OIDC = "token.actions.githubusercontent.com";
+
+export const iamTrust: PolicyRule = {
+  id: "iam-trust",
+  rationale: "A role's trust admits named principals only: never anyone (`*`), never any GitHub repository or workflow.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  resources({ resources }) {
+    return ofType(resources, "aws_iam_role").flatMap((role) => {
+      const document = valueOf(role, "assume_role_policy");
+      if (typeof document !== "string") return []; // unknown until its references are: judged where known
+      const problem = trustProblem(document);
+      return problem ? [at(role, "assume_role_policy", `${role.address} trusts ${problem}`)] : [];
+    });
+  },
+};
+
+/** What is wrong with a trust policy, or undefined: a wildcard principal, or GitHub's OIDC provider without a repository-bound subject. */
+function trustProblem(document: string): string | undefined {
+  let statements: unknown[];
+  try {
+    const parsed = JSON.parse(document) as { Statement?: unknown };
+    statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  } catch {
+    return undefined;
+  }
+  for (const statement of statements) {
+    if (typeof statement !== "object" || statement === null) continue;
+    const { Effect: effect, Principal: principal, Condition: condition } = statement as Record<string, unknown>;
+    if (effect !== "Allow") continue;
+    const principals = typeof principal === "object" && principal !== null ? Object.values(principal).flat() : [principal];
+    if (principals.includes("*")) return 'any principal ("*"); name the roles or accounts that may assume it';
+    if (!principals.some((value) => typeof value === "string" && value.includes(GITHUB_OIDC))) continue;
+    const subjects = Object.values(typeof condition === "object" && condition !== null ? condition : {})
+      .flatMap((test) => (typeof test === "object" && test !== null ? Object.entries(test) : []))
+      .filter(([key]) => key.endsWith(":sub"))
+      .flatMap(([, value]) => (Array.isArray(value) ? value : [value]));
+    if (subjects.length === 0) return "every GitHub Actions workflow anywhere (no token.actions.githubusercontent.com:sub condition); bind it to repo:OWNER/NAME:environment:ENV";
+    const loose = subjects.find((subject) => typeof subject !== "string" || !/^repo:[^*/:]+\/[^*:]+:/.test(subject));
+    if (loose !== undefined) return `GitHub subjects as wide as ${show(loose)}; bind it to one repository (repo:OWNER/NAME:environment:ENV)`;
+  }
+  return undefined;
+}
+
 /** Ports whose services give a shell or a database: never open beyond the VPC, whatever the CIDR. */
 const SENSITIVE_PORTS = [22, 23, 3389, 5985, 5986];
 
@@ -1053,33 +1115,14 @@ export const networkSensitiveIngress: PolicyRule = {
       .map((vpc) => parseCidr(valueOf(vpc, "cidr_block")))
       .filter((cidr): cidr is Cidr => cidr !== undefined);
     if (vpcCidrs.length === 0) return []; // no VPC whose range HCL knows: judged where it is
-    const found: Violation[] = [];
-    const judge = (rule: PolicyResource, cidrs: unknown[], from: unknown, to: unknown, protocol: unknown, attribute: string) => {
+    return ingressRules(resources).flatMap(({ rule, cidrs, from, to, protocol, attribute }) => {
       const ports = sensitivePorts(from, to, protocol);
-      if (ports.length === 0) return;
-      for (const text of cidrs.flat()) {
-        if (typeof text !== "string" || OPEN_CIDRS.has(text)) continue; // open: network-open-ingress's
-        const cidr = parseCidr(text);
-        if (!cidr || vpcCidrs.some((vpc) => contains(vpc, cidr))) continue;
-        found.push(at(rule, attribute, `${rule.address} admits ${text} on port ${ports.join(", ")}, beyond the VPC (${vpcCidrs.map((vpc) => vpc.text).join(", ")}); admit only addresses inside it, or use Session Manager`));
-        return;
-      }
-    };
-    for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
-      judge(rule, [valueOf(rule, "cidr_ipv4")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), valueOf(rule, "ip_protocol"), "cidr_ipv4");
-    }
-    for (const rule of ofType(resources, "aws_security_group_rule")) {
-      if (valueOf(rule, "type") !== "ingress") continue;
-      judge(rule, rule.values("cidr_blocks"), valueOf(rule, "from_port"), valueOf(rule, "to_port"), valueOf(rule, "protocol"), "cidr_blocks");
-    }
-    for (const group of ofType(resources, "aws_security_group")) {
-      for (const block of group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]))) {
-        if (typeof block !== "object" || block === null) continue;
-        const record = block as Record<string, unknown>;
-        judge(group, [record["cidr_blocks"]], record["from_port"], record["to_port"], record["protocol"], "ingress");
-      }
-    }
-    return found;
+      if (ports.length === 0) return [];
+      // open to all: network-open-ingress's; IPv6 and unknown sources: not judged here
+      const beyond = cidrs.map(parseCidr).find((cidr) => cidr !== undefined && !OPEN_CIDRS.has(cidr.text) && !vpcCidrs.some((vpc) => contains(vpc, cidr)));
+      if (!beyond) return [];
+      return [at(rule, attribute, `${rule.address} admits ${beyond.text} on port ${ports.join(", ")}, beyond the VPC (${vpcCidrs.map((vpc) => vpc.text).join(", ")}); admit only addresses inside it, or use Session Manager`)];
+    });
   },
 };
 
@@ -1233,6 +1276,7 @@ export const policyRules: readonly PolicyRule[] = [
   networkOpenIngress,
   networkSensitiveIngress,
   networkIsolatedRoutes,
+  iamTrust,
   preventDestroy,
   destructionProtected,
   moduleRemote,

@@ -240,3 +240,27 @@ describe("the plan's verdict", () => {
     expect(blockingFindings(mergeFindings([providerFinding, subnetFinding], []))).toHaveLength(2);
   });
 });
+
+describe("who a role's trust admits", () => {
+  const role = (statement: string) => `resource "aws_iam_role" "deploy" {\n  name = "infra-deploy"\n  assume_role_policy = jsonencode({\n    Version   = "2012-10-17"\n    Statement = [${statement}]\n  })\n}\n`;
+  const github = (subject: string) =>
+    `{\n      Effect    = "Allow"\n      Action    = "sts:AssumeRoleWithWebIdentity"\n      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }\n      Condition = { StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"${subject} } }\n    }`;
+
+  it("finds a trust that admits anyone", async () => {
+    expect(await findings("", role('{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = ["arn:aws:iam::123456789012:role/a", "*"] } }'), "iam-trust")).toEqual([
+      expect.objectContaining({ address: "module.m.aws_iam_role.deploy", message: expect.stringContaining('any principal ("*")') }),
+    ]);
+  });
+
+  it("finds GitHub's OIDC provider trusted without a subject, or with one any repository matches", async () => {
+    expect(await findings("", role(github("")), "iam-trust")).toEqual([expect.objectContaining({ message: expect.stringContaining("every GitHub Actions workflow") })]);
+    expect(await findings("", role(github(', "token.actions.githubusercontent.com:sub" = "repo:example/*"')), "iam-trust")).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('"repo:example/*"') }),
+    ]);
+  });
+
+  it("accepts a trust bound to one repository's environment, and named principals", async () => {
+    expect(await findings("", role(github(', "token.actions.githubusercontent.com:sub" = "repo:example/infra:environment:prod"')), "iam-trust")).toEqual([]);
+    expect(await findings("", role('{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::123456789012:role/a" } }'), "iam-trust")).toEqual([]);
+  });
+});
