@@ -28,7 +28,8 @@ export function parseHcl(text: string, file: string): HclBody {
 
 /** The same as JSON text (what the parse cache stores). */
 export function parseHclToJson(text: string, file: string): string {
-  const parser = new Parser(text, file);
+  // terraform reads a file that starts with a UTF-8 byte order mark as if it had none
+  const parser = new Parser(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
   return new Converter(parser).body(parser.parseBody(true));
 }
 
@@ -118,6 +119,19 @@ type TemplateToken =
   | { kind: "else" | "endif" | "endfor"; start: number }
   | { kind: "for"; keyVar: string; valueVar: string; collection: Expr };
 
+/**
+ * Who else refuses what the parser refuses, so the hint names a check that agrees: terraform's
+ * own syntax check (`terraform fmt`), only its evaluation (`terraform validate`: fmt accepts
+ * `-true` and `"${null}"`), or nobody but infra (nesting past MAX_NESTING).
+ */
+type RefusalJudge = "syntax" | "validate" | "infra";
+
+const REFUSAL_HINTS: Record<RefusalJudge, string> = {
+  syntax: "fix the syntax there; `terraform fmt` on the file shows the same diagnostic",
+  validate: "fix the expression there; `terraform fmt` accepts it, but `terraform validate` refuses it too",
+  infra: "flatten it there; terraform would read it, but infra refuses nesting this deep to keep its stack bounded",
+};
+
 class Parser {
   pos = 0;
   private depth = 0;
@@ -129,7 +143,7 @@ class Parser {
 
   // --- errors -------------------------------------------------------------------------------
 
-  fail(summary: string, at = this.pos): never {
+  fail(summary: string, at = this.pos, judge: RefusalJudge = "syntax"): never {
     let line = 1;
     let lineStart = 0;
     for (let index = this.text.indexOf("\n"); index !== -1 && index < at; index = this.text.indexOf("\n", index + 1)) {
@@ -137,15 +151,12 @@ class Parser {
       lineStart = index + 1;
     }
     const column = at - lineStart + 1;
-    throw new ConfigError(
-      `invalid HCL in ${this.file} line ${line}, column ${column}: ${summary}`,
-      "fix the syntax there; `terraform fmt` on the file shows the same diagnostic",
-    );
+    throw new ConfigError(`invalid HCL in ${this.file} line ${line}, column ${column}: ${summary}`, REFUSAL_HINTS[judge]);
   }
 
   private enter(at: number): void {
     this.depth += 1;
-    if (this.depth > MAX_NESTING) this.fail(`nested more than ${MAX_NESTING} levels deep`, at);
+    if (this.depth > MAX_NESTING) this.fail(`nested more than ${MAX_NESTING} levels deep`, at, "infra");
   }
 
   private leave(): void {
@@ -387,11 +398,24 @@ class Parser {
     if (name === undefined) return this.fail(this.atEnd() || this.atNewline() ? "Invalid expression: an expression is expected here" : "Invalid expression");
     const afterName = this.pos;
     this.skip(newlines);
+    if (this.peek("::")) return this.parseNamespacedCall(start, newlines);
     if (this.peek("(")) return this.parseCall(start);
     this.pos = afterName;
     if (name === "true" || name === "false") return { kind: "literal", value: name === "true", text: name, start, end: afterName };
     if (name === "null") return { kind: "literal", value: null, text: name, start, end: afterName };
     return { kind: "traversal", start, end: afterName };
+  }
+
+  /** `provider::aws::arn_parse(x)`: a function name in namespaces (HCL 2.21+, terraform 1.8+); the cursor is at the first `::`. */
+  private parseNamespacedCall(start: number, newlines: boolean): Expr {
+    while (this.peek("::")) {
+      this.pos += 2;
+      this.skip(newlines);
+      if (this.identifier() === undefined) this.fail("Missing function name: a function name is expected after ::");
+      this.skip(newlines);
+    }
+    if (!this.peek("(")) this.fail("Missing open parenthesis: a namespaced name must be a function call");
+    return this.parseCall(start);
   }
 
   private parseCall(start: number): Expr {
@@ -702,16 +726,12 @@ class Parser {
     let lineStart = true;
     while (end === -1) {
       if (lineStart) {
-        let indent = this.pos;
-        while (text.charCodeAt(indent) === 32 || text.charCodeAt(indent) === 9) indent += 1;
-        if (text.startsWith(marker, indent)) {
-          const after = indent + marker.length;
-          const code = text.charCodeAt(after);
-          if (code === 10 || (code === 13 && text.charCodeAt(after + 1) === 10)) {
-            end = after;
-            this.pos = after;
-            break;
-          }
+        // hcl compares the whole line, trimmed of white space at both ends, with the marker
+        const lineEnd = text.indexOf("\n", this.pos);
+        if (lineEnd !== -1 && trimRightSpace(trimLeftSpace(text.slice(this.pos, lineEnd))) === marker) {
+          end = text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+          this.pos = end;
+          break;
         }
       }
       if (this.atEnd()) this.fail(`Unterminated heredoc: no closing ${marker} line`, start);
@@ -902,7 +922,7 @@ class Converter {
 
   /** `resource "a" {}` beside `resource "a" "b" {}`: hcl2-parser fails on it too (no JSON shape holds both). */
   private conflict(block: Block): never {
-    return this.parser.fail(`Unable to convert block ${[block.type, ...block.labels].join(".")}: another ${block.type} block uses the same name with a different number of labels`, block.start);
+    return this.parser.fail(`Unable to convert block ${[block.type, ...block.labels].join(".")}: another ${block.type} block uses the same name with a different number of labels`, block.start, "validate");
   }
 
   private expression(expr: Expr): string {
@@ -935,7 +955,7 @@ class Converter {
     if (operand.kind !== "literal") return JSON.stringify(this.wrapSource(expr));
     if (expr.op === "-" && typeof operand.value === "number") return `-${jsonNumber(operand.text)}`;
     if (expr.op === "!" && typeof operand.value === "boolean") return String(!operand.value);
-    return this.parser.fail(`Invalid operand: ${expr.op === "-" ? "only a number can be negated" : "only true or false can be inverted with !"}`, expr.start);
+    return this.parser.fail(`Invalid operand: ${expr.op === "-" ? "only a number can be negated" : "only true or false can be inverted with !"}`, expr.start, "validate");
   }
 
   private template(expr: Extract<Expr, { kind: "template" }>): string {
@@ -949,7 +969,7 @@ class Converter {
       case "string":
         return expr.value;
       case "literal":
-        if (expr.value === null) return this.parser.fail("Invalid template interpolation value: null cannot be part of a string", expr.start);
+        if (expr.value === null) return this.parser.fail("Invalid template interpolation value: null cannot be part of a string", expr.start, "validate");
         return typeof expr.value === "number" ? decimalText(expr.text) : String(expr.value);
       case "template":
         return this.template(expr);
@@ -967,6 +987,8 @@ class Converter {
   }
 
   private key(expr: Expr): string {
+    // HCL 2.23 reads a bare keyword key as its name (`{ null = 1 }` is the key "null")
+    if (expr.kind === "literal" && expr.value === null) return "null";
     return expr.kind === "traversal" ? this.source(expr) : this.stringPart(expr);
   }
 

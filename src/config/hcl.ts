@@ -10,7 +10,7 @@ export type { HclBody } from "./hcl-parser.js";
 const parsedByContent = new Map<string, HclBody>();
 
 /** Part of every cache key: a parser that reads differently must not reuse the old parser's entries. */
-const PARSER_ID = "infra-hcl-parser@1";
+const PARSER_ID = "infra-hcl-parser@2";
 
 export interface ParseOptions {
   /** Where parsed files are kept by content hash across runs (src/config/parse-cache.ts), so a file is parsed once, not once per command. */

@@ -4,6 +4,7 @@ import { listEnvironments, parseDirectory, type Environment, type ReadOptions } 
 import { blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedFile } from "../config/hcl.js";
 import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
 import { FileTexts } from "./file-texts.js";
+import { applyTypeDefaults, evaluateDeep, evaluatePartly, evaluateValue, type Lookup } from "./evaluate.js";
 import { resourceReferencesIn, segmentsOf, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
 
 /**
@@ -231,6 +232,93 @@ function resolveUncached(instance: ModuleInstance, expression: string, depth: nu
   return { value: filled, instance, reach, cut };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Evaluating expressions: what terraform would compute, as far as the HCL alone tells
+// ---------------------------------------------------------------------------------------------
+
+const MAX_EVALUATION_DEPTH = 32;
+let evaluationDepth = 0;
+const lookups = new WeakMap<ModuleInstance, Lookup>();
+
+/**
+ * How an instance's expressions see `var.`, `local.` and `module.`: a variable is the caller's
+ * argument (evaluated where the call is written) or its default, with the `optional()` defaults
+ * of its type applied; `nullable = false` turns a null argument into the default. Each answer is
+ * remembered; a reference cycle (or a chain deeper than the limit) is unknown.
+ */
+export function lookupIn(instance: ModuleInstance): Lookup {
+  let lookup = lookups.get(instance);
+  if (lookup) return lookup;
+  const known = new Map<string, unknown>();
+  lookup = (kind, name) => {
+    if (kind === "iterator") return UNKNOWN;
+    const key = `${kind}.${name}`;
+    if (known.has(key)) return known.get(key);
+    if (evaluationDepth >= MAX_EVALUATION_DEPTH) return UNKNOWN;
+    evaluationDepth += 1;
+    let value: unknown = UNKNOWN;
+    try {
+      value = lookUp(instance, kind, name);
+    } finally {
+      evaluationDepth -= 1;
+    }
+    known.set(key, value);
+    return value;
+  };
+  lookups.set(instance, lookup);
+  return lookup;
+}
+
+function lookUp(instance: ModuleInstance, kind: "var" | "local" | "module", name: string): unknown {
+  if (kind === "local") return name in instance.locals ? evaluateDeep(instance.locals[name], lookupIn(instance)) : UNKNOWN;
+  if (kind === "module") {
+    const [childName = "", output = ""] = name.split(".");
+    const child = instance.children.get(childName);
+    const body = child?.outputs.get(output);
+    return child && body && "value" in body ? evaluateDeep(body["value"], lookupIn(child)) : UNKNOWN;
+  }
+  const variable = instance.variables.get(name);
+  const hasDefault = variable !== undefined && "default" in variable;
+  let value: unknown = UNKNOWN;
+  if (instance.call && name in instance.call && instance.parent) value = evaluateDeep(instance.call[name], lookupIn(instance.parent));
+  else if (hasDefault) value = evaluateDeep(variable["default"], lookupIn(instance));
+  if (value === null && hasDefault && variable["nullable"] === false) value = evaluateDeep(variable["default"], lookupIn(instance));
+  return variable ? applyTypeDefaults(value, variable["type"], lookupIn(instance)) : value;
+}
+
+/** Whether a resource or module block makes anything: `count` of 0 or an empty `for_each` makes nothing. */
+type Existence = "present" | "absent" | "unknown";
+
+function existenceOf(body: HclBody, lookup: Lookup): Existence {
+  if ("count" in body) {
+    const count = evaluateValue(body["count"], lookup);
+    return typeof count === "number" ? (count > 0 ? "present" : "absent") : "unknown";
+  }
+  if ("for_each" in body) {
+    const each = evaluateDeep(body["for_each"], lookup);
+    if (Array.isArray(each)) return each.length > 0 ? "present" : "absent";
+    if (typeof each === "object" && each !== null) return Object.keys(each).length > 0 ? "present" : "absent";
+    return "unknown";
+  }
+  return "present";
+}
+
+const instanceExistence = new WeakMap<ModuleInstance, Existence>();
+
+/** A module instance exists where its call and every call above it do. */
+function instanceExists(instance: ModuleInstance): Existence {
+  let existence = instanceExistence.get(instance);
+  if (existence) return existence;
+  if (!instance.call || !instance.parent) existence = "present";
+  else {
+    const above = instanceExists(instance.parent);
+    const own = existenceOf(instance.call, lookupIn(instance.parent));
+    existence = above === "absent" || own === "absent" ? "absent" : above === "unknown" || own === "unknown" ? "unknown" : "present";
+  }
+  instanceExistence.set(instance, existence);
+  return existence;
+}
+
 /** A resolved value as rules see it: expressions left over are unknown before a plan. */
 function known(value: unknown): unknown {
   return typeof value === "string" && value.includes("${") ? UNKNOWN : value;
@@ -244,6 +332,8 @@ function known(value: unknown): unknown {
 export function hclResources(tree: PolicyTree): PolicyResource[] {
   const resources: PolicyResource[] = [];
   for (const instance of tree.instances) {
+    const moduleExists = instanceExists(instance);
+    if (moduleExists === "absent") continue;
     for (const { file, body } of instance.files) {
       const group = body["resource"];
       if (typeof group !== "object" || group === null) continue;
@@ -254,13 +344,21 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
           const bodies = (byName as HclBody)[name]; // asBodies, without a filtered copy per resource
           if (!Array.isArray(bodies)) continue;
           for (const resourceBody of bodies) {
-            if (typeof resourceBody === "object" && resourceBody !== null) resources.push(new HclResource(tree.texts, instance, file, type, name, resourceBody as HclBody));
+            if (typeof resourceBody !== "object" || resourceBody === null) continue;
+            const exists = moduleExists === "present" ? existenceOf(resourceBody as HclBody, lookupIn(instance)) : existsUnlessAbsent(resourceBody as HclBody, instance);
+            if (exists === "absent") continue;
+            resources.push(new HclResource(tree.texts, instance, file, type, name, resourceBody as HclBody, exists === "unknown"));
           }
         }
       }
     }
   }
   return resources;
+}
+
+/** In a module whose own existence is unknown: absent if its count says so, else unknown. */
+function existsUnlessAbsent(body: HclBody, instance: ModuleInstance): Existence {
+  return existenceOf(body, lookupIn(instance)) === "absent" ? "absent" : "unknown";
 }
 
 /** What a path holds where nothing is there: shared, as most resources lack most attributes. */
@@ -288,6 +386,8 @@ class HclResource implements PolicyResource {
     readonly type: string,
     readonly name: string,
     private readonly body: HclBody,
+    /** count/for_each the HCL cannot resolve: it may not exist, so its findings are left to the plan. */
+    readonly uncertain = false,
   ) {}
 
   // Getters, not fields: made for every resource, asked for of few (a finding's address).
@@ -308,6 +408,13 @@ class HclResource implements PolicyResource {
       const at = found[index + 1] as ModuleInstance;
       if (value === UNKNOWN) {
         values.push(UNKNOWN);
+        continue;
+      }
+      const evaluated = evaluateDeep(value, lookupIn(at));
+      // null is what terraform reads as "not set": the provider's default applies, as when absent
+      if (evaluated === null) continue;
+      if (evaluated !== UNKNOWN) {
+        values.push(evaluated);
         continue;
       }
       const resolved = resolve(at, value);
@@ -355,7 +462,7 @@ class HclResource implements PolicyResource {
 
   /** The values at a path and the instance each was written in, as pairs: `[value, instance, value, instance, ...]`. */
   private walk(pathText: string): unknown[] {
-    if (!pathText.includes(".")) {
+    if (!pathText.includes(".") && !("dynamic" in this.body)) {
       // An attribute of the block itself, as most rules ask for: no path to walk.
       return pathText in this.body ? [this.body[pathText], this.instance] : NO_PAIRS;
     }
@@ -388,9 +495,41 @@ function stepInto(holder: unknown, instance: ModuleInstance, segments: readonly 
   const segment = segments[index] as string;
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     if (segment in value) walkPath((value as HclBody)[segment], at, segments, index + 1, found);
+    const dynamic = (value as HclBody)["dynamic"];
+    if (typeof dynamic === "object" && dynamic !== null && segment in dynamic) {
+      for (const generated of generatedBlocks((dynamic as HclBody)[segment], segment, at)) walkPath(generated, at, segments, index + 1, found);
+    }
   } else if (isExpression(value)) {
     walkPath(UNKNOWN, at, segments, index + 1, found); // a whole object as one expression
   }
+}
+
+/**
+ * The blocks `dynamic "NAME" { for_each = ...; content { ... } }` generates, as blocks written
+ * out: one per element of a for_each HCL can evaluate (none for an empty one), with the iterator
+ * (`NAME.key`, `NAME.value`, or the `iterator` given) filled in where it can be; one block whose
+ * iterator is unknown where for_each cannot be evaluated.
+ */
+function generatedBlocks(dynamics: unknown, name: string, instance: ModuleInstance): HclBody[] {
+  const blocks: HclBody[] = [];
+  for (const dynamic of Array.isArray(dynamics) ? dynamics : []) {
+    if (typeof dynamic !== "object" || dynamic === null) continue;
+    const spec = dynamic as HclBody;
+    const iterator = typeof spec["iterator"] === "string" ? spec["iterator"].replace(/^\$\{\s*|\s*\}$/g, "") : name;
+    const contents = (Array.isArray(spec["content"]) ? spec["content"] : []).filter((content): content is HclBody => typeof content === "object" && content !== null);
+    const each = evaluateDeep(spec["for_each"], lookupIn(instance));
+    const bindings: unknown[] = Array.isArray(each)
+      ? each.map((value, key) => ({ key, value }))
+      : typeof each === "object" && each !== null
+        ? Object.entries(each).map(([key, value]) => ({ key, value }))
+        : [UNKNOWN];
+    for (const binding of bindings) {
+      const outer = lookupIn(instance);
+      const lookup: Lookup = (kind, lookedUp) => (kind === "iterator" ? (lookedUp === iterator ? binding : UNKNOWN) : outer(kind, lookedUp));
+      for (const content of contents) blocks.push(evaluatePartly(content, lookup) as HclBody);
+    }
+  }
+  return blocks;
 }
 
 /** The resources an expression ends up naming, following variables and module outputs. */

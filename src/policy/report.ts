@@ -37,7 +37,7 @@ export function renderPolicyMarkdown(report: PolicyReport): string {
   ];
   if (report.findings.length === 0) lines.push("Every rule holds.");
   for (const finding of report.findings) {
-    const label = finding.waived ? "waived" : finding.severity;
+    const label = finding.waived ? "waived" : finding.unconfirmed ? "HCL only" : finding.severity;
     lines.push(`- **${label}** ${escapeMarkdown(describeFinding(finding))}`);
   }
   if (report.waivers.length > 0) {
@@ -51,7 +51,7 @@ export function renderPolicyMarkdown(report: PolicyReport): string {
 
 /** The same, as plain text for a terminal. */
 export function renderPolicyText(report: PolicyReport): string {
-  const lines = report.findings.map((finding) => `  ${(finding.waived ? "waived" : finding.severity).padEnd(7)} ${describeFinding(finding)}`);
+  const lines = report.findings.map((finding) => `  ${(finding.waived ? "waived" : finding.unconfirmed ? "hcl-only" : finding.severity).padEnd(7)} ${describeFinding(finding)}`);
   for (const waiver of report.waivers) lines.push(`  waiver  ${waiver.rule} on ${waiver.address ?? waiver.path} until ${waiver.expires}: ${waiver.reason}`);
   lines.push(`policy ${report.status === "passed" ? "passed" : "FAILED"}: ${report.errors} error(s), ${report.warnings} warning(s), ${report.waivers.length} waiver(s) in force`);
   return `${lines.join("\n")}\n`;

@@ -22,6 +22,8 @@ export interface PolicyResource {
   address: string;
   /** Where it is written, for HCL findings. */
   file?: string;
+  /** HCL only: its count/for_each cannot be resolved before a plan, so it may not exist; the plan judges it. */
+  uncertain?: boolean;
   /**
    * Every value at a dotted path; a list of nested blocks on the way contributes each block.
    * `undefined` entries never appear: an absent attribute yields no values.

@@ -79,6 +79,11 @@ export interface PolicyRule {
   tree?(context: TreeContext): Violation[];
   /** Over a plan only (deletions, resolved ARNs). */
   plan?(context: PlanContext): Violation[];
+  /**
+   * Its HCL findings stand beside a plan: what it needs is known only after apply (subnet ids, a
+   * policy naming the bucket's ARN), so the plan passes what it cannot see.
+   */
+  hclDecides?: true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,7 +124,12 @@ function requireValue(
     return actuals
       .filter((actual) => actual !== UNKNOWN && actual !== expected)
       .slice(0, 1)
-      .map((actual) => at(resource, attribute, describe(resource, actual)));
+      .map((actual) => {
+        const message = describe(resource, actual);
+        // unset or null: say so, rather than quote a value nobody wrote
+        const unset = values.length === 0 && !message.includes("(the default)") ? message.replace(show(actual), `${show(actual)} (not set: the provider's default)`) : message;
+        return at(resource, attribute, unset);
+      });
   });
 }
 
@@ -553,10 +563,10 @@ export const eksLogRetention: PolicyRule = {
   severity: "error",
   reference: "checkov CKV_AWS_338",
   resources({ resources, source }) {
-    const groups = ofType(resources, "aws_cloudwatch_log_group").filter((group) => {
-      const name = rawName(group, source);
-      return typeof name === "string" && EKS_LOG_GROUP.test(name);
-    });
+    const named = ofType(resources, "aws_cloudwatch_log_group").map((group) => ({ group, name: logGroupName(group, source) }));
+    const groups = named.filter(({ name }) => typeof name === "string" && EKS_LOG_GROUP.test(name)).map(({ group }) => group);
+    // A group whose name HCL cannot tell may be the cluster's or not: the plan, which knows, judges both.
+    const unnamed = named.some(({ name }) => name === UNKNOWN);
     const found: Violation[] = [];
     for (const group of groups) {
       const days = valueOf(group, "retention_in_days");
@@ -565,17 +575,21 @@ export const eksLogRetention: PolicyRule = {
       found.push(at(group, "retention_in_days", `${group.address} keeps control-plane logs ${show(days)} days; at least ${MIN_RETENTION_DAYS} are promised`));
     }
     for (const cluster of ofType(resources, EKS)) {
-      if (groups.length === 0) found.push(at(cluster, "enabled_cluster_log_types", `${cluster.address} has no /aws/eks/<name>/cluster log group of ours; EKS would create one with no retention or key`));
+      if (groups.length === 0 && !unnamed) found.push(at(cluster, "enabled_cluster_log_types", `${cluster.address} has no /aws/eks/<name>/cluster log group of ours; EKS would create one with no retention or key`));
     }
     return found;
   },
 };
 
-/** A log group's name, with the unresolvable parts of an HCL template kept (the pattern still tells). */
-function rawName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
+/**
+ * A log group's name; in HCL, a template whose literal parts already say `/aws/eks/.../cluster`
+ * counts as such a name (`/aws/eks/${var.name}/cluster`), any other expression is UNKNOWN.
+ */
+function logGroupName(resource: PolicyResource, source: "hcl" | "plan"): unknown {
   const value = valueOf(resource, "name");
   if (value !== UNKNOWN || source === "plan") return value;
-  return "/aws/eks/(expression)/cluster"; // an HCL expression: judged on the plan
+  const template = resource.sources("name")[0];
+  return template !== undefined && /^\/aws\/eks\/.*\$\{.*\/cluster$/.test(template) ? "/aws/eks/(expression)/cluster" : UNKNOWN;
 }
 
 export const eksAuthenticationMode: PolicyRule = {
@@ -622,6 +636,7 @@ export const eksNodeSubnets: PolicyRule = {
   rationale: "Nodes in a subnet with a route to an internet gateway or public IPs are reachable from outside.",
   promise: PROMISES.private,
   severity: "error",
+  hclDecides: true,
   resources({ resources, source }) {
     if (source === "plan") return []; // subnet ids are unknown until apply; the HCL tells
     return ofType(resources, "aws_eks_node_group").flatMap((group) => {
@@ -704,6 +719,56 @@ export const ecrRegistryScanning: PolicyRule = {
   },
 };
 
+const SCANNING = new Set(["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]);
+
+export const ecrScanFilter: PolicyRule = {
+  id: "ecr-scan-filter",
+  rationale: "A registry scanning rule filtered narrower than `*` leaves the other repositories' images unscanned.",
+  promise: PROMISES.images,
+  severity: "error",
+  resources({ resources }) {
+    return ofType(resources, "aws_ecr_registry_scanning_configuration").flatMap((configuration) => {
+      // by path, so rules and filters written as dynamic blocks count as well
+      const frequencies = configuration.values("rule.scan_frequency");
+      if (frequencies.includes(UNKNOWN) || !frequencies.some((frequency) => SCANNING.has(frequency as string))) return []; // none: ecr-registry-scanning's
+      const filters = configuration.values("rule.repository_filter.filter");
+      if (filters.length === 0 || filters.some((filter) => filter === "*" || filter === UNKNOWN)) return [];
+      return [at(configuration, "repository_filter", `${configuration.address} scans only repositories matching ${filters.map(show).join(", ")}; scan every one with filter = "*"`)];
+    });
+  },
+};
+
+export const ecrLifecycleTagged: PolicyRule = {
+  id: "ecr-lifecycle-tagged",
+  rationale: "A tagged image is one someone reviewed and may deploy or roll back to; a lifecycle rule must expire untagged images only.",
+  promise: PROMISES.images,
+  severity: "error",
+  resources({ resources, source }) {
+    return ofType(resources, "aws_ecr_lifecycle_policy").flatMap((policy) => {
+      const document = valueOf(policy, "policy");
+      let statuses: string[] = [];
+      if (typeof document === "string") statuses = expiredTagStatuses(document);
+      else if (document === UNKNOWN && source === "hcl") statuses = policy.sources("policy").flatMap((text) => [...text.matchAll(/tagStatus\s*=\s*"(tagged|any)"/g)].map((match) => match[1] as string));
+      if (statuses.length === 0) return [];
+      return [at(policy, "policy", `${policy.address} expires images with tagStatus = ${show(statuses[0])}, which includes tagged ones; select tagStatus = "untagged"`)];
+    });
+  },
+};
+
+/** The tagStatus of every expiring rule of an ECR lifecycle policy that can select tagged images. */
+function expiredTagStatuses(document: string): string[] {
+  try {
+    const parsed = JSON.parse(document) as { rules?: unknown };
+    return (Array.isArray(parsed.rules) ? parsed.rules : [])
+      .filter((rule): rule is Record<string, Record<string, unknown>> => typeof rule === "object" && rule !== null)
+      .filter((rule) => (rule["action"]?.["type"] ?? "expire") === "expire")
+      .map((rule) => rule["selection"]?.["tagStatus"])
+      .filter((status): status is string => status === "tagged" || status === "any");
+  } catch {
+    return [];
+  }
+}
+
 export const ecrForceDelete: PolicyRule = {
   id: "ecr-force-delete",
   rationale: "force_delete lets a destroy take every image with the repository.",
@@ -775,7 +840,13 @@ export const statePublicAccess = stateRule("state-public-access", "State must ne
   return [at(blocks[0] ?? bucket, "block_public_acls", `state bucket ${bucket.address} does not block all public access (${PUBLIC_ACCESS_FLAGS.join(", ")} all true)`)];
 });
 
-export const stateTlsOnly = stateRule("state-tls-only", "State is never read or written over plain HTTP.", undefined, (context, bucket) => {
+export const stateTlsOnly: PolicyRule = {
+  ...stateRule("state-tls-only", "State is never read or written over plain HTTP.", undefined, (context, bucket) => tlsOnly(context, bucket, "state bucket")),
+  hclDecides: true,
+};
+
+/** A bucket policy that denies every request without TLS, or the finding that there is none. */
+function tlsOnly(context: ResourceContext, bucket: PolicyResource, label: string): Violation[] {
   const policies = attached(context, "aws_s3_bucket_policy", bucket);
   const denies = policies.some((policy) => {
     const document = valueOf(policy, "policy");
@@ -787,8 +858,23 @@ export const stateTlsOnly = stateRule("state-tls-only", "State is never read or 
     return context.source === "plan" || sources.some(deniesInsecureTransportInSource);
   });
   if (denies) return [];
-  return [at(policies[0] ?? bucket, "policy", `state bucket ${bucket.address} has no policy denying requests without TLS (aws:SecureTransport = false)`)];
-});
+  return [at(policies[0] ?? bucket, "policy", `${label} ${bucket.address} has no policy denying requests without TLS (aws:SecureTransport = false)`)];
+}
+
+export const s3TlsOnly: PolicyRule = {
+  id: "s3-tls-only",
+  rationale: "No bucket (audit logs, access logs, anything) is read or written over plain HTTP; state buckets are state-tls-only's.",
+  promise: PROMISES.audit,
+  severity: "error",
+  reference: "checkov CKV_AWS_379",
+  hclDecides: true,
+  resources(context) {
+    const state = new Set(stateBuckets(context));
+    return ofType(context.resources, "aws_s3_bucket")
+      .filter((bucket) => !state.has(bucket))
+      .flatMap((bucket) => tlsOnly(context, bucket, "bucket"));
+  },
+};
 
 function deniesInsecureTransport(document: string): boolean {
   try {
@@ -899,31 +985,49 @@ export const networkOpenIngress: PolicyRule = {
       rule.references(attribute).some((ref) => loadBalancerGroups.has(`${ref.module}|${ref.local}`)) ||
       (rule.type === "aws_security_group" && loadBalancerGroups.has(`${rule.module}|${rule.type}.${rule.name}`));
     const only443 = (from: unknown, to: unknown) => Number(from) === 443 && Number(to) === 443;
-    const found: Violation[] = [];
-    const judge = (rule: PolicyResource, cidrs: unknown[], from: unknown, to: unknown, attribute: string, groupAttribute: string) => {
-      const open = cidrs.flat().filter((cidr): cidr is string => typeof cidr === "string" && OPEN_CIDRS.has(cidr));
-      if (open.length === 0) return;
-      if (only443(from, to) && onLoadBalancer(rule, groupAttribute)) return;
-      found.push(at(rule, attribute, `${rule.address} allows ingress from ${open.join(", ")} on ports ${show(from)}-${show(to)}; only a load balancer listener on 443 may be open to the internet`));
-    };
-    for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
-      judge(rule, [valueOf(rule, "cidr_ipv4"), valueOf(rule, "cidr_ipv6")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_ipv4", "security_group_id");
-    }
-    for (const rule of ofType(resources, "aws_security_group_rule")) {
-      if (valueOf(rule, "type") !== "ingress") continue;
-      judge(rule, [...rule.values("cidr_blocks"), ...rule.values("ipv6_cidr_blocks")], valueOf(rule, "from_port"), valueOf(rule, "to_port"), "cidr_blocks", "security_group_id");
-    }
-    for (const group of ofType(resources, "aws_security_group")) {
-      const ingress = group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]));
-      for (const block of ingress) {
-        if (typeof block !== "object" || block === null) continue;
-        const record = block as Record<string, unknown>;
-        judge(group, [record["cidr_blocks"], record["ipv6_cidr_blocks"]], record["from_port"], record["to_port"], "ingress", "");
-      }
-    }
-    return found;
+    return ingressRules(resources).flatMap(({ rule, cidrs, from, to, attribute, groupAttribute }) => {
+      const open = cidrs.filter((cidr): cidr is string => typeof cidr === "string" && OPEN_CIDRS.has(cidr));
+      if (open.length === 0) return [];
+      if (only443(from, to) && onLoadBalancer(rule, groupAttribute)) return [];
+      return [at(rule, attribute, `${rule.address} allows ingress from ${open.join(", ")} on ports ${show(from)}-${show(to)}; only a load balancer listener on 443 may be open to the internet`)];
+    });
   },
 };
+
+/** One ingress permission, however written: a rule resource of either kind or a group's inline block. */
+interface Ingress {
+  rule: PolicyResource;
+  /** IPv4 and IPv6 sources, flattened. */
+  cidrs: unknown[];
+  from: unknown;
+  to: unknown;
+  protocol: unknown;
+  /** Where a finding points, and the attribute naming the security group ("" for an inline block). */
+  attribute: string;
+  groupAttribute: string;
+}
+
+function ingressRules(resources: readonly PolicyResource[]): Ingress[] {
+  const found: Ingress[] = [];
+  for (const rule of ofType(resources, "aws_vpc_security_group_ingress_rule")) {
+    const [from, to, protocol] = [valueOf(rule, "from_port"), valueOf(rule, "to_port"), valueOf(rule, "ip_protocol")];
+    found.push({ rule, cidrs: [valueOf(rule, "cidr_ipv4"), valueOf(rule, "cidr_ipv6")], from, to, protocol, attribute: "cidr_ipv4", groupAttribute: "security_group_id" });
+  }
+  for (const rule of ofType(resources, "aws_security_group_rule")) {
+    if (valueOf(rule, "type") !== "ingress") continue;
+    const cidrs = [...rule.values("cidr_blocks"), ...rule.values("ipv6_cidr_blocks")].flat();
+    found.push({ rule, cidrs, from: valueOf(rule, "from_port"), to: valueOf(rule, "to_port"), protocol: valueOf(rule, "protocol"), attribute: "cidr_blocks", groupAttribute: "security_group_id" });
+  }
+  for (const group of ofType(resources, "aws_security_group")) {
+    for (const block of group.values("ingress").flatMap((value) => (Array.isArray(value) ? value : [value]))) {
+      if (typeof block !== "object" || block === null) continue;
+      const record = block as Record<string, unknown>;
+      const cidrs = [record["cidr_blocks"], record["ipv6_cidr_blocks"]].flat();
+      found.push({ rule: group, cidrs, from: record["from_port"], to: record["to_port"], protocol: record["protocol"], attribute: "ingress", groupAttribute: "" });
+    }
+  }
+  return found;
+}
 
 export const moduleRemote: PolicyRule = {
   id: "module-remote",
@@ -953,6 +1057,172 @@ export const moduleRemote: PolicyRule = {
 // ---------------------------------------------------------------------------------------------
 // Destruction
 // ---------------------------------------------------------------------------------------------
+
+const GITHUB_OIDC = "token.actions.githubusercontent.com";
+
+export const iamTrust: PolicyRule = {
+  id: "iam-trust",
+  rationale: "A role's trust admits named principals only: never anyone (`*`), never any GitHub repository or workflow.",
+  promise: PROMISES.isolation,
+  severity: "error",
+  resources({ resources }) {
+    return ofType(resources, "aws_iam_role").flatMap((role) => {
+      const document = valueOf(role, "assume_role_policy");
+      if (typeof document !== "string") return []; // unknown until its references are: judged where known
+      const problem = trustProblem(document);
+      return problem ? [at(role, "assume_role_policy", `${role.address} trusts ${problem}`)] : [];
+    });
+  },
+};
+
+/** What is wrong with a trust policy, or undefined: a wildcard principal, or GitHub's OIDC provider without a repository-bound subject. */
+function trustProblem(document: string): string | undefined {
+  let statements: unknown[];
+  try {
+    const parsed = JSON.parse(document) as { Statement?: unknown };
+    statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  } catch {
+    return undefined;
+  }
+  for (const statement of statements) {
+    if (typeof statement !== "object" || statement === null) continue;
+    const { Effect: effect, Principal: principal, Condition: condition } = statement as Record<string, unknown>;
+    if (effect !== "Allow") continue;
+    const principals = typeof principal === "object" && principal !== null ? Object.values(principal).flat() : [principal];
+    if (principals.includes("*")) return 'any principal ("*"); name the roles or accounts that may assume it';
+    if (!principals.some((value) => typeof value === "string" && value.includes(GITHUB_OIDC))) continue;
+    const subjects = Object.values(typeof condition === "object" && condition !== null ? condition : {})
+      .flatMap((test) => (typeof test === "object" && test !== null ? Object.entries(test) : []))
+      .filter(([key]) => key.endsWith(":sub"))
+      .flatMap(([, value]) => (Array.isArray(value) ? value : [value]));
+    if (subjects.length === 0) return "every GitHub Actions workflow anywhere (no token.actions.githubusercontent.com:sub condition); bind it to repo:OWNER/NAME:environment:ENV";
+    const loose = subjects.find((subject) => typeof subject !== "string" || !/^repo:[^*/:]+\/[^*:]+:/.test(subject));
+    if (loose !== undefined) return `GitHub subjects as wide as ${show(loose)}; bind it to one repository (repo:OWNER/NAME:environment:ENV)`;
+  }
+  return undefined;
+}
+
+/** Ports whose services give a shell or a database: never open beyond the VPC, whatever the CIDR. */
+const SENSITIVE_PORTS = [22, 23, 3389, 5985, 5986];
+
+export const networkSensitiveIngress: PolicyRule = {
+  id: "network-sensitive-ingress",
+  rationale: "SSH, telnet, RDP and WinRM are reachable only from inside the VPC, not from a wider private range or another network.",
+  promise: PROMISES.private,
+  severity: "error",
+  resources({ resources }) {
+    const vpcCidrs = ofType(resources, "aws_vpc")
+      .map((vpc) => parseCidr(valueOf(vpc, "cidr_block")))
+      .filter((cidr): cidr is Cidr => cidr !== undefined);
+    if (vpcCidrs.length === 0) return []; // no VPC whose range HCL knows: judged where it is
+    return ingressRules(resources).flatMap(({ rule, cidrs, from, to, protocol, attribute }) => {
+      const ports = sensitivePorts(from, to, protocol);
+      if (ports.length === 0) return [];
+      // open to all: network-open-ingress's; IPv6 and unknown sources: not judged here
+      const beyond = cidrs.map(parseCidr).find((cidr) => cidr !== undefined && !OPEN_CIDRS.has(cidr.text) && !vpcCidrs.some((vpc) => contains(vpc, cidr)));
+      if (!beyond) return [];
+      return [at(rule, attribute, `${rule.address} admits ${beyond.text} on port ${ports.join(", ")}, beyond the VPC (${vpcCidrs.map((vpc) => vpc.text).join(", ")}); admit only addresses inside it, or use Session Manager`)];
+    });
+  },
+};
+
+/** The sensitive ports a rule's range covers; all traffic (`-1`) covers every one. */
+function sensitivePorts(from: unknown, to: unknown, protocol: unknown): number[] {
+  if (protocol === "-1" || protocol === -1 || protocol === "all") return SENSITIVE_PORTS;
+  if (protocol !== undefined && protocol !== "tcp" && protocol !== "6" && protocol !== 6) return [];
+  const low = Number(from);
+  const high = Number(to);
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return [];
+  return SENSITIVE_PORTS.filter((port) => low <= port && port <= high);
+}
+
+interface Cidr {
+  text: string;
+  address: number;
+  bits: number;
+}
+
+/** An IPv4 CIDR; undefined for anything else (IPv6, unknown, not a CIDR). */
+function parseCidr(value: unknown): Cidr | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const bits = Number(match[5]);
+  if (octets.some((octet) => octet > 255) || bits > 32) return undefined;
+  return { text: value, address: octets.reduce((sum, octet) => sum * 256 + octet, 0), bits };
+}
+
+function contains(outer: Cidr, inner: Cidr): boolean {
+  if (inner.bits < outer.bits) return false;
+  const size = 2 ** (32 - outer.bits);
+  return Math.floor(inner.address / size) === Math.floor(outer.address / size);
+}
+
+const DEFAULT_ROUTES = new Set(["0.0.0.0/0", "::/0"]);
+
+export const networkIsolatedRoutes: PolicyRule = {
+  id: "network-isolated-routes",
+  rationale: "Isolated (intra) subnets hold the control-plane interfaces and endpoints: no route out of the VPC at all.",
+  promise: PROMISES.private,
+  severity: "error",
+  hclDecides: true,
+  resources({ resources, source }) {
+    if (source === "plan") return []; // route table ids are unknown until apply; the HCL tells
+    const found: Violation[] = [];
+    for (const subnet of ofType(resources, "aws_subnet").filter(isIsolatedSubnet)) {
+      const associations = resourcesReferring(resources, "aws_route_table_association", ["subnet_id", "for_each"], subnet);
+      for (const table of associations.flatMap((association) => referencedResources(resources, association, "route_table_id"))) {
+        const inline = table.values("route.cidr_block").concat(table.values("route.ipv6_cidr_block")).some((cidr) => DEFAULT_ROUTES.has(cidr as string));
+        const routes = resourcesReferring(resources, "aws_route", ["route_table_id"], table).filter((route) =>
+          [valueOf(route, "destination_cidr_block"), valueOf(route, "destination_ipv6_cidr_block")].some((cidr) => DEFAULT_ROUTES.has(cidr as string)),
+        );
+        if (!inline && routes.length === 0) continue;
+        const route = routes[0];
+        found.push(route ? at(route, "destination_cidr_block", `${route.address} gives isolated subnet ${subnet.address} a default route; its route table must keep traffic inside the VPC`) : at(table, "route", `${table.address} gives isolated subnet ${subnet.address} a default route; its route table must keep traffic inside the VPC`));
+      }
+    }
+    return found;
+  },
+};
+
+/** Subnets named or tagged isolated or intra, as our networking module and terraform-aws-modules/vpc name them. */
+function isIsolatedSubnet(subnet: PolicyResource): boolean {
+  if (/(^|_)(intra|isolated)(_|$)/.test(subnet.name)) return true;
+  return subnet.values("tags").some((tags) => {
+    if (typeof tags !== "object" || tags === null) return false;
+    const tier = (tags as Record<string, unknown>)["Tier"];
+    return tier === "intra" || tier === "isolated";
+  });
+}
+
+/** What cannot be made again as it was: a cluster, a KMS key, a state bucket, an audit trail's bucket. */
+export const preventDestroy: PolicyRule = {
+  id: "prevent-destroy",
+  rationale: "terraform itself refuses a plan that would destroy a cluster, a key, or the state or audit bucket (lifecycle { prevent_destroy = true }).",
+  promise: PROMISES.isolation,
+  severity: "error",
+  hclDecides: true,
+  resources(context) {
+    if (context.source === "plan") return []; // lifecycle is not in a plan's JSON
+    const { resources } = context;
+    const auditBuckets = ofType(resources, "aws_cloudtrail").flatMap((trail) => referencedResources(resources, trail, "s3_bucket_name"));
+    const guarded: Array<[PolicyResource, string]> = [
+      ...ofType(resources, EKS).map((cluster): [PolicyResource, string] => [cluster, "cluster"]),
+      ...ofType(resources, "aws_kms_key").map((key): [PolicyResource, string] => [key, "KMS key"]),
+      ...stateBuckets(context).map((bucket): [PolicyResource, string] => [bucket, "state bucket"]),
+      ...auditBuckets.filter((bucket) => bucket.type === "aws_s3_bucket").map((bucket): [PolicyResource, string] => [bucket, "audit bucket"]),
+    ];
+    const seen = new Set<PolicyResource>();
+    return guarded.flatMap(([resource, kind]) => {
+      if (seen.has(resource)) return [];
+      seen.add(resource);
+      const flags = resource.values("lifecycle.prevent_destroy");
+      if (flags.some((flag) => flag === true || flag === UNKNOWN)) return [];
+      return [at(resource, "lifecycle", `${kind} ${resource.address} has no lifecycle { prevent_destroy = true }`)];
+    });
+  },
+};
 
 export const destructionProtected: PolicyRule = {
   id: "destruction-protected",
@@ -993,14 +1263,21 @@ export const policyRules: readonly PolicyRule[] = [
   ecrKmsEncryption,
   ecrRegistryScanning,
   ecrForceDelete,
+  ecrScanFilter,
+  ecrLifecycleTagged,
   stateVersioning,
   stateEncryption,
   statePublicAccess,
   stateTlsOnly,
+  s3TlsOnly,
   networkFlowLogs,
   networkDefaultSecurityGroup,
   networkPublicIp,
   networkOpenIngress,
+  networkSensitiveIngress,
+  networkIsolatedRoutes,
+  iamTrust,
+  preventDestroy,
   destructionProtected,
   moduleRemote,
 ];

@@ -61,7 +61,7 @@ export async function policy(context: WorkflowContext, input: PolicyInput): Prom
   const hcl = await context.logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
   const planFile = input.plan === undefined ? null : await planJsonFile(input.plan);
   const fromPlan = planFile ? planFindings({ environment, plan: await readPlanJson(planFile), allowDestroy: input.allowDestroy }) : [];
-  const report = await reportFor(context, environment, mergeFindings(hcl, fromPlan));
+  const report = await reportFor(context, environment, planFile ? mergeFindings(hcl, fromPlan) : hcl);
   return { env: environment.name, plan: planFile, ...report };
 }
 

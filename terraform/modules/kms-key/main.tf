@@ -37,6 +37,12 @@ resource "aws_kms_key" "this" {
   enable_key_rotation      = local.symmetric
   deletion_window_in_days  = 30
 
+  # Whatever a key encrypted (state, audit logs, secrets, images) is lost with it: terraform
+  # refuses any plan that would destroy one.
+  lifecycle {
+    prevent_destroy = true
+  }
+
   # No account-root statement: the administrators are exactly those passed in, never derived
   # from the caller, and everyone else gets only what the caller's statements (and
   # log_group_arn) grant. The break-glass administrators keep the key manageable if the

@@ -113,7 +113,7 @@ variable "image_push_role_name" {
 }
 
 variable "ecr_repositories" {
-  description = "ECR repositories, by name, passed to the ecr module as they are; `keep_images` expires all but the newest N images."
+  description = "ECR repositories, by name, passed to the ecr module as they are; `keep_images` expires all but the newest N untagged images."
   type = map(object({
     keep_images = optional(number)
   }))

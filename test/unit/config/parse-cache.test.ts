@@ -83,7 +83,7 @@ describe("parseHclFileSync with a cache directory", () => {
     const file = path.join(dir, "main.tf");
     const text = 'a = "käse"\n';
     writeFileSync(file, text);
-    const key = createHash("sha256").update("infra-hcl-parser@1").update("\0").update(text).digest("hex");
+    const key = createHash("sha256").update("infra-hcl-parser@2").update("\0").update(text).digest("hex");
     // A body the parser would never return for this text: found, it can only have come from the pack.
     new ParsePack(cacheDir).put(key, '{"from":"pack"}');
     expect(parseHclFileSync(file, { cacheDir }).body).toEqual({ from: "pack" });

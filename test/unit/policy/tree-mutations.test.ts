@@ -80,6 +80,28 @@ const MUTATIONS: Mutation[] = [
   { rule: "network-default-sg", env: "dev", what: "a rule on the default security group", edits: [{ file: NET, from: "  ingress = []\n", to: "  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n" }] },
   { rule: "network-public-ip", env: "dev", what: "public IPs in the public subnets", edits: [{ file: NET, from: "cidr_block              = each.value.public\n  map_public_ip_on_launch = false", to: "cidr_block              = each.value.public\n  map_public_ip_on_launch = true" }] },
   { rule: "network-open-ingress", env: "prod", what: "endpoints open to the internet", edits: [{ file: NET, from: /(resource "aws_vpc_security_group_ingress_rule" "endpoints_https" \{[\s\S]*?)cidr_ipv4         = var\.cidr/, to: '$1cidr_ipv4         = "0.0.0.0/0"' }] },
+  {
+    rule: "s3-tls-only",
+    env: "dev",
+    what: "the access-log bucket's TLS statement turned to Allow",
+    edits: [{ file: BASE, from: /(Sid\s+= "DenyInsecureTransport"\s+Effect\s+= )"Deny"(\s+Principal = "\*"\s+Action\s+= "s3:\*"\s+Resource\s+= \[aws_s3_bucket\.access_logs\.arn)/, to: '$1"Allow"$2' }],
+  },
+  { rule: "ecr-scan-filter", env: "dev", what: "registry scanning narrowed to one prefix", edits: [{ file: ECR, from: 'filter      = "*"', to: 'filter      = "platform/*"' }] },
+  { rule: "ecr-lifecycle-tagged", env: "prod", what: "the lifecycle rule expiring tagged images", edits: [{ file: ECR, from: 'tagStatus   = "untagged"', to: 'tagStatus   = "any"' }] },
+  {
+    rule: "network-sensitive-ingress",
+    env: "dev",
+    what: "SSH to the deploy-access instance from 10.0.0.0/8",
+    edits: [{ file: NET, from: /$/, to: '\nresource "aws_vpc_security_group_ingress_rule" "deploy_access_ssh" {\n  security_group_id = aws_security_group.deploy_access.id\n  cidr_ipv4         = "10.0.0.0/8"\n  ip_protocol       = "tcp"\n  from_port         = 22\n  to_port           = 22\n}\n' }],
+  },
+  {
+    rule: "network-isolated-routes",
+    env: "prod",
+    what: "a default route from the intra subnets through NAT",
+    edits: [{ file: NET, from: /$/, to: '\nresource "aws_route" "intra_nat" {\n  route_table_id         = aws_route_table.intra.id\n  destination_cidr_block = "0.0.0.0/0"\n  nat_gateway_id         = aws_nat_gateway.this[var.azs[0]].id\n}\n' }],
+  },
+  { rule: "prevent-destroy", env: "dev", what: "keys no longer protected from destroy", edits: [{ file: "modules/kms-key/main.tf", from: "  lifecycle {\n    prevent_destroy = true\n  }\n", to: "" }] },
+  { rule: "prevent-destroy", env: "prod", what: "the cluster no longer protected from destroy", edits: [{ file: EKS, from: "  lifecycle {\n    prevent_destroy = true\n  }\n", to: "" }] },
 ];
 
 describe("a copy of the real roots and modules", () => {
