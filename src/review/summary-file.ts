@@ -5,7 +5,7 @@ import type { PlanHeader } from "./render.js";
 import { RESOURCE_ACTIONS, type Summary } from "./summary.js";
 
 /** Version of summary.json's shape (README "summary.json"); bumped on any change a reader would notice. */
-export const SUMMARY_SCHEMA_VERSION = 2;
+export const SUMMARY_SCHEMA_VERSION = 3;
 
 /** summary.json: the header of the plan (null fields outside a bundle) and the Summary, flat. */
 export type SummaryDocument = { schemaVersion: typeof SUMMARY_SCHEMA_VERSION } & Partial<PlanHeader> & Summary;
@@ -16,7 +16,14 @@ export function summaryDocument(summary: Summary, header: PlanHeader | null): Su
 
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
 const count = z.int().check(z.nonnegative());
-const attribute = z.object({ path: z.string(), before: z.optional(z.string()), after: z.optional(z.string()), forcesReplacement: z.optional(z.literal(true)) });
+const attribute = z.object({
+  path: z.string(),
+  before: z.optional(z.string()),
+  after: z.optional(z.string()),
+  forcesReplacement: z.optional(z.literal(true)),
+  unchanged: z.optional(count),
+  movedTo: z.optional(z.string()),
+});
 
 const summarySchema = z.looseObject({
   schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION),

@@ -43,7 +43,11 @@ export interface ResourceSummary {
   importing?: { id?: string };
   /** A deposed object (left from a failed create-before-destroy) this change removes. */
   deposed?: string;
-  /** For update and replace: the attributes that change. */
+  /**
+   * What changes inside: for an update or a replace the leaves that differ (lists element by
+   * element); for a create or a read every attribute it will have (`after` only), for a destroy
+   * every attribute it had (`before` only). Empty for moves, imports and forgets.
+   */
   attributes: AttributeChange[];
 }
 
@@ -186,7 +190,7 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep): Resourc
     mode: resource.mode,
     action,
     actions: [...change.actions],
-    attributes: action === "change" || action === "replace" ? attributeChanges(change, sweep) : [],
+    attributes: action === "no-op" || action === "forget" ? [] : attributeChanges(change, sweep),
   };
   if (resource.action_reason) summary.reason = resource.action_reason;
   if (moved) summary.previousAddress = resource.previous_address as string;

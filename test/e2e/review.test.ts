@@ -93,7 +93,7 @@ describe("infra review on a plan real terraform made", () => {
     expect(html.code, html.stderr).toBe(0);
     expect(await readFile(out, "utf8")).toContain("<!doctype html>");
     const json = await runInfra(["review", bundle, "--format", "json"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 2, env: "dev", counts: { import: 1 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 3, env: "dev", counts: { import: 1 } });
   });
 
   it("reviews a bare terraform show -json document the same way", async () => {

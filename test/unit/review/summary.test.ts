@@ -188,12 +188,13 @@ describe("attribute changes", () => {
       ]),
     );
     expect(summary.resources[0]?.attributes).toEqual([
-      { path: "instance_type", before: '"t3.micro"', after: '"t3.large"' },
       { path: "ami", before: '"ami-1"', after: '"ami-2"', forcesReplacement: true },
-      { path: 'tags["team.name"]', before: '"a"', after: '"b"' },
-      { path: "password", before: REDACTED, after: REDACTED },
+      { path: "cidrs", unchanged: 1 },
       { path: "cidrs[1]", after: '"10.1.0.0/16"' },
       { path: "id", after: "(known after apply)" },
+      { path: "instance_type", before: '"t3.micro"', after: '"t3.large"' },
+      { path: "password", before: REDACTED, after: REDACTED },
+      { path: 'tags["team.name"]', before: '"a"', after: '"b"' },
     ]);
     expect(JSON.stringify(summary)).not.toContain("secret-value");
   });
