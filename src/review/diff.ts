@@ -36,90 +36,123 @@ export interface ValueSweep {
 
 const ABSENT = Symbol("absent");
 
-interface Node {
-  path: string;
-  before: unknown;
-  after: unknown;
-  beforeSensitive: unknown;
-  afterSensitive: unknown;
-  unknown: unknown;
+/** A pair of values still to compare (a container on at least one side). */
+class Node {
+  constructor(
+    readonly path: string,
+    readonly before: unknown,
+    readonly after: unknown,
+    readonly beforeSensitive: unknown,
+    readonly afterSensitive: unknown,
+    readonly unknown: unknown,
+  ) {}
 }
 
-/** A work item of the walk: a pair of values to compare, or a line already decided. */
-type Frame = Node | { entry: AttributeChange };
+/** A work item of the walk: a pair of containers to compare, or a line already decided. */
+type Frame = Node | AttributeChange;
+
+/** What the walk of one change needs besides the values. */
+interface WalkContext {
+  sweep: ValueSweep;
+  replacePaths: readonly string[];
+  paths: PathTable;
+}
+
+/**
+ * One copy of each attribute path across a plan's resources: a plan of thousands of resources of
+ * a few types repeats the same few hundred paths, and every create now lists all of its own.
+ */
+export class PathTable {
+  private readonly table = new Map<string, string>();
+  constructor(private readonly limit = 100_000) {}
+
+  of(path: string): string {
+    const known = this.table.get(path);
+    if (known !== undefined) return known;
+    if (this.table.size < this.limit) this.table.set(path, path);
+    return path;
+  }
+}
 
 /**
  * Every leaf that differs between `before` and `after`, in document order; for a create or a
  * destroy (one side null) every leaf of the other side, nulls left out as terraform leaves them
  * out of a resource. Lists are compared element by element as terraform's renderer does
- * (see listFrames). Walks with an explicit stack: values from `jsondecode` nest as deep as memory allows.
+ * (see listFrames). Walks with an explicit stack: values from `jsondecode` nest as deep as memory
+ * allows. Only containers become work items: a leaf is decided where it is met, and one that does
+ * not change allocates nothing.
  */
-export function attributeChanges(change: Change, sweep: ValueSweep): AttributeChange[] {
+export function attributeChanges(change: Change, sweep: ValueSweep, paths: PathTable = new PathTable()): AttributeChange[] {
   const changes: AttributeChange[] = [];
-  const replacePaths = (change.replace_paths ?? []).map(formatAttributePath);
-  const stack: Frame[] = [
-    {
-      path: "",
-      before: change.before ?? ABSENT,
-      after: change.after ?? ABSENT,
-      beforeSensitive: change.before_sensitive,
-      afterSensitive: change.after_sensitive,
-      unknown: change.after_unknown,
-    },
-  ];
+  const context: WalkContext = { sweep, replacePaths: (change.replace_paths ?? []).map(formatAttributePath), paths };
+  const root = frameFor("", change.before ?? ABSENT, change.after ?? ABSENT, change.before_sensitive, change.after_sensitive, change.after_unknown, context);
+  const stack: Frame[] = root ? [root] : [];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    if ("entry" in frame) {
-      changes.push(frame.entry);
+    if (!(frame instanceof Node)) {
+      changes.push(frame);
       continue;
     }
-    const { path, before, after, beforeSensitive, afterSensitive, unknown } = frame;
-    const emit = (beforeText: string | undefined, afterText: string | undefined) => {
-      if (beforeText === undefined && afterText === undefined) return;
-      const entry: AttributeChange = { path: path || "(whole value)" };
-      if (beforeText !== undefined) entry.before = beforeText;
-      if (afterText !== undefined) entry.after = afterText;
-      if (replacePaths.some((replacePath) => covers(replacePath, path))) entry.forcesReplacement = true;
-      changes.push(entry);
-    };
-    if (unknown === true) {
-      emit(shown(before, beforeSensitive === true, sweep, { keys: true }), UNKNOWN);
-      continue;
-    }
-    if (beforeSensitive === true || afterSensitive === true) {
-      if (beforeSensitive !== afterSensitive || !deepEqual(before, after)) {
-        emit(shown(before, beforeSensitive === true, sweep), shown(after, afterSensitive === true, sweep));
-      }
-      continue;
-    }
-    if (Array.isArray(before) && Array.isArray(after) && (before.length > 0 || after.length > 0)) {
-      const frames = listFrames(frame, before, after, sweep);
+    const { path, before, after, unknown } = frame;
+    if (Array.isArray(before) && Array.isArray(after)) {
+      const frames = listFrames(frame, before, after, context);
       for (let i = frames.length - 1; i >= 0; i -= 1) stack.push(frames[i] as Frame);
       continue;
     }
-    const sameKind = isContainer(before) && isContainer(after) && Array.isArray(before) === Array.isArray(after);
-    const oneSided = (children(before) && (after === ABSENT || after === null)) || (children(after) && (before === ABSENT || before === null));
-    if (sameKind || oneSided || children(unknown)) {
-      const keys = unionKeys([before, after, unknown]);
-      for (let i = keys.length - 1; i >= 0; i -= 1) {
-        const key = keys[i] as string | number;
-        stack.push(childNode(frame, key, key, path + formatSegment(key, path === "")));
-      }
-      continue;
+    const keys = unionKeys(before, after, unknown);
+    for (let i = keys.length - 1; i >= 0; i -= 1) {
+      const key = keys[i] as string | number;
+      const child = childFrame(frame, key, key, path + formatSegment(key, path === ""), context);
+      if (child) stack.push(child);
     }
-    if (!deepEqual(before, after)) emit(shown(before, false, sweep), shown(after, false, sweep));
   }
   return changes;
 }
 
-function childNode(parent: Node, beforeKey: string | number | null, afterKey: string | number | null, path: string): Node {
-  return {
+/**
+ * What one pair of values becomes: a Node when there is more to walk (containers of one kind, or
+ * one container against nothing), the line it shows when it is a leaf that changes, or undefined.
+ */
+function frameFor(path: string, before: unknown, after: unknown, beforeSensitive: unknown, afterSensitive: unknown, unknown: unknown, context: WalkContext): Frame | undefined {
+  const { sweep } = context;
+  if (unknown === true) return entryFor(path, shown(before, beforeSensitive === true, sweep, { keys: true }), UNKNOWN, context);
+  if (beforeSensitive === true || afterSensitive === true) {
+    if (beforeSensitive === afterSensitive && deepEqual(before, after)) return undefined;
+    return entryFor(path, shown(before, beforeSensitive === true, sweep), shown(after, afterSensitive === true, sweep), context);
+  }
+  const beforeContainer = isContainer(before);
+  const afterContainer = isContainer(after);
+  if (beforeContainer || afterContainer || isContainer(unknown)) {
+    const sameKind = beforeContainer && afterContainer && Array.isArray(before) === Array.isArray(after);
+    const oneSided = (children(before) && (after === ABSENT || after === null)) || (children(after) && (before === ABSENT || before === null));
+    if (sameKind ? !isEmptyContainer(before) || !isEmptyContainer(after) : oneSided || children(unknown)) {
+      return new Node(path, before, after, beforeSensitive, afterSensitive, unknown);
+    }
+  }
+  if (deepEqual(before, after)) return undefined;
+  return entryFor(path, shown(before, false, sweep), shown(after, false, sweep), context);
+}
+
+function entryFor(path: string, beforeText: string | undefined, afterText: string | undefined, context: WalkContext): AttributeChange | undefined {
+  if (beforeText === undefined && afterText === undefined) return undefined;
+  const shownPath = path ? context.paths.of(path) : "(whole value)";
+  // Each shape made whole in one literal: an object given a property later takes more memory.
+  const entry: AttributeChange =
+    beforeText === undefined ? { path: shownPath, after: afterText as string } : afterText === undefined ? { path: shownPath, before: beforeText } : { path: shownPath, before: beforeText, after: afterText };
+  if (context.replacePaths.length > 0 && context.replacePaths.some((replacePath) => covers(replacePath, path))) entry.forcesReplacement = true;
+  return entry;
+}
+
+/** The child of `parent` at `beforeKey` / `afterKey` (null: that side has none), as frameFor makes it. */
+function childFrame(parent: Node, beforeKey: string | number | null, afterKey: string | number | null, path: string, context: WalkContext): Frame | undefined {
+  return frameFor(
     path,
-    before: beforeKey === null ? ABSENT : childOf(parent.before, beforeKey),
-    after: afterKey === null ? ABSENT : childOf(parent.after, afterKey),
-    beforeSensitive: beforeKey === null ? undefined : childOf(parent.beforeSensitive, beforeKey, undefined),
-    afterSensitive: afterKey === null ? undefined : childOf(parent.afterSensitive, afterKey, undefined),
-    unknown: afterKey === null ? undefined : childOf(parent.unknown, afterKey, undefined),
-  };
+    beforeKey === null ? ABSENT : childOf(parent.before, beforeKey),
+    afterKey === null ? ABSENT : childOf(parent.after, afterKey),
+    beforeKey === null ? undefined : childOf(parent.beforeSensitive, beforeKey, undefined),
+    afterKey === null ? undefined : childOf(parent.afterSensitive, afterKey, undefined),
+    afterKey === null ? undefined : childOf(parent.unknown, afterKey, undefined),
+    context,
+  );
 }
 
 /** Lists whose middle (past the common start and end) has more pairs than this are matched greedily, not by LCS. */
@@ -133,7 +166,7 @@ const LCS_CELL_LIMIT = 4_000_000;
  * and added unchanged at another is reported once, as moved: a set (whose order terraform
  * chooses) or a reordered list then shows no removal of an element that stays.
  */
-function listFrames(node: Node, before: readonly unknown[], after: readonly unknown[], sweep: ValueSweep): Frame[] {
+function listFrames(node: Node, before: readonly unknown[], after: readonly unknown[], context: WalkContext): Frame[] {
   const beforeKeys = before.map((value) => elementKey(value, undefined));
   const afterKeys = after.map((value, index) => elementKey(value, childOf(node.unknown, index, undefined)));
   const matches = commonSubsequence(beforeKeys, afterKeys);
@@ -182,26 +215,28 @@ function listFrames(node: Node, before: readonly unknown[], after: readonly unkn
     dropped.add(addOp);
   }
   const frames: Frame[] = [];
-  if (matches.length > 0) frames.push({ entry: { path: node.path || "(whole value)", unchanged: matches.length } });
+  if (matches.length > 0) frames.push({ path: node.path || "(whole value)", unchanged: matches.length });
   const at = (index: number) => node.path + formatSegment(index, node.path === "");
   ops.forEach((op, opIndex) => {
     if (dropped.has(opIndex)) return;
+    let frame: Frame | undefined;
     switch (op.kind) {
       case "remove":
-        frames.push(childNode(node, op.before, null, at(op.before)));
+        frame = childFrame(node, op.before, null, at(op.before), context);
         break;
       case "add":
-        frames.push(childNode(node, null, op.after, at(op.after)));
+        frame = childFrame(node, null, op.after, at(op.after), context);
         break;
       case "pair":
-        frames.push(childNode(node, op.before, op.after, at(op.before)));
+        frame = childFrame(node, op.before, op.after, at(op.before), context);
         break;
       case "move": {
-        const value = shown(before[op.before], childOf(node.beforeSensitive, op.before, undefined) === true, sweep, { keys: true }) ?? "null";
-        frames.push({ entry: { path: at(op.before), before: value, after: value, movedTo: at(op.after) } });
+        const value = shown(before[op.before], childOf(node.beforeSensitive, op.before, undefined) === true, context.sweep, { keys: true }) ?? "null";
+        frame = { path: at(op.before), before: value, after: value, movedTo: at(op.after) };
         break;
       }
     }
+    if (frame) frames.push(frame);
   });
   return frames;
 }
@@ -303,20 +338,28 @@ function children(value: unknown): boolean {
   return isContainer(value) && !isEmptyContainer(value);
 }
 
-function unionKeys(values: unknown[]): Array<string | number> {
-  if (values.some(Array.isArray)) {
-    const length = Math.max(...values.map((value) => (Array.isArray(value) ? value.length : 0)));
+function unionKeys(before: unknown, after: unknown, unknown: unknown): Array<string | number> {
+  if (Array.isArray(before) || Array.isArray(after) || Array.isArray(unknown)) {
+    const length = Math.max(Array.isArray(before) ? before.length : 0, Array.isArray(after) ? after.length : 0, Array.isArray(unknown) ? unknown.length : 0);
     return Array.from({ length }, (_, index) => index);
   }
-  const keys = new Set<string>();
-  let sources = 0;
-  for (const value of values) {
+  let keys: string[] | undefined;
+  let merged = false;
+  for (const value of [before, after, unknown]) {
     if (!isContainer(value)) continue;
-    sources += 1;
-    for (const key of Object.keys(value)) keys.add(key);
+    const own = Object.keys(value);
+    if (own.length === 0) continue;
+    if (keys === undefined) keys = own;
+    else {
+      keys = keys.concat(own);
+      merged = true;
+    }
   }
+  if (!keys) return [];
+  if (!merged) return keys;
   // Each of terraform's objects lists its keys sorted; merged from two or three, they are sorted again.
-  return sources > 1 ? [...keys].sort() : [...keys];
+  keys.sort();
+  return keys.filter((key, index) => index === 0 || key !== keys[index - 1]);
 }
 
 function childOf(value: unknown, key: string | number, missing: unknown = ABSENT): unknown {

@@ -24,6 +24,15 @@ export function visible(text: string): string {
   return text.replace(INVISIBLE, (char) => NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/**
+ * Text of several lines for the terminal (an error message, terraform's stderr): like visible(),
+ * but a line feed stays a line feed.
+ */
+export function visibleLines(text: string): string {
+  if (!HAS_INVISIBLE.test(text)) return text;
+  return text.split("\n").map(visible).join("\n");
+}
+
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Text for HTML element content or a quoted attribute value. */
@@ -31,6 +40,13 @@ export function html(text: string): string {
   const shown = visible(text);
   if (!/[&<>"']/.test(shown)) return shown;
   return shown.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string);
+}
+
+/** Text for HTML element content only (never an attribute value): quotes need no escape there. */
+export function htmlText(text: string): string {
+  const shown = visible(text);
+  if (!/[&<>]/.test(shown)) return shown;
+  return shown.replace(/[&<>]/g, (char) => HTML_ENTITIES[char] as string);
 }
 
 /** HTML inside markdown (a `<summary>` line): backticks become entities too, so nothing pairs them into a code span. */

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import type { AttributeChange } from "./diff.js";
-import { html } from "./escape.js";
+import { html, htmlText } from "./escape.js";
 import {
   actionLabel,
   countsLabel,
+  describeAttribute,
   describeAttributeCount,
   describeSource,
   describeUnchanged,
@@ -42,6 +43,7 @@ table.diff td, table.diff th { border-top: 1px solid #eaeef2; padding: .15rem .4
 table.diff td.before { background: #fff5f5; } table.diff td.after { background: #f0fff4; }
 table.diff tr.unchanged td, table.diff tr.moved td { color: #59636e; }
 .counts caption { text-align: left; color: #59636e; }
+pre.values { margin: .4rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 tr.forces td:first-child::after { content: " forces replacement"; color: #cf222e; font-size: .75rem; font-weight: 700; }
 .module { color: #59636e; font-weight: 400; }
 [hidden] { display: none !important; }
@@ -128,9 +130,7 @@ export function renderHtml(summary: Summary, header: PlanHeader | null): string 
           `<article class="resource ${html(label)}" data-action="${html(label)}" data-module="${html(group.module)}">`,
           `<h3><span class="action">${html(label)}</span> <code>${html(resource.address)}</code>${group.module ? ` <span class="module">in ${html(group.module)}</span>` : ""}</h3>`,
           notesHtml(resourceNotes(resource), "p"),
-          wholeValues(resource) && resource.attributes.length > 0
-            ? `<details><summary>${html(describeAttributeCount(resource.attributes))}</summary>${diffTable(resource.attributes)}</details>`
-            : diffTable(resource.attributes),
+          wholeValues(resource) ? valueBlock(resource.attributes) : diffTable(resource.attributes),
           "</article>",
         );
       }
@@ -189,6 +189,15 @@ function countsTable(summary: Summary): string {
 function notesHtml(notes: string[], tag: "span" | "p" = "span"): string {
   if (notes.length === 0) return "";
   return tag === "p" ? `<p class="notes">${html(notes.join("; "))}</p>` : ` <span class="notes">(${html(notes.join("; "))})</span>`;
+}
+
+/**
+ * A create's, read's or destroy's attributes, collapsed: one line each, as terraform prints them
+ * (`+ path = value`). Lines, not table rows: a plan of thousands of creates stays a few MB.
+ */
+function valueBlock(attributes: readonly AttributeChange[]): string {
+  if (attributes.length === 0) return "";
+  return `<details><summary>${html(describeAttributeCount(attributes))}</summary><pre class="values"><code>${attributes.map((attribute) => htmlText(describeAttribute(attribute))).join("\n")}</code></pre></details>`;
 }
 
 function diffTable(attributes: readonly AttributeChange[]): string {

@@ -1,5 +1,6 @@
 import * as z from "../zod.js";
 import { PlanFormatError } from "../errors.js";
+import { visible } from "./escape.js";
 import { formatFieldPath } from "./plan-json.js";
 import type { PlanHeader } from "./render.js";
 import { RESOURCE_ACTIONS, type Summary } from "./summary.js";
@@ -12,6 +13,28 @@ export type SummaryDocument = { schemaVersion: typeof SUMMARY_SCHEMA_VERSION } &
 
 export function summaryDocument(summary: Summary, header: PlanHeader | null): SummaryDocument {
   return { schemaVersion: SUMMARY_SCHEMA_VERSION, ...(header ?? {}), ...summary };
+}
+
+/**
+ * summary.json's text: the document's fields one per line, and each element of its lists
+ * (resources, drift, outputs, ...) on one line of its own. Fully indented, a plan of thousands of
+ * creates, every attribute listed, would be several times larger for the same content.
+ */
+export function summaryJsonText(document: SummaryDocument): string {
+  const lines = ["{"];
+  const fields = Object.entries(document).filter(([, value]) => value !== undefined);
+  fields.forEach(([key, value], index) => {
+    const comma = index < fields.length - 1 ? "," : "";
+    if (Array.isArray(value) && value.length > 0) {
+      lines.push(`  ${JSON.stringify(key)}: [`);
+      value.forEach((item: unknown, itemIndex) => lines.push(`    ${JSON.stringify(item)}${itemIndex < value.length - 1 ? "," : ""}`));
+      lines.push(`  ]${comma}`);
+    } else {
+      lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}`);
+    }
+  });
+  lines.push("}", "");
+  return lines.join("\n");
 }
 
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
@@ -61,7 +84,7 @@ export function parseSummaryJson(text: string, source: string): Summary {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new PlanFormatError(`${source} is not valid JSON (${(error as Error).message})`, hint);
+    throw new PlanFormatError(`${source} is not valid JSON (${visible((error as Error).message)})`, hint);
   }
   const result = summarySchema.safeParse(document);
   if (!result.success) {

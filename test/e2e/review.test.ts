@@ -107,7 +107,7 @@ describe("infra review on a plan real terraform made", () => {
     const altered = path.join(await tempDir("altered"), "bundle");
     await cp(bundle, altered, { recursive: true });
     const file = path.join(altered, "summary.json");
-    await writeFile(file, (await readFile(file, "utf8")).replace('"action": "add"', '"action": "obliterate"'));
+    await writeFile(file, (await readFile(file, "utf8")).replace('"action":"add"', '"action":"obliterate"'));
     const result = await runInfra(["review", altered, "--json"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*summary\.json is not a summary this infra writes: resources\[\d+\]\.action /m);
