@@ -1,6 +1,6 @@
 import * as z from "../zod.js";
 import { PlanFormatError } from "../errors.js";
-import { visible } from "./escape.js";
+import { jsonVisible, visible } from "./escape.js";
 import { formatFieldPath } from "./plan-json.js";
 import type { PlanHeader } from "./render.js";
 import { RESOURCE_ACTIONS, type Summary } from "./summary.js";
@@ -34,7 +34,7 @@ export function summaryJsonText(document: SummaryDocument): string {
     }
   });
   lines.push("}", "");
-  return lines.join("\n");
+  return jsonVisible(lines.join("\n"));
 }
 
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
