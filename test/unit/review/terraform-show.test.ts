@@ -206,23 +206,17 @@ describe("the review's element diff beside terraform show -no-color", () => {
     }
   });
 
-  it("a create shows every value terraform shows", (context) => {
+  it.for<["create" | "destroy", string, string]>([
+    ["create", "terraform_data.created", '"192.168.0.0/16"'],
+    ["destroy", "terraform_data.destroyed", '"p"'],
+  ])("a %s shows every value terraform shows", ([action, address, sample], context) => {
     if (terraformMissing) skipBecause(context, "terraform is not on PATH");
-    const values = attributesOf("terraform_data.created").map((attribute) => {
-      expect(attribute.before).toBeUndefined();
-      return attribute.after as string;
+    const [side, other] = action === "create" ? (["after", "before"] as const) : (["before", "after"] as const);
+    const values = attributesOf(address).map((attribute) => {
+      expect(attribute[other]).toBeUndefined();
+      return attribute[side] as string;
     });
-    expect(values.sort()).toEqual(terraformLeaves(resourceBlock(show, "terraform_data.created"), "+"));
-    expect(values).toContain('"192.168.0.0/16"');
-  });
-
-  it("a destroy shows every value terraform shows", (context) => {
-    if (terraformMissing) skipBecause(context, "terraform is not on PATH");
-    const values = attributesOf("terraform_data.destroyed").map((attribute) => {
-      expect(attribute.after).toBeUndefined();
-      return attribute.before as string;
-    });
-    expect(values.sort()).toEqual(terraformLeaves(resourceBlock(show, "terraform_data.destroyed"), "-"));
-    expect(values).toContain('"p"');
+    expect(values.sort()).toEqual(terraformLeaves(resourceBlock(show, address), action === "create" ? "+" : "-"));
+    expect(values).toContain(sample);
   });
 });
