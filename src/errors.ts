@@ -1,3 +1,5 @@
+import { visibleLines } from "./review/escape.js";
+
 /**
  * Every failure the CLI can explain to a person is an InfraError: a message that names the
  * thing that went wrong, a hint that says what to do, and the exit code the CLI ends with.
@@ -72,13 +74,17 @@ export class InterruptedError extends InfraError {
   override readonly exitCode = ExitCode.interrupted;
 }
 
+/**
+ * The error as the terminal shows it. Messages quote what the user gave (paths, values, bytes of a
+ * file, terraform's stderr): every control and bidi character is shown as an escape, never sent raw.
+ */
 export function describeError(error: InfraError): string {
   const lines = [`error: ${error.message}`];
   if (error instanceof TerraformError && error.stderrTail) {
     lines.push("", indent(error.stderrTail));
   }
   if (error.hint) lines.push("", `hint: ${error.hint}`);
-  return lines.join("\n");
+  return visibleLines(lines.join("\n"));
 }
 
 function indent(text: string): string {

@@ -3,6 +3,7 @@ import { restoreIntlSegmenter } from "./deferred-segmenter.js";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { describeError, ExitCode, InfraError, UsageError } from "../errors.js";
+import { visibleLines } from "../review/escape.js";
 import { refuseEmptyValues, refuseRepeatedFlags } from "./argv.js";
 import { layOutHelpOnlyWhenShown } from "./help-cache.js";
 import { applyCommand } from "./commands/apply.js";
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!(error instanceof InfraError)) throw error;
     process.stderr.write(`${describeError(error)}\n`);
     if (wantsJson) {
-      process.stdout.write(`${JSON.stringify({ error: { type: error.name, message: error.message, hint: error.hint } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { type: error.name, message: visibleLines(error.message), hint: error.hint } }, null, 2)}\n`);
     }
     process.exitCode = error.exitCode;
   }
@@ -58,6 +59,6 @@ export async function main(argv: string[]): Promise<void> {
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 
 main(hideBin(process.argv)).catch((error: unknown) => {
-  process.stderr.write(`internal error (a bug in infra, please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`internal error (a bug in infra, please report it):\n${visibleLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
   process.exitCode = ExitCode.failed;
 });

@@ -4,6 +4,7 @@ import { createLogger } from "../log.js";
 import type { WorkflowContext } from "../workflow/context.js";
 import { parseDeclaredToolchain } from "../bundle/toolchain.js";
 import { readEnv } from "./env.js";
+import { jsonVisible } from "../review/escape.js";
 
 /** Options every command that touches a terraform tree shares. */
 export interface CommonOptions {
@@ -64,5 +65,5 @@ export function createProcessContext(options: { quiet: boolean }): Omit<Workflow
 
 /** Prints the result: JSON for machines, text for people. */
 export function printResult(json: boolean, result: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : text());
+  process.stdout.write(json ? `${jsonVisible(JSON.stringify(result, null, 2))}\n` : text());
 }

@@ -24,6 +24,27 @@ export function visible(text: string): string {
   return text.replace(INVISIBLE, (char) => NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** The invisible characters JSON.stringify leaves raw (it escapes only C0 controls). */
+const JSON_RAW_INVISIBLE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/**
+ * JSON text with every invisible character JSON.stringify leaves raw written as a `\uXXXX`
+ * escape: the same document to a parser, and nothing a terminal or an editor acts on. (Outside
+ * strings JSON holds only ASCII, so each such character is inside a string.)
+ */
+export function jsonVisible(json: string): string {
+  return json.replace(JSON_RAW_INVISIBLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Text of several lines for the terminal (an error message, terraform's stderr): like visible(),
+ * but a line feed stays a line feed.
+ */
+export function visibleLines(text: string): string {
+  if (!HAS_INVISIBLE.test(text)) return text;
+  return text.split("\n").map(visible).join("\n");
+}
+
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Text for HTML element content or a quoted attribute value. */
@@ -31,6 +52,13 @@ export function html(text: string): string {
   const shown = visible(text);
   if (!/[&<>"']/.test(shown)) return shown;
   return shown.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string);
+}
+
+/** Text for HTML element content only (never an attribute value): quotes need no escape there. */
+export function htmlText(text: string): string {
+  const shown = visible(text);
+  if (!/[&<>]/.test(shown)) return shown;
+  return shown.replace(/[&<>]/g, (char) => HTML_ENTITIES[char] as string);
 }
 
 /** HTML inside markdown (a `<summary>` line): backticks become entities too, so nothing pairs them into a code span. */

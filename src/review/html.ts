@@ -1,7 +1,21 @@
 import { createHash } from "node:crypto";
 import type { AttributeChange } from "./diff.js";
-import { html } from "./escape.js";
-import { actionLabel, describeSource, groupByModule, headline, protectedDestructionsIn, resourceNotes, warnings, type PlanHeader } from "./render.js";
+import { html, htmlText } from "./escape.js";
+import {
+  actionLabel,
+  countsLabel,
+  describeAttribute,
+  describeAttributeCount,
+  describeSource,
+  describeUnchanged,
+  groupByModule,
+  headline,
+  protectedDestructionsIn,
+  resourceNotes,
+  warnings,
+  wholeValues,
+  type PlanHeader,
+} from "./render.js";
 import { describeCounts, isDestructive, type Summary } from "./summary.js";
 
 const STYLE = `
@@ -27,6 +41,9 @@ code { font: 12.5px ui-monospace, monospace; overflow-wrap: anywhere; }
 table.diff { border-collapse: collapse; width: 100%; margin-top: .4rem; table-layout: fixed; }
 table.diff td, table.diff th { border-top: 1px solid #eaeef2; padding: .15rem .4rem; vertical-align: top; text-align: left; }
 table.diff td.before { background: #fff5f5; } table.diff td.after { background: #f0fff4; }
+table.diff tr.unchanged td, table.diff tr.moved td { color: #59636e; }
+.counts caption { text-align: left; color: #59636e; }
+pre.values { margin: .4rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 tr.forces td:first-child::after { content: " forces replacement"; color: #cf222e; font-size: .75rem; font-weight: 700; }
 .module { color: #59636e; font-weight: 400; }
 [hidden] { display: none !important; }
@@ -113,7 +130,7 @@ export function renderHtml(summary: Summary, header: PlanHeader | null): string 
           `<article class="resource ${html(label)}" data-action="${html(label)}" data-module="${html(group.module)}">`,
           `<h3><span class="action">${html(label)}</span> <code>${html(resource.address)}</code>${group.module ? ` <span class="module">in ${html(group.module)}</span>` : ""}</h3>`,
           notesHtml(resourceNotes(resource), "p"),
-          diffTable(resource.attributes),
+          wholeValues(resource) ? valueBlock(resource.attributes) : diffTable(resource.attributes),
           "</article>",
         );
       }
@@ -161,7 +178,7 @@ function countsTable(summary: Summary): string {
     ["forget", counts.forget],
   ];
   return [
-    `<table class="counts" id="counts" aria-label="${html(describeCounts(counts))}"><tr>`,
+    `<table class="counts" id="counts" aria-label="${html(describeCounts(counts))}"><caption>${html(countsLabel(summary))}</caption><tr>`,
     ...columns.map(([label]) => `<th>${label}</th>`),
     "</tr><tr>",
     ...columns.map(([label, count]) => `<td data-count="${label}">${count}</td>`),
@@ -174,11 +191,23 @@ function notesHtml(notes: string[], tag: "span" | "p" = "span"): string {
   return tag === "p" ? `<p class="notes">${html(notes.join("; "))}</p>` : ` <span class="notes">(${html(notes.join("; "))})</span>`;
 }
 
+/**
+ * A create's, read's or destroy's attributes, collapsed: one line each, as terraform prints them
+ * (`+ path = value`). Lines, not table rows: a plan of thousands of creates stays a few MB.
+ */
+function valueBlock(attributes: readonly AttributeChange[]): string {
+  if (attributes.length === 0) return "";
+  return `<details><summary>${html(describeAttributeCount(attributes))}</summary><pre class="values"><code>${attributes.map((attribute) => htmlText(describeAttribute(attribute))).join("\n")}</code></pre></details>`;
+}
+
 function diffTable(attributes: readonly AttributeChange[]): string {
   if (attributes.length === 0) return "";
-  const rows = attributes.map(
-    (attribute) =>
-      `<tr${attribute.forcesReplacement ? ' class="forces"' : ""}><td><code>${html(attribute.path)}</code></td><td class="before"><code>${html(attribute.before ?? "")}</code></td><td class="after"><code>${html(attribute.after ?? "")}</code></td></tr>`,
-  );
+  const rows = attributes.map((attribute) => {
+    if (attribute.unchanged !== undefined) return `<tr class="unchanged"><td><code>${html(attribute.path)}</code></td><td colspan="2">${html(describeUnchanged(attribute.unchanged))}</td></tr>`;
+    if (attribute.movedTo !== undefined) {
+      return `<tr class="moved"><td><code>${html(attribute.path)}</code></td><td><code>${html(attribute.before ?? "")}</code></td><td>same element, moved to <code>${html(attribute.movedTo)}</code></td></tr>`;
+    }
+    return `<tr${attribute.forcesReplacement ? ' class="forces"' : ""}><td><code>${html(attribute.path)}</code></td><td class="before"><code>${html(attribute.before ?? "")}</code></td><td class="after"><code>${html(attribute.after ?? "")}</code></td></tr>`;
+  });
   return `<table class="diff"><tr><th>attribute</th><th>before</th><th>after</th></tr>${rows.join("")}</table>`;
 }

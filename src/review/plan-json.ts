@@ -296,6 +296,45 @@ export const schemasForTest = { change: changeSchema, resourceChange: resourceCh
 
 const PLAN_HINT = "pass the unmodified output of `terraform show -json PLANFILE`";
 
+const SHOW_JSON_HINT = "make the document with `terraform show -json PLAN > plan.json` (UTF-8, uncompressed) and review that file, or review the plan bundle directory";
+
+/** Leading bytes of formats a plan is sometimes mistaken for, and what each is. */
+const SIGNATURES: ReadonlyArray<[readonly number[], string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], "a binary terraform plan file (a zip archive, as `terraform plan -out` writes), not its JSON"],
+  [[0x1f, 0x8b], "gzip-compressed, not JSON text"],
+  [[0x42, 0x5a, 0x68], "bzip2-compressed, not JSON text"],
+  [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz-compressed, not JSON text"],
+  [[0x28, 0xb5, 0x2f, 0xfd], "zstd-compressed, not JSON text"],
+  [[0xff, 0xfe], "UTF-16 text (little-endian, with a byte-order mark), not the UTF-8 terraform writes"],
+  [[0xfe, 0xff], "UTF-16 text (big-endian, with a byte-order mark), not the UTF-8 terraform writes"],
+];
+
+/**
+ * The bytes of a file given as a `terraform show -json` document, checked before they are decoded:
+ * a binary plan, a compressed file, UTF-16 (PowerShell 5's `>` writes it) or anything holding NUL
+ * bytes is named in one PlanFormatError instead of failing JSON.parse on bytes it would echo. Returns
+ * where the text starts: past a UTF-8 byte-order mark, which some editors write.
+ */
+export function checkPlanBytes(bytes: Uint8Array, source: string): number {
+  for (const [signature, what] of SIGNATURES) {
+    if (bytes.length >= signature.length && signature.every((byte, index) => bytes[index] === byte)) {
+      throw new PlanFormatError(`${source} is ${what}`, SHOW_JSON_HINT);
+    }
+  }
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const zero = bytes.indexOf(0);
+  if (zero === -1) return start;
+  // UTF-16 without a byte-order mark: ASCII text with a NUL after (LE) or before (BE) every character.
+  const head = bytes.subarray(0, 64 - (Math.min(bytes.length, 64) % 2));
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < head.length; i += 1) if (head[i] === 0) (i % 2 === 0 ? (evenZeros += 1) : (oddZeros += 1));
+  const pairs = head.length / 2;
+  if (pairs > 0 && oddZeros === pairs && evenZeros === 0) throw new PlanFormatError(`${source} is UTF-16 text (little-endian, no byte-order mark), not the UTF-8 terraform writes`, SHOW_JSON_HINT);
+  if (pairs > 0 && evenZeros === pairs && oddZeros === 0) throw new PlanFormatError(`${source} is UTF-16 text (big-endian, no byte-order mark), not the UTF-8 terraform writes`, SHOW_JSON_HINT);
+  throw new PlanFormatError(`${source} holds binary data (a NUL byte at offset ${zero}), not the JSON text terraform writes`, SHOW_JSON_HINT);
+}
+
 /** Parses and checks a `terraform show -json` document; anything malformed is one PlanFormatError naming the field. */
 export function parsePlanJson(text: string, source: string): PlanJson {
   if (text.trim() === "") throw new PlanFormatError(`${source} is empty, not a terraform plan`, PLAN_HINT);
@@ -303,7 +342,8 @@ export function parsePlanJson(text: string, source: string): PlanJson {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new PlanFormatError(`${source} is not valid JSON (${(error as Error).message})`, PLAN_HINT);
+    // V8's message quotes the text around the fault: raw, it could hold terminal escapes.
+    throw new PlanFormatError(`${source} is not valid JSON (${visible((error as Error).message)})`, PLAN_HINT);
   }
   return checkPlanJson(document, source);
 }

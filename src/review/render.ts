@@ -77,13 +77,55 @@ export function resourceNotes(resource: ResourceSummary): string[] {
   if (resource.actions.length === 2 && resource.action === "replace") {
     notes.push(resource.actions[0] === "create" ? "create before destroy" : "destroy before create");
   }
-  if (resource.reason) notes.push(resource.reason);
+  if (resource.reason) notes.push(describeReason(resource));
   if (resource.previousAddress) notes.push(`moved from ${resource.previousAddress}`);
   if (resource.importing) notes.push(resource.importing.id !== undefined ? `import id ${JSON.stringify(resource.importing.id)}` : "imported");
   if (resource.deposed) notes.push(`deposed object ${resource.deposed}`);
   const forcing = resource.attributes.filter((attribute) => attribute.forcesReplacement).map((attribute) => attribute.path);
   if (forcing.length > 0) notes.push(`forces replacement: ${forcing.join(", ")}`);
   return notes;
+}
+
+/**
+ * Why terraform chose the action, in the words `terraform show` prints under the address
+ * (internal/command/jsonformat/plan.go, resourceChangeComment); a code it does not know as is.
+ */
+export function describeReason(resource: Pick<ResourceSummary, "reason" | "address" | "module" | "previousAddress">): string {
+  const { reason = "", address, module } = resource;
+  const local = module && address.startsWith(`${module}.`) ? address.slice(module.length + 1) : address;
+  const index = /(\[[^\]]*\]|\["(?:[^"\\]|\\.)*"\])$/.exec(local)?.[0];
+  const withoutIndex = index ? local.slice(0, -index.length) : local;
+  switch (reason) {
+    case "replace_because_tainted":
+      return "is tainted, so must be replaced";
+    case "replace_because_cannot_update":
+      return "must be replaced";
+    case "replace_by_request":
+      return "will be replaced, as requested";
+    case "replace_by_triggers":
+      return "will be replaced due to changes in replace_triggered_by";
+    case "delete_because_no_resource_config":
+      return `because ${withoutIndex.replace(/^data\./, "")} is not in configuration`;
+    case "delete_because_no_move_target":
+      return `because ${resource.previousAddress ?? "it"} was moved to ${address}, which is not in configuration`;
+    case "delete_because_no_module":
+      return `because ${module || "its module"} is not in configuration`;
+    case "delete_because_wrong_repetition":
+      if (!index) return "because resource uses count or for_each";
+      return index.startsWith('["') ? "because resource does not use for_each" : "because resource does not use count";
+    case "delete_because_count_index":
+      return `because index ${index ?? "[?]"} is out of range for count`;
+    case "delete_because_each_key":
+      return `because key ${index ?? "[?]"} is not in for_each map`;
+    case "read_because_config_unknown":
+      return "config refers to values not yet known";
+    case "read_because_dependency_pending":
+      return "depends on a resource or a module with changes pending";
+    case "read_because_check_nested":
+      return "config will be reloaded to verify a check block";
+    default:
+      return reason;
+  }
 }
 
 /** A resource's action as a label: "import" for an import-only no-op, "move" for a move-only one. */
@@ -93,10 +135,27 @@ export function actionLabel(resource: ResourceSummary): string {
 }
 
 export function describeAttribute(attribute: AttributeChange): string {
+  if (attribute.unchanged !== undefined) return `  ${attribute.path}: # (${describeUnchanged(attribute.unchanged)})`;
+  if (attribute.movedTo !== undefined) return `~ ${attribute.path} = ${attribute.before ?? "null"}  # same element, moved to ${attribute.movedTo}`;
   const mark = attribute.forcesReplacement ? "  # forces replacement" : "";
   if (attribute.before === undefined) return `+ ${attribute.path} = ${attribute.after ?? "null"}${mark}`;
   if (attribute.after === undefined) return `- ${attribute.path} = ${attribute.before}${mark}`;
   return `~ ${attribute.path}: ${attribute.before} -> ${attribute.after}${mark}`;
+}
+
+/** terraform's words for the elements of a list it does not show. */
+export function describeUnchanged(count: number): string {
+  return `${count} unchanged element${count === 1 ? "" : "s"} hidden`;
+}
+
+/**
+ * How the per-resource counts relate to terraform's "Plan:" line, said where they differ: a
+ * replace is one resource here and one add plus one destroy there.
+ */
+export function countsLabel(summary: Summary): string {
+  const { replace } = summary.counts;
+  if (replace === 0) return "Per resource";
+  return `Per resource (terraform's Plan: line counts ${replace === 1 ? "the replace" : `each of the ${replace} replaces`} as one add and one destroy)`;
 }
 
 export function headline(summary: Summary): string {
@@ -136,7 +195,7 @@ export function warnings(summary: Summary): string[] {
 export function renderText(summary: Summary, header: PlanHeader | null, options: RenderOptions = {}): string {
   const protectedLines = protectedDestructionsIn(summary).map((found) => visible(`!! ${describeDestruction(found)}: apply needs ${allowDestroyFlag(found)}`));
   const lines = [...protectedLines, ...(protectedLines.length > 0 ? [""] : []), visible(titleText(header)), visible(sourceText(summary, header)), "", headline(summary)];
-  if (summary.hasChanges) lines.push(`Per resource: ${describeCounts(summary.counts)}`);
+  if (summary.hasChanges) lines.push(`${countsLabel(summary)}: ${describeCounts(summary.counts)}`);
   for (const warning of warnings(summary)) lines.push(`WARNING: ${warning}`);
   const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
   if (destructive.length > 0) {
@@ -203,10 +262,11 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
     ? `Source: ${markdownText(describeSource(header))} · terraform ${markdownCode(version)} · ${markdownText(header.createdAt)}`
     : `terraform ${markdownCode(version)}`;
   budget.force([title, "", source, "", `**${markdownText(headline(summary))}**`]);
-  if (summary.hasChanges) budget.add([`Per resource: ${markdownText(describeCounts(summary.counts))}`]);
-  const alerts = warnings(summary).map((warning) => `> ${markdownText(warning)}`);
+  if (summary.hasChanges) budget.add([`${markdownText(countsLabel(summary))}: ${markdownText(describeCounts(summary.counts))}`]);
+  // In a quote, lines with no blank `>` line between them are one paragraph: each warning is its own.
+  const alerts = warnings(summary).flatMap((warning, index) => [...(index > 0 ? [">"] : []), `> ${markdownText(warning)}`]);
   const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
-  if (destructive.length > 0) alerts.unshift(`> **${destructive.length} resource(s) will be destroyed or replaced:**`);
+  if (destructive.length > 0) alerts.push(...(alerts.length > 0 ? [">"] : []), `> **${destructive.length} resource(s) will be destroyed or replaced:**`);
   const protectedDestructions = protectedDestructionsIn(summary);
   if (protectedDestructions.length > 0) {
     // Like the counts, these are never cut: each one blocks the apply until it is acknowledged.
@@ -232,7 +292,11 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
     );
     if (shown < rows.length) budget.force(["", `…and ${rows.length - shown} more${moreWhere(options)}`]);
   }
-  const blocks = summary.resources.filter((resource) => resource.attributes.length > 0);
+  // What changes in place first, in plan order; then what is created, read or destroyed whole,
+  // smallest first, so a few huge resources do not crowd out the many small ones.
+  const changing = summary.resources.filter((resource) => resource.attributes.length > 0 && !wholeValues(resource));
+  const whole = summary.resources.filter((resource) => resource.attributes.length > 0 && wholeValues(resource));
+  const blocks = [...changing, ...whole.sort((a, b) => a.attributes.length - b.attributes.length)];
   if (blocks.length > 0) {
     budget.add(["", "#### What changes inside each resource", ""]);
     const shown = budget.addEach(blocks, (resource) => attributeBlock(`${actionLabel(resource)} ${resource.address}`, resource.attributes));
@@ -272,11 +336,27 @@ function moreWhere(options: RenderOptions): string {
   return options.fullReport ? `; see ${markdownText(options.fullReport)}` : "; see summary.json";
 }
 
+/** A create, read or destroy: its attributes are the whole object, not a difference. */
+export function wholeValues(resource: ResourceSummary): boolean {
+  return resource.action === "add" || resource.action === "destroy" || resource.action === "read";
+}
+
+/** "3 attributes", "1 attribute, 4 unchanged elements hidden". */
+export function describeAttributeCount(attributes: readonly AttributeChange[]): string {
+  let lines = 0;
+  let unchanged = 0;
+  for (const attribute of attributes) {
+    if (attribute.unchanged !== undefined) unchanged += attribute.unchanged;
+    else lines += 1;
+  }
+  return `${lines} attribute${lines === 1 ? "" : "s"}${unchanged > 0 ? `, ${describeUnchanged(unchanged)}` : ""}`;
+}
+
 /** One collapsible block: HTML-escaped summary line, the attribute lines in a fence no line can close. */
 function attributeBlock(title: string, attributes: readonly AttributeChange[]): string {
   if (attributes.length === 0) return `- ${markdownCode(title)}`;
   return [
-    `<details><summary><code>${markdownHtml(title)}</code> (${attributes.length} attribute${attributes.length === 1 ? "" : "s"})</summary>`,
+    `<details><summary><code>${markdownHtml(title)}</code> (${describeAttributeCount(attributes)})</summary>`,
     "",
     markdownFence(attributes.map(describeAttribute), "diff"),
     "",

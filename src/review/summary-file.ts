@@ -1,11 +1,12 @@
 import * as z from "../zod.js";
 import { PlanFormatError } from "../errors.js";
+import { jsonVisible, visible } from "./escape.js";
 import { formatFieldPath } from "./plan-json.js";
 import type { PlanHeader } from "./render.js";
 import { RESOURCE_ACTIONS, type Summary } from "./summary.js";
 
 /** Version of summary.json's shape (README "summary.json"); bumped on any change a reader would notice. */
-export const SUMMARY_SCHEMA_VERSION = 2;
+export const SUMMARY_SCHEMA_VERSION = 3;
 
 /** summary.json: the header of the plan (null fields outside a bundle) and the Summary, flat. */
 export type SummaryDocument = { schemaVersion: typeof SUMMARY_SCHEMA_VERSION } & Partial<PlanHeader> & Summary;
@@ -14,9 +15,38 @@ export function summaryDocument(summary: Summary, header: PlanHeader | null): Su
   return { schemaVersion: SUMMARY_SCHEMA_VERSION, ...(header ?? {}), ...summary };
 }
 
+/**
+ * summary.json's text: the document's fields one per line, and each element of its lists
+ * (resources, drift, outputs, ...) on one line of its own. Fully indented, a plan of thousands of
+ * creates, every attribute listed, would be several times larger for the same content.
+ */
+export function summaryJsonText(document: SummaryDocument): string {
+  const lines = ["{"];
+  const fields = Object.entries(document).filter(([, value]) => value !== undefined);
+  fields.forEach(([key, value], index) => {
+    const comma = index < fields.length - 1 ? "," : "";
+    if (Array.isArray(value) && value.length > 0) {
+      lines.push(`  ${JSON.stringify(key)}: [`);
+      value.forEach((item: unknown, itemIndex) => lines.push(`    ${JSON.stringify(item)}${itemIndex < value.length - 1 ? "," : ""}`));
+      lines.push(`  ]${comma}`);
+    } else {
+      lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}`);
+    }
+  });
+  lines.push("}", "");
+  return jsonVisible(lines.join("\n"));
+}
+
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);
 const count = z.int().check(z.nonnegative());
-const attribute = z.object({ path: z.string(), before: z.optional(z.string()), after: z.optional(z.string()), forcesReplacement: z.optional(z.literal(true)) });
+const attribute = z.object({
+  path: z.string(),
+  before: z.optional(z.string()),
+  after: z.optional(z.string()),
+  forcesReplacement: z.optional(z.literal(true)),
+  unchanged: z.optional(count),
+  movedTo: z.optional(z.string()),
+});
 
 const summarySchema = z.looseObject({
   schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION),
@@ -54,7 +84,7 @@ export function parseSummaryJson(text: string, source: string): Summary {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new PlanFormatError(`${source} is not valid JSON (${(error as Error).message})`, hint);
+    throw new PlanFormatError(`${source} is not valid JSON (${visible((error as Error).message)})`, hint);
   }
   const result = summarySchema.safeParse(document);
   if (!result.success) {

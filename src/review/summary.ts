@@ -1,4 +1,4 @@
-import { attributeChanges, type AttributeChange, type ValueSweep } from "./diff.js";
+import { attributeChanges, PathTable, type AttributeChange, type ValueSweep } from "./diff.js";
 import type { Change, ChangeAction, DriftChange, PlanJson, ResourceChange } from "./plan-json.js";
 
 /** One word per resource: a replace is one action here, not an add plus a destroy. */
@@ -43,7 +43,11 @@ export interface ResourceSummary {
   importing?: { id?: string };
   /** A deposed object (left from a failed create-before-destroy) this change removes. */
   deposed?: string;
-  /** For update and replace: the attributes that change. */
+  /**
+   * What changes inside: for an update or a replace the leaves that differ (lists element by
+   * element); for a create or a read every attribute it will have (`after` only), for a destroy
+   * every attribute it had (`before` only). Empty for moves, imports and forgets.
+   */
   attributes: AttributeChange[];
 }
 
@@ -125,8 +129,9 @@ export function isDestructive(action: ResourceAction): boolean {
 export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
   const counts = emptyCounts();
   const resources: ResourceSummary[] = [];
+  const paths = new PathTable();
   for (const resource of plan.resource_changes ?? []) {
-    const summary = toResourceSummary(resource, sweep);
+    const summary = toResourceSummary(resource, sweep, paths);
     if (!summary) continue;
     resources.push(summary);
     if (summary.importing) counts.import += 1;
@@ -139,7 +144,7 @@ export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
   const drift = relevantDrift(plan).map((resource) => ({
     address: driftAddress(resource),
     action: classifyActions(resource.change.actions),
-    attributes: attributeChanges(resource.change, sweep),
+    attributes: attributeChanges(resource.change, sweep, paths),
   }));
   const deferred = (plan.deferred_changes ?? []).map((entry) => ({
     address: entry.resource_change.address,
@@ -172,7 +177,7 @@ export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
  * What terraform's human plan lists (internal/command/jsonformat/plan.go): every change but a
  * no-op, and a no-op too when it moves or imports; never a data source's delete.
  */
-function toResourceSummary(resource: ResourceChange, sweep: ValueSweep): ResourceSummary | undefined {
+function toResourceSummary(resource: ResourceChange, sweep: ValueSweep, paths: PathTable): ResourceSummary | undefined {
   const { change } = resource;
   const action = classifyActions(change.actions);
   const moved = resource.previous_address !== undefined && resource.previous_address !== resource.address;
@@ -186,7 +191,7 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep): Resourc
     mode: resource.mode,
     action,
     actions: [...change.actions],
-    attributes: action === "change" || action === "replace" ? attributeChanges(change, sweep) : [],
+    attributes: action === "no-op" || action === "forget" ? [] : attributeChanges(change, sweep, paths),
   };
   if (resource.action_reason) summary.reason = resource.action_reason;
   if (moved) summary.previousAddress = resource.previous_address as string;

@@ -10,10 +10,10 @@ import type { IntegrityReport } from "../gates/integrity.js";
 import type { ProtectedDestruction } from "../policy/destruction.js";
 import type { PolicyReport } from "../policy/report.js";
 import { renderHtml } from "../review/html.js";
-import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
+import { checkPlanBytes, parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
-import { summaryDocument } from "../review/summary-file.js";
+import { summaryDocument, summaryJsonText } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
 import { decodeUtf8, writeTextFile } from "../text-bytes.js";
 import type { ApplyMarker, SettledApply } from "./unfinished-apply.js";
@@ -52,7 +52,7 @@ export async function review(target: string, now: Date = new Date()): Promise<Re
   // plan file's review starts faster and smaller.
   if (info.isDirectory()) return (await import("./review-bundle.js")).reviewBundle(resolved, now);
   if (!info.isFile()) throw new UsageError(`${target} is neither a directory nor a file`, "pass a plan bundle directory or a `terraform show -json` file");
-  const summary = summarizePlanText(await readText(resolved), target);
+  const summary = summarizePlanText(await readText(resolved, target), target);
   return { kind: "plan", planFile: resolved, summary };
 }
 
@@ -69,8 +69,9 @@ export function collectReviewedPlan(): void {
 }
 
 /** The file's text; its bytes live only in this frame, so they are garbage before the text is parsed. */
-async function readText(file: string): Promise<string> {
-  return decodeUtf8(await readFile(file));
+async function readText(file: string, source: string): Promise<string> {
+  const bytes = await readFile(file);
+  return decodeUtf8(bytes.subarray(checkPlanBytes(bytes, source)));
 }
 
 /** Checks, masks and summarises a `terraform show -json` document. */
@@ -94,7 +95,7 @@ export function renderReview(summary: Summary, header: PlanHeader | null, format
     case "html":
       return renderHtml(summary, header);
     case "json":
-      return `${JSON.stringify(summaryDocument(summary, header), null, 2)}\n`;
+      return summaryJsonText(summaryDocument(summary, header));
   }
 }
 

@@ -1,4 +1,5 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { terraformPlanLine, type PlanCounts } from "../../src/review/summary.js";
@@ -93,7 +94,7 @@ describe("infra review on a plan real terraform made", () => {
     expect(html.code, html.stderr).toBe(0);
     expect(await readFile(out, "utf8")).toContain("<!doctype html>");
     const json = await runInfra(["review", bundle, "--format", "json"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 2, env: "dev", counts: { import: 1 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 3, env: "dev", counts: { import: 1 } });
   });
 
   it("reviews a bare terraform show -json document the same way", async () => {
@@ -107,7 +108,7 @@ describe("infra review on a plan real terraform made", () => {
     const altered = path.join(await tempDir("altered"), "bundle");
     await cp(bundle, altered, { recursive: true });
     const file = path.join(altered, "summary.json");
-    await writeFile(file, (await readFile(file, "utf8")).replace('"action": "add"', '"action": "obliterate"'));
+    await writeFile(file, (await readFile(file, "utf8")).replace('"action":"add"', '"action":"obliterate"'));
     const result = await runInfra(["review", altered, "--json"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*summary\.json is not a summary this infra writes: resources\[\d+\]\.action /m);
@@ -137,6 +138,66 @@ describe("infra review on a malformed document", () => {
       expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: "PlanFormatError" } });
     });
   }
+
+  /** Raw C0/C1 controls (the line feed aside), DEL: none may reach a terminal or a file. */
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it.for<[string, Buffer, RegExp]>([
+    ["terminal escapes (ESC, OSC, BEL) in a malformed document", Buffer.from("\u001b]0;owned\u0007\u001b[2J{"), /is not valid JSON \(.*\\u001b/],
+    ["a NUL byte in a malformed document", Buffer.from('{"format_version":"1.2"\u0000}'), /holds binary data \(a NUL byte at offset 23\)/],
+    ["UTF-16 with a byte-order mark", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"format_version":"1.2"}', "utf16le")]), /is UTF-16 text \(little-endian, with a byte-order mark\)/],
+    ["UTF-16 without one", Buffer.from('{"format_version":"1.2"}', "utf16le"), /is UTF-16 text \(little-endian, no byte-order mark\)/],
+    ["big-endian UTF-16", Buffer.from('{"format_version":"1.2"}', "utf16le").swap16(), /is UTF-16 text \(big-endian, no byte-order mark\)/],
+    ["a gzip-compressed document", gzipSync('{"format_version":"1.2"}'), /is gzip-compressed/],
+    ["a binary plan file", Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x08, 0x00, 0x00, 0x00]), /is a binary terraform plan file/],
+  ])("names %s in one sentence and sends no raw control byte", async ([, bytes, message]) => {
+    const file = path.join(await tempDir("hostile"), "plan.json");
+    await writeFile(file, bytes);
+    for (const json of [false, true]) {
+      const result = await runInfra(["review", file, ...(json ? ["--json"] : [])]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toMatch(/^error: [^\n]+\n\nhint: [^\n]+\n$/);
+      expect(result.stderr).not.toMatch(RAW_CONTROL);
+      expect(result.stdout).not.toMatch(RAW_CONTROL);
+      if (json) expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: "PlanFormatError" } });
+    }
+  });
+
+  it("accepts a document behind a UTF-8 byte-order mark", async () => {
+    const file = path.join(await tempDir("bom"), "plan.json");
+    await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"format_version":"1.2"}')]));
+    const result = await runInfra(["review", file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("No changes.");
+  });
+
+  it("shows control bytes in plan strings as escapes in every format and file", async () => {
+    const hostile = "\u001b]0;owned\u0007\u001b[2J\u0000\u009b\u202e";
+    const dir = await tempDir("hostile-values");
+    const file = path.join(dir, "plan.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        format_version: "1.2",
+        resource_changes: [
+          { address: `a.b["${hostile}"]`, mode: "managed", type: "a", name: "b", change: { actions: ["create"], before: null, after: { [hostile]: hostile, list: [hostile] } } },
+          { address: "a.c", mode: "managed", type: "a", name: "c", change: { actions: ["update"], before: { list: ["x", hostile] }, after: { list: [hostile] } } },
+        ],
+      }),
+    );
+    for (const format of ["text", "md", "html", "json"]) {
+      const out = path.join(dir, `review.${format}`);
+      const written = await runInfra(["review", file, "--format", format, "--out", out, "--detail"]);
+      expect(written.code, written.stderr).toBe(0);
+      const text = await readFile(out, "utf8");
+      expect(text, format).not.toMatch(RAW_CONTROL);
+      expect(text, format).not.toContain("\u202e");
+      const shown = await runInfra(["review", file, "--format", format, "--detail"]);
+      expect(shown.stdout, format).not.toMatch(RAW_CONTROL);
+    }
+    expect(await readFile(path.join(dir, "review.text"), "utf8")).toContain('- list[0] = "x"');
+  });
 
   it("reviews a value nested 5,000 deep", async () => {
     const depth = 5_000;

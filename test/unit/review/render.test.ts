@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MARKDOWN_LIMIT, describeSource, renderMarkdown, renderText, type PlanHeader } from "../../../src/review/render.js";
+import { MARKDOWN_LIMIT, describeSource, renderMarkdown, renderText, resourceNotes, type PlanHeader } from "../../../src/review/render.js";
 import { emptyCounts, type ResourceSummary, type Summary } from "../../../src/review/summary.js";
 
 const HEADER: PlanHeader = {
@@ -70,13 +70,13 @@ describe("renderText", () => {
         "Source: 0123456789ab    made 2025-01-02T03:04:05.000Z with terraform 1.11.4",
         "",
         "Plan: 2 to add, 1 to change, 1 to destroy.",
-        "Per resource: 1 to add, 1 to change, 0 to destroy, 1 to replace",
+        "Per resource (terraform's Plan: line counts the replace as one add and one destroy): 1 to add, 1 to change, 0 to destroy, 1 to replace",
         "",
         "DESTRUCTIVE: 1 resource(s) will be destroyed or replaced:",
-        "  -/+ terraform_data.old  (destroy before create; replace_because_tainted)",
+        "  -/+ terraform_data.old  (destroy before create; is tainted, so must be replaced)",
         "",
         "Root module:",
-        "  -/+ terraform_data.old  (destroy before create; replace_because_tainted)",
+        "  -/+ terraform_data.old  (destroy before create; is tainted, so must be replaced)",
         "  +   terraform_data.new",
         "  ~   terraform_data.edit",
         "",
@@ -210,5 +210,53 @@ describe("protected destructions come before everything else", () => {
   it("not at all when the plan destroys nothing protected", () => {
     expect(renderMarkdown(CHANGED, HEADER)).not.toContain("[!CAUTION]");
     expect(renderText(CHANGED, HEADER).startsWith("!!")).toBe(false);
+  });
+});
+
+describe("terraform's words", () => {
+  it("puts each warning of the markdown callout in its own paragraph, the destructive list last", () => {
+    const summary: Summary = {
+      ...CHANGED,
+      drift: [{ address: "terraform_data.edit", action: "change", attributes: [] }],
+      checks: [{ address: "check.health", kind: "check", status: "fail", problems: [] }],
+    };
+    const markdown = renderMarkdown(summary, HEADER);
+    expect(markdown).toContain(
+      ["> [!WARNING]", "> 1 check\\(s\\) not passing", ">", "> 1 resource\\(s\\) changed outside terraform", ">", "> **1 resource(s) will be destroyed or replaced:**", "> - replace"].join("\n"),
+    );
+  });
+
+  it.for<[string, string, string]>([
+    ["delete_because_no_resource_config", "module.app.aws_s3_bucket.logs", "because aws_s3_bucket.logs is not in configuration"],
+    ["delete_because_count_index", "aws_instance.web[3]", "because index [3] is out of range for count"],
+    ["delete_because_each_key", 'aws_instance.web["b"]', 'because key ["b"] is not in for_each map'],
+    ["delete_because_wrong_repetition", "aws_instance.web[0]", "because resource does not use count"],
+    ["delete_because_no_module", "module.app.aws_s3_bucket.logs", "because module.app is not in configuration"],
+    ["replace_by_triggers", "aws_instance.web", "will be replaced due to changes in replace_triggered_by"],
+    ["read_because_dependency_pending", "data.aws_ami.ubuntu", "depends on a resource or a module with changes pending"],
+    ["a_reason_from_the_future", "aws_instance.web", "a_reason_from_the_future"],
+  ])("says %s as terraform does", ([reason, address, sentence]) => {
+    const module = address.startsWith("module.app.") ? "module.app" : "";
+    expect(resourceNotes(entry(address, "destroy", { reason, module }))).toEqual([sentence]);
+  });
+
+  it("counts unchanged and moved list elements in every format", () => {
+    const summary: Summary = {
+      ...CHANGED,
+      resources: [
+        entry("terraform_data.edit", "change", {
+          attributes: [
+            { path: "input", unchanged: 3 },
+            { path: "input[2]", before: '"c"' },
+            { path: "input[4]", before: '"e"', after: '"e"', movedTo: "input[0]" },
+          ],
+        }),
+      ],
+    };
+    const text = renderText(summary, HEADER, { detail: true });
+    expect(text).toContain("          input: # (3 unchanged elements hidden)\n");
+    expect(text).toContain('        - input[2] = "c"\n');
+    expect(text).toContain('        ~ input[4] = "e"  # same element, moved to input[0]\n');
+    expect(renderMarkdown(summary, HEADER)).toContain("(2 attributes, 3 unchanged elements hidden)");
   });
 });

@@ -188,14 +188,49 @@ describe("attribute changes", () => {
       ]),
     );
     expect(summary.resources[0]?.attributes).toEqual([
-      { path: "instance_type", before: '"t3.micro"', after: '"t3.large"' },
       { path: "ami", before: '"ami-1"', after: '"ami-2"', forcesReplacement: true },
-      { path: 'tags["team.name"]', before: '"a"', after: '"b"' },
-      { path: "password", before: REDACTED, after: REDACTED },
+      { path: "cidrs", unchanged: 1 },
       { path: "cidrs[1]", after: '"10.1.0.0/16"' },
       { path: "id", after: "(known after apply)" },
+      { path: "instance_type", before: '"t3.micro"', after: '"t3.large"' },
+      { path: "password", before: REDACTED, after: REDACTED },
+      { path: 'tags["team.name"]', before: '"a"', after: '"b"' },
     ]);
     expect(JSON.stringify(summary)).not.toContain("secret-value");
+  });
+
+  it("shows every attribute of a create and a destroy, nulls left out, and the keys a map had before it became unknown", () => {
+    const summary = summarize(
+      plan([
+        resource("aws_subnet.new", ["create"], {}, { after: { cidr_block: "10.0.1.0/24", tags: { Name: "a" }, ipv6: null, rules: [] }, after_unknown: { id: true } }),
+        resource("aws_subnet.old", ["delete"], {}, { before: { cidr_block: "10.0.2.0/24", id: "subnet-1", gone: null } }),
+        resource("aws_s3_bucket.b", ["update"], {}, { before: { tags: { Env: "dev", Name: "b" } }, after: { tags: null }, after_unknown: { tags: true } }),
+      ]),
+    );
+    expect(summary.resources.map((entry) => entry.attributes)).toEqual([
+      [
+        { path: "cidr_block", after: '"10.0.1.0/24"' },
+        { path: "id", after: "(known after apply)" },
+        { path: "rules", after: "[]" },
+        { path: "tags.Name", after: '"a"' },
+      ],
+      [
+        { path: "cidr_block", before: '"10.0.2.0/24"' },
+        { path: "id", before: '"subnet-1"' },
+      ],
+      [{ path: "tags", before: "{ Env, Name }", after: "(known after apply)" }],
+    ]);
+  });
+
+  it("matches a long list's elements greedily past the LCS table's size, reporting no kept element removed", () => {
+    const before = Array.from({ length: 3_000 }, (_, index) => `e${index}`);
+    const after = before.filter((_, index) => index % 1_000 !== 500).reverse();
+    const summary = summarize(plan([resource("terraform_data.big", ["update"], {}, { before: { list: before }, after: { list: after } })]));
+    const attributes = summary.resources[0]?.attributes ?? [];
+    const removed = attributes.filter((attribute) => attribute.before !== undefined && attribute.after === undefined).map((attribute) => attribute.before);
+    expect(removed.sort()).toEqual(['"e1500"', '"e2500"', '"e500"']);
+    const kept = attributes.filter((attribute) => attribute.movedTo !== undefined).length + (attributes.find((attribute) => attribute.unchanged !== undefined)?.unchanged ?? 0);
+    expect(kept).toBe(2_997);
   });
 
   it("handles a value nested 100,000 deep without a stack overflow", () => {
