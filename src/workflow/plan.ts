@@ -20,6 +20,7 @@ import { requireDeployer } from "./identity.js";
 import { encryptPlan, parsePlanKey, type PlanEncryption } from "../bundle/plan-encryption.js";
 import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
+import { PLAN_ROLE_NAME } from "../aws/credential-chain.js";
 
 export interface PlanInput {
   env: string;
@@ -33,6 +34,8 @@ export interface PlanInput {
   signingKey?: string;
   /** INFRA_PLAN_KEY: encrypts tfplan at rest in the bundle (AES-256-GCM). */
   planKey?: string;
+  /** `--read-only`: as the read-only infra-plan, without the state lock; the manifest says so and apply refuses the bundle. */
+  readOnly?: boolean;
 }
 
 export interface PlanResult {
@@ -41,6 +44,9 @@ export interface PlanResult {
   summary: Summary;
   policy: PolicyReport;
 }
+
+/** infra-plan may read the state but not write its lock; a plan that can never be applied needs none. */
+const READ_ONLY_PLAN_ARGS = ["-lock=false"] as const;
 
 export function defaultBundleDir(env: string): string {
   return path.join("artifacts", env);
@@ -56,7 +62,8 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
   // Read once: the session name terraform runs under and the manifest name the same commit.
   const revision = await readRevision(context.root);
-  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
+  const readOnly = input.readOnly ?? false;
+  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false, readOnly ? PLAN_ROLE_NAME : undefined);
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
   const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
@@ -69,7 +76,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     // terraform writes the plan where only we can read it; the bundle gets a 0600 copy.
     const planFile = path.join(privateDir, BundleFile.plan);
     await initEnvironment(context, terraform, terraformVersion);
-    await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
+    await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile, readOnly ? READ_ONLY_PLAN_ARGS : []));
     const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = parsePlanJson(planJsonText, "terraform show -json");
     const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
@@ -105,6 +112,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
       ...(planEncryption ? { planEncryption } : {}),
+      ...(readOnly ? { readOnly: true as const } : {}),
       hasChanges: summary.hasChanges,
       counts: summary.counts,
       findings: policy.findings,
