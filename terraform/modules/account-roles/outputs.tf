@@ -22,3 +22,8 @@ output "github_oidc_provider_arn" {
   description = "ARN of the GitHub Actions OIDC identity provider."
   value       = aws_iam_openid_connect_provider.github.arn
 }
+
+output "plan_role_arn" {
+  description = "ARN of `infra-plan`, the read-only role of pull-request plans (`infra plan --read-only`) and `infra drift`."
+  value       = aws_iam_role.plan.arn
+}
