@@ -1,7 +1,11 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { commitChanges, copyFixture, runInfra } from "../helpers.js";
+import { parse as parseYaml } from "yaml";
+import { FakeGitHub } from "../fake-github.js";
+import { commitChanges, copyFixture, REPO_ROOT, runInfra, tempDir, type RunResult } from "../helpers.js";
+import type { Workflow } from "../workflows/rules.js";
 
 // Made up for this test: the outside stack's secret, before and after it changed there.
 const OLD_SECRET = "drift-old-secret-5521-horse";
@@ -75,6 +79,48 @@ describe("infra drift", () => {
     for (const text of [run.stdout, run.stderr, json.stdout, json.stderr]) {
       expect(text).not.toContain(OLD_SECRET);
       expect(text).not.toContain(NEW_SECRET);
+    }
+  });
+
+  it("drift.yml's jobs turn the report into the environment's issue, and close it once the drift is gone", async () => {
+    const github = new FakeGitHub("ghs_driftWorkflowToken");
+    await github.start();
+    try {
+      const drift = (parseYaml(await readFile(path.join(REPO_ROOT, ".github", "workflows", "drift.yml"), "utf8")) as Workflow).jobs;
+      // What `dagger call drift --env dev -o drift/dev` returns: the CLI's --json output as drift/dev/drift.json.
+      const call = drift["drift-dev"]!.steps.find((step) => step.run?.startsWith("dagger call drift "))!;
+      expect(call.run).toMatch(/ -o drift\/dev$/);
+      const issueStep = drift["drift-issue-dev"]!.steps.find((step) => step.run?.includes("scripts/drift-issue.ts"))!;
+      // The issue job's checkout, with the repository's dependencies (its `npm ci`).
+      const workspace = await tempDir("drift-issue-job");
+      for (const entry of ["scripts", "src", "node_modules", "package.json", "tsconfig.json"]) await symlink(path.join(REPO_ROOT, entry), path.join(workspace, entry));
+      await mkdir(path.join(workspace, "drift", "dev"), { recursive: true });
+      const runIssueJob = async (): Promise<RunResult> => {
+        const report = await runInfra(["drift", "--offline", "--env", "dev", "--root", root, "--quiet", "--json"]);
+        await writeFile(path.join(workspace, "drift", "dev", "drift.json"), report.stdout);
+        const env = { PATH: process.env["PATH"], HOME: process.env["HOME"], GITHUB_REPOSITORY: "example/infra", GITHUB_API_URL: github.url, GITHUB_SERVER_URL: "https://github.invalid", GITHUB_RUN_ID: "90" };
+        const stepEnv = Object.fromEntries(Object.entries(issueStep.env ?? {}).map(([name, value]) => [name, value === "${{ github.token }}" ? "ghs_driftWorkflowToken" : value]));
+        const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", issueStep.run!], { cwd: workspace, env: { ...env, ...stepEnv }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        return { code, stdout, stderr };
+      };
+      const opened = await runIssueJob();
+      expect(opened.code, opened.stderr).toBe(0);
+      expect(opened.stdout).toBe("drift issue #1 of dev: opened\n");
+      expect(github.issues[0]!.body).toContain("endpoint");
+      for (const secret of [OLD_SECRET, NEW_SECRET]) expect(github.issues[0]!.body).not.toContain(secret);
+      // The other stack is put back: the next scheduled run closes the issue.
+      await writeFile(outside, outsideState("db-1.internal", OLD_SECRET, 3));
+      const closed = await runIssueJob();
+      expect(closed.stdout).toBe("drift issue #1 of dev: closed\n");
+      expect(github.issues[0]).toMatchObject({ state: "closed" });
+      await writeFile(outside, outsideState("db-2.internal", NEW_SECRET, 4));
+    } finally {
+      await github.stop();
     }
   });
 
