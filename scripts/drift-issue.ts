@@ -16,9 +16,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { Octokit } from "@octokit/rest";
-import { chalk, parseArgv } from "zx";
-import { isEntryPoint } from "./entry-point.js";
-import { ConfigError, describeError, ExitCode, InfraError, UsageError } from "../src/errors.js";
+import { parseArgv } from "zx";
+import { runAsScript } from "./entry-point.js";
+import { ConfigError, UsageError } from "../src/errors.js";
 
 export const DRIFT_LABEL = "infra-drift";
 /** GitHub refuses an issue body over 65,536 characters. */
@@ -132,14 +132,4 @@ async function main(args: string[], processEnv: NodeJS.ProcessEnv): Promise<void
   process.stdout.write(outcome.action === "none" ? `no drift in ${env}, and no open drift issue\n` : `drift issue #${outcome.number} of ${env}: ${outcome.action}\n`);
 }
 
-if (isEntryPoint(import.meta.url)) {
-  main(process.argv.slice(2), process.env).catch((error: unknown) => {
-    if (error instanceof InfraError) {
-      process.stderr.write(`${describeError(error)}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    process.stderr.write(`${chalk.red("error:")} ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.failed;
-  });
-}
+runAsScript(import.meta.url, () => main(process.argv.slice(2), process.env));

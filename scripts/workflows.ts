@@ -12,10 +12,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 // zx for the script shell (argv parsing, colour); node:fs/promises because zx's fs-extra types are loose.
 import { chalk, parseArgv, path } from "zx";
-import { isEntryPoint } from "./entry-point.js";
+import { runAsScript } from "./entry-point.js";
 import { readPromotionChain, type ChainEnvironment } from "../src/config/chain.js";
 import { PLAN_ROLE_NAME } from "../src/aws/credential-chain.js";
-import { describeError, ExitCode, InfraError, UsageError } from "../src/errors.js";
+import { ExitCode, UsageError } from "../src/errors.js";
 
 /** Actions pinned by commit SHA; the tag each SHA was published as follows it. */
 const ACTIONS = {
@@ -103,6 +103,15 @@ function uploadStep(name: string, dir: string, retentionDays: number, options: {
   ];
 }
 
+function downloadStep(name: string, dir: string): string[] {
+  return [`- uses: ${ACTIONS.download}`, "  with:", `    name: ${name}`, `    path: ${dir}/`];
+}
+
+/** A job's permissions: each job says exactly what it needs, on top of the workflow's read-only default. */
+function permissions(scopes: Readonly<Record<string, "read" | "write">>): string[] {
+  return ["permissions:", ...Object.entries(scopes).map(([scope, access]) => `  ${scope}: ${access}`)];
+}
+
 function concurrency(group: string, cancel: string): string[] {
   return ["concurrency:", `  group: ${group}`, `  cancel-in-progress: ${cancel}`];
 }
@@ -121,9 +130,7 @@ function pullRequestPlanJob(env: ChainEnvironment): string[] {
     "timeout-minutes: 30",
     "# A newer push to the pull request makes this plan moot; it never shares a group with an apply.",
     ...concurrency(`infra-pr-\${{ github.event.pull_request.number }}-plan-${env.name}`, "true"),
-    "permissions:",
-    "  contents: read",
-    "  id-token: write",
+    ...permissions({ contents: "read", "id-token": "write" }),
     "steps:",
     ...indent(
       [
@@ -154,9 +161,7 @@ function planJob(env: ChainEnvironment, needs: string): string[] {
     "timeout-minutes: 30",
     "# Two plans of one environment would race for its state lock; a plan never waits behind an apply's approval.",
     ...concurrency(`infra-plan-${env.name}`, "false"),
-    "permissions:",
-    "  contents: read",
-    "  id-token: write",
+    ...permissions({ contents: "read", "id-token": "write" }),
     "steps:",
     ...indent(
       [
@@ -191,17 +196,12 @@ function applyJob(env: ChainEnvironment, needs: readonly string[]): string[] {
     "timeout-minutes: 60",
     `# Applies of ${env.name} queue, one at a time; one never cancels another.`,
     ...concurrency(`infra-apply-${env.name}`, "false"),
-    "permissions:",
-    "  contents: read",
-    "  id-token: write",
+    ...permissions({ contents: "read", "id-token": "write" }),
     "steps:",
     ...indent(
       [
         ...checkoutStep(),
-        `- uses: ${ACTIONS.download}`,
-        "  with:",
-        `    name: plan-${env.name}`,
-        `    path: ${dir}/`,
+        ...downloadStep(`plan-${env.name}`, dir),
         "- name: Fetch the promotion ledger",
         "  env:",
         "    INFRA_LEDGER_TOKEN: ${{ github.token }}",
@@ -243,16 +243,12 @@ function ledgerJob(env: ChainEnvironment): string[] {
     "runs-on: ubuntu-latest",
     "timeout-minutes: 10",
     ...concurrency(`infra-ledger-${env.name}`, "false"),
-    "permissions:",
-    "  contents: write",
+    ...permissions({ contents: "write" }),
     "steps:",
     ...indent(
       [
         ...checkoutStep(),
-        `- uses: ${ACTIONS.download}`,
-        "  with:",
-        `    name: applied-${env.name}`,
-        `    path: ${dir}/`,
+        ...downloadStep(`applied-${env.name}`, dir),
         `- name: Push the ledger entry of ${env.name}`,
         "  env:",
         "    INFRA_LEDGER_TOKEN: ${{ github.token }}",
@@ -261,6 +257,11 @@ function ledgerJob(env: ChainEnvironment): string[] {
       2,
     ),
   ]);
+}
+
+/** Name, triggers, read-only default permissions, the pinned Dagger and no telemetry: the same in every workflow. */
+function preamble(name: string, triggers: readonly string[]): string[] {
+  return [`name: ${name}`, "", "on:", ...indent(triggers, 2), "", "permissions:", "  contents: read", "", "env:", `  DAGGER_VERSION: "${DAGGER_VERSION}"`, '  DO_NOT_TRACK: "1"', "", "jobs:"];
 }
 
 const HEADER_COMMENT = (lines: readonly string[]) => lines.map((line) => (line === "" ? "#" : `# ${line}`));
@@ -282,21 +283,7 @@ export function renderInfraWorkflow(chain: readonly ChainEnvironment[]): string 
       "tfplan leaves the engine only encrypted (--plan-key, the environment secret INFRA_PLAN_KEY). AWS credentials",
       "reach the module only as Dagger secrets (env://...). Telemetry: DO_NOT_TRACK=1, no Dagger Cloud token.",
     ]),
-    "name: infra",
-    "",
-    "on:",
-    "  pull_request:",
-    "  push:",
-    "    branches: [main]",
-    "",
-    "permissions:",
-    "  contents: read",
-    "",
-    "env:",
-    `  DAGGER_VERSION: "${DAGGER_VERSION}"`,
-    '  DO_NOT_TRACK: "1"',
-    "",
-    "jobs:",
+    ...preamble("infra", ["pull_request:", "push:", "  branches: [main]"]),
     ...indent(
       [
         "check:",
@@ -342,21 +329,7 @@ export function renderDriftWorkflow(chain: readonly ChainEnvironment[]): string 
       "then scripts/drift-issue.ts opens, updates or closes the one issue of that environment. The job with AWS",
       "credentials writes nothing to GitHub; the job that writes the issue has no AWS credentials.",
     ]),
-    "name: drift",
-    "",
-    "on:",
-    "  schedule:",
-    '    - cron: "17 5 * * *"',
-    "  workflow_dispatch:",
-    "",
-    "permissions:",
-    "  contents: read",
-    "",
-    "env:",
-    `  DAGGER_VERSION: "${DAGGER_VERSION}"`,
-    '  DO_NOT_TRACK: "1"',
-    "",
-    "jobs:",
+    ...preamble("drift", ["schedule:", '  - cron: "17 5 * * *"', "workflow_dispatch:"]),
     ...indent(
       chain.flatMap((env) => {
         const dir = `drift/${env.name}`;
@@ -365,9 +338,7 @@ export function renderDriftWorkflow(chain: readonly ChainEnvironment[]): string 
             "runs-on: ubuntu-latest",
             "timeout-minutes: 30",
             ...concurrency(`infra-drift-${env.name}`, "false"),
-            "permissions:",
-            "  contents: read",
-            "  id-token: write",
+            ...permissions({ contents: "read", "id-token": "write" }),
             "steps:",
             ...indent(
               [
@@ -388,17 +359,12 @@ export function renderDriftWorkflow(chain: readonly ChainEnvironment[]): string 
             "runs-on: ubuntu-latest",
             "timeout-minutes: 10",
             ...concurrency(`infra-drift-issue-${env.name}`, "false"),
-            "permissions:",
-            "  contents: read",
-            "  issues: write",
+            ...permissions({ contents: "read", issues: "write" }),
             "steps:",
             ...indent(
               [
                 ...checkoutStep(),
-                `- uses: ${ACTIONS.download}`,
-                "  with:",
-                `    name: drift-${env.name}`,
-                `    path: ${dir}/`,
+                ...downloadStep(`drift-${env.name}`, dir),
                 "- run: npm ci --no-audit --no-fund",
                 `- name: The drift issue of ${env.name}`,
                 "  env:",
@@ -451,14 +417,4 @@ async function main(args: string[]): Promise<void> {
   for (const file of stale) process.stdout.write(`wrote ${file}\n`);
 }
 
-if (isEntryPoint(import.meta.url)) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    if (error instanceof InfraError) {
-      process.stderr.write(`${describeError(error)}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    process.stderr.write(`${chalk.red("error:")} ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.failed;
-  });
-}
+runAsScript(import.meta.url, () => main(process.argv.slice(2)));

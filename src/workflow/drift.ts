@@ -8,7 +8,7 @@ import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
 import { summaryDocument } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, planHeaderFor, terraformFor, type WorkflowContext } from "./context.js";
 import { requireDeployer } from "./identity.js";
 
 export interface DriftInput {
@@ -50,14 +50,7 @@ export async function drift(context: WorkflowContext, input: DriftInput): Promis
     // would filter every resource out of the review's drift list: here all of it is the point.
     delete plan.relevant_attributes;
     const summary = summarizePlan(plan, createRedaction(plan));
-    const header: PlanHeader = {
-      env: environment.name,
-      region: environment.region,
-      accountId: environment.accountId,
-      commit: revision.commit,
-      dirty: revision.dirty,
-      createdAt: context.now().toISOString(),
-    };
+    const header: PlanHeader = planHeaderFor(environment, revision, context.now());
     return { env: environment.name, drifted, header, summary, markdown: renderMarkdown(summary, header), text: renderText(summary, header, { detail: true }) };
   } finally {
     await rm(privateDir, { recursive: true, force: true });

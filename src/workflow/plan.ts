@@ -13,7 +13,7 @@ import { parsePlanJson } from "../review/plan-json.js";
 import type { PlanHeader } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, planHeaderFor, terraformFor, type WorkflowContext } from "./context.js";
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { requireDeployer } from "./identity.js";
@@ -80,14 +80,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = parsePlanJson(planJsonText, "terraform show -json");
     const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
-    const header: PlanHeader = {
-      env: environment.name,
-      region: environment.region,
-      accountId: environment.accountId,
-      commit: revision.commit,
-      dirty: revision.dirty,
-      createdAt: context.now().toISOString(),
-    };
+    const header: PlanHeader = planHeaderFor(environment, revision, context.now());
     let planEncryption: PlanEncryption | undefined;
     const summary = await logger.step("review artifacts", () =>
       writeBundleFiles(out, async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
-import { startFakeSts, type FakeSts } from "../fake-sts.js";
+import { fakeStsEnv, startFakeSts, type FakeSts } from "../fake-sts.js";
 import { copyFixture, readJson, runInfra } from "../helpers.js";
 
 /**
@@ -15,14 +15,7 @@ const ACCOUNT = "111122223333"; // the sensitive fixture's dev account
 describe("infra plan --read-only", () => {
   let sts: FakeSts;
   let root: string;
-  const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => ({
-    ...env,
-    AWS_ENDPOINT_URL_STS: sts.endpoint,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: "fake-secret",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
+  const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => fakeStsEnv(sts, accessKeyId, env);
 
   beforeAll(async () => {
     sts = await startFakeSts({
