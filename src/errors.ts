@@ -7,6 +7,8 @@ export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** terraform applied the plan, but its receipt or ledger entry was not written. */
+  appliedUnrecorded: 3,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -59,6 +61,11 @@ export class StalePlanError extends TerraformError {}
 
 /** Another terraform run holds the state lock. */
 export class StateLockedError extends TerraformError {}
+
+/** The change was applied, but what records it (receipt, ledger) could not be written: never "nothing was applied". */
+export class AppliedUnrecordedError extends InfraError {
+  override readonly exitCode = ExitCode.appliedUnrecorded;
+}
 
 /** The user pressed Ctrl-C; terraform was told to stop and did so cleanly. */
 export class InterruptedError extends InfraError {

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
 import { ToolError } from "./errors.js";
 import { exec } from "./process.js";
 
@@ -50,4 +52,78 @@ export async function commitAll(dir: string, message: string): Promise<string> {
     output = result.stdout;
   }
   return output.trim();
+}
+
+/** A repository as a source check sees it: where it is, the commit HEAD names, how it hashes objects. */
+export interface Repository {
+  top: string;
+  commit: string;
+  objectFormat: "sha1" | "sha256";
+}
+
+export interface CommittedEntry {
+  /** "blob" for files (links already followed to their target), "tree", "commit" (a submodule). */
+  type: string;
+  oid: string;
+}
+
+/** The repository holding `dir` and its HEAD commit, resolved once; null outside one or before the first commit. */
+export async function openRepository(dir: string): Promise<Repository | null> {
+  const found = await exec("git", ["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}"], { cwd: dir });
+  const [top, commit] = found.stdout.split("\n");
+  if (found.exitCode !== 0 || !top || !commit || !/^[0-9a-f]{40,64}$/.test(commit)) return null;
+  const format = await exec("git", ["rev-parse", "--show-object-format"], { cwd: dir });
+  return { top, commit, objectFormat: format.stdout.trim() === "sha256" ? "sha256" : "sha1" };
+}
+
+/**
+ * The entries directly inside each of `dirs` (paths relative to the repository, "" for its top)
+ * at the repository's commit, keyed by path. A committed symbolic link is followed within the
+ * commit, as terraform follows it in a checkout (bootstrap roots link their environment.tf).
+ */
+export async function committedEntries(repository: Repository, dirs: readonly string[]): Promise<Map<string, CommittedEntry>> {
+  const entries = new Map<string, CommittedEntry>();
+  if (dirs.length === 0) return entries;
+  const listed = await lsTree(repository, dirs.map((dir) => (dir === "" ? "." : `${dir}/`)));
+  for (const [file, entry] of listed) entries.set(file, await followLink(repository, file, entry, 0));
+  return entries;
+}
+
+async function lsTree(repository: Repository, pathspecs: readonly string[]): Promise<Map<string, CommittedEntry & { mode: string }>> {
+  const listing = await exec("git", ["ls-tree", "-z", "--full-tree", repository.commit, "--", ...pathspecs], { cwd: repository.top });
+  if (listing.exitCode !== 0) throw new ToolError(`git ls-tree failed in ${repository.top}: ${listing.stderr.trim()}`, "check that git can read the repository");
+  const entries = new Map<string, CommittedEntry & { mode: string }>();
+  for (const record of listing.stdout.split("\0").filter(Boolean)) {
+    const tab = record.indexOf("\t");
+    const [mode, type, oid] = record.slice(0, tab).split(" ");
+    if (mode && type && oid) entries.set(record.slice(tab + 1), { mode, type, oid });
+  }
+  return entries;
+}
+
+async function followLink(repository: Repository, file: string, entry: CommittedEntry & { mode: string }, depth: number): Promise<CommittedEntry> {
+  if (entry.mode !== "120000") return { type: entry.type, oid: entry.oid };
+  const target = await exec("git", ["cat-file", "blob", entry.oid], { cwd: repository.top });
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), target.stdout));
+  if (target.exitCode !== 0 || depth > 8 || resolved.startsWith("../") || path.posix.isAbsolute(target.stdout)) return { type: "link outside the repository", oid: entry.oid };
+  const next = (await lsTree(repository, [resolved])).get(resolved);
+  return next ? followLink(repository, resolved, next, depth + 1) : { type: "link to nothing committed", oid: entry.oid };
+}
+
+/**
+ * Whether `content` is what git stores as `oid` at `repoFile`. The object id of the raw bytes
+ * answers almost always; where it differs, git itself hashes the bytes through the path's
+ * attributes (line endings, filters), as `git add` would have.
+ */
+export async function hashAsCommitted(repository: Repository, repoFile: string, content: Buffer, oid: string): Promise<boolean> {
+  const raw = createHash(repository.objectFormat).update(`blob ${content.length}\0`).update(content).digest("hex");
+  if (raw === oid) return true;
+  const filtered = await exec("git", ["hash-object", `--path=${repoFile}`, "--stdin"], { cwd: repository.top, input: content });
+  return filtered.exitCode === 0 && filtered.stdout.trim() === oid;
+}
+
+/** The committed bytes of `repoFile` at the repository's commit; null when the commit has no such file. */
+export async function readCommittedFile(repository: Repository, repoFile: string): Promise<string | null> {
+  const found = await exec("git", ["cat-file", "blob", `${repository.commit}:${repoFile}`], { cwd: repository.top });
+  return found.exitCode === 0 ? found.stdout : null;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { constants } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import { access, open } from "node:fs/promises";
 import path from "node:path";
 
@@ -11,6 +11,8 @@ import path from "node:path";
 export interface ExecOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Written to the program's standard input, which is then closed. */
+  input?: Buffer | string;
 }
 
 export interface ExecResult {
@@ -29,8 +31,11 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    // A program that exits without reading all of its input must not fail the write with EPIPE.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(options.input);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -140,8 +145,22 @@ export function followFile(file: string, onLine: (line: string) => void, interva
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+  // kill(pid, 0) also succeeds on a zombie: a process that has ended and waits to be reaped
+  // (its parent, infra, was killed, and no init reaps orphans in many containers).
+  return !isZombie(pid);
+}
+
+/** Whether /proc says `pid` has ended but not been reaped; false where there is no /proc. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false;
+  }
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ")".
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { BundleError } from "../errors.js";
 import type { Finding } from "../policy/index.js";
@@ -7,6 +7,7 @@ import type { PlanHeader } from "../review/render.js";
 import type { ChangeCounts } from "../review/summary.js";
 import type { FileDigests } from "./digest.js";
 import { BundleFile } from "./layout.js";
+import { readBundleText } from "./read.js";
 import { isPlanEncryption, type PlanEncryption } from "./plan-encryption.js";
 import type { Toolchain } from "./toolchain.js";
 
@@ -19,6 +20,11 @@ export interface Manifest extends PlanHeader {
   toolchain: Toolchain;
   /** sha256 of tfplan: the identity of what apply will execute. */
   planDigest: string;
+  /**
+   * For the reviewer: the plan's configuration snapshot digest and how it differed from the
+   * commit when planned. Apply re-derives both from the plan file itself and never reads these.
+   */
+  source?: { configDigest: string; differences: string[] };
   /** Present when tfplan is encrypted at rest (INFRA_PLAN_KEY at plan time); planDigest is then over the ciphertext. */
   planEncryption?: PlanEncryption;
   /** Planned with `--read-only` (a pull request's plan, as infra-plan, without the state lock): for review only, apply refuses it. */
@@ -31,26 +37,34 @@ export interface Manifest extends PlanHeader {
   files: FileDigests;
 }
 
-/** Reads and checks the shape of `<dir>/manifest.json`; the bundle must also hold tfplan. */
-export async function readBundleManifest(dir: string): Promise<Manifest> {
+/**
+ * Reads `<dir>/manifest.json` once, as bytes, and checks its shape; the bundle must also hold
+ * tfplan. `text` is exactly what was parsed: a signature is checked over it, never over a second read.
+ */
+export async function readBundleManifest(dir: string): Promise<{ manifest: Manifest; text: string }> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new BundleError(`plan bundle ${dir} does not exist`, "pass the directory `infra plan` wrote (default artifacts/<env>/)");
   }
   for (const name of [BundleFile.plan, BundleFile.manifest]) {
-    const file = await stat(path.join(dir, name)).catch(() => undefined);
+    const file = await lstat(path.join(dir, name)).catch(() => undefined);
     if (!file?.isFile()) {
-      throw new BundleError(`plan bundle ${dir} has no ${name}`, "make a complete bundle with `infra plan --env <env> --out DIR`");
+      throw new BundleError(
+        file ? `plan bundle ${dir} holds a ${file.isSymbolicLink() ? "symbolic link" : "directory or special file"} where ${name} should be a regular file` : `plan bundle ${dir} has no ${name}`,
+        file ? "never edit a bundle by hand; make a new plan with `infra plan`" : "make a complete bundle with `infra plan --env <env> --out DIR`",
+      );
     }
   }
   const manifestFile = path.join(dir, BundleFile.manifest);
+  const text = await readBundleText(dir, BundleFile.manifest);
+  if (text === null) throw new BundleError(`${manifestFile} is not a regular file`, "make a new plan; never edit a bundle by hand");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(manifestFile, "utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new BundleError(`${manifestFile} is not valid JSON: ${(error as Error).message}`, "make a new plan; never edit a bundle by hand");
   }
-  return checkManifestShape(parsed, manifestFile);
+  return { manifest: checkManifestShape(parsed, manifestFile), text };
 }
 
 function checkManifestShape(value: unknown, file: string): Manifest {

@@ -17,7 +17,10 @@ export interface Receipt {
   env: string;
   region: string;
   accountId: string;
+  /** The commit the plan's own configuration was checked against, file by file, before applying. */
   commit: string | null;
+  /** sha256 of the plan's configuration snapshot (src/plan-source.ts): the configuration applied. */
+  configDigest?: string;
   planDigest: string;
   startedAt: string;
   finishedAt: string;

@@ -75,14 +75,10 @@ export interface SignatureFacts {
   signature: ManifestSignature | string | null;
 }
 
-export async function readSignatureFacts(root: string, bundle: string): Promise<SignatureFacts> {
-  const [trustedKeys, manifestText, signatureText] = await Promise.all([
-    readTrustedKeys(root),
-    readBundleText(bundle, BundleFile.manifest),
-    readBundleText(bundle, BundleFile.signature),
-  ]);
-  // A manifest that is no regular file verifies against nothing: the empty text never matches a signature.
-  return { trustedKeys, manifestText: manifestText ?? "", signature: signatureText === null ? null : parseSignature(signatureText) };
+/** The signature facts of a bundle whose manifest.json was read as `manifestText` (once, by readBundleManifest). */
+export async function signatureFactsOf(root: string, manifestText: string, bundle: string): Promise<SignatureFacts> {
+  const [trustedKeys, signatureText] = await Promise.all([readTrustedKeys(root), readBundleText(bundle, BundleFile.signature)]);
+  return { trustedKeys, manifestText, signature: signatureText === null ? null : parseSignature(signatureText) };
 }
 
 /** Checks the signature against the trusted keys; a problem sentence, or null when it holds. */

@@ -138,6 +138,9 @@ function readFacts(files: readonly ParsedFile[], dir: string): { facts: HclBody;
 
 function readBackend(files: readonly ParsedFile[]): Backend | null {
   for (const { file, body } of blocksOf(files, "terraform")) {
+    // HCP Terraform's `cloud {}` is a backend too: state that is not local.
+    const cloud = asBodies(body["cloud"])[0];
+    if (cloud) return { type: "cloud", file, config: cloud };
     const backends = body["backend"];
     if (typeof backends !== "object" || backends === null) continue;
     for (const [type, bodies] of Object.entries(backends)) {

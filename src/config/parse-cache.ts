@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { isErrno } from "../fs-errors.js";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HclBody } from "./hcl-parser.js";
 
@@ -64,17 +65,25 @@ export class ParsePack {
     if (this.json(key) === json) return;
     this.entries.set(key, json);
     const line = `${key} ${json}\n`;
-    if (!this.dirReady) {
-      mkdirSync(this.dir, { recursive: true });
-      this.dirReady = true;
-    }
-    // One write of a whole line with O_APPEND: entries of concurrent runs land one after another.
+    // A cache that cannot be written (a read-only tree, a file where the directory should be)
+    // only makes the next run parse again; it never fails this one.
     try {
-      appendFileSync(this.file, line);
+      if (!this.dirReady) {
+        mkdirSync(this.dir, { recursive: true });
+        // Ignores itself, so a repository without `.infra/` in its .gitignore still looks clean.
+        writeFileSync(path.join(this.dir, ".gitignore"), "*\n", { flag: "w" });
+        this.dirReady = true;
+      }
+      // One write of a whole line with O_APPEND: entries of concurrent runs land one after another.
+      try {
+        appendFileSync(this.file, line);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        mkdirSync(this.dir, { recursive: true }); // the cache was removed while this run was using it
+        appendFileSync(this.file, line);
+      }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      mkdirSync(this.dir, { recursive: true }); // the cache was removed while this run was using it
-      appendFileSync(this.file, line);
+      if (!isErrno(error)) throw error;
     }
   }
 

@@ -5,11 +5,12 @@ import { BundleFile } from "../bundle/layout.js";
 import type { IrregularEntry } from "../bundle/listing.js";
 import type { Manifest } from "../bundle/manifest.js";
 import type { Receipt } from "../bundle/receipt.js";
-import { compareDigests, describeIntegrity } from "./integrity.js";
+import { bundleIntegrity, describeIntegrity } from "./integrity.js";
 import { policyGate } from "./policy-gate.js";
 import { allow, refuse } from "./decision.js";
 import type { IdentityFacts } from "../aws/identity.js";
-import type { SourceRevision } from "../git.js";
+import type { SourceCheck } from "../plan-source.js";
+import type { PolicyReport } from "../policy/report.js";
 import type { LedgerEntry } from "../ledger.js";
 import type { ProtectedDestruction } from "../policy/destruction.js";
 import { approvalGate, type ApprovalFacts } from "./approval.js";
@@ -37,19 +38,36 @@ export interface ApplyGateInput {
   encryption: PlanEncryptionFacts;
   previousReceipt: Receipt | null;
   terraformVersion: string;
-  /** The checkout apply runs from: HEAD and whether the tree is clean. */
-  checkout: SourceRevision;
+  /** What the plan to be executed proves about itself: its configuration against HEAD, backend, age. */
+  executed: ExecutedPlanFacts | Unavailable;
   now: Date;
   identity: IdentityFacts;
   /** The promotion source's ledger entry for the bundle's commit; null when none (or no source). */
   promotionEntry: LedgerEntry | null;
   approval: ApprovalFacts;
-  /** Deletes and replaces of protected resource types in the plan (from plan.redacted.json). */
-  destructions: ProtectedDestruction[];
+  /** The plan-stage policy verdict over `terraform show -json` of the plan to be executed, with the committed waivers. */
+  policy: PolicyReport | Unavailable;
+  /** Deletes and replaces of protected resource types in the plan to be executed. */
+  destructions: ProtectedDestruction[] | Unavailable;
   /** Addresses acknowledged with `--allow-destroy`. */
   allowDestroy: string[];
   /** The trusted public keys, manifest.json as bytes and its signature, if any (optional signing). */
   signature: SignatureFacts;
+}
+
+/** A fact that could not be established, and why: a gate that needs it refuses with that reason. */
+export interface Unavailable {
+  unavailable: string;
+}
+
+/** Read from the executable plan itself (src/terraform/plan-file.ts) and checked against git (src/plan-source.ts). */
+export interface ExecutedPlanFacts {
+  source: SourceCheck;
+  /** The backend terraform recorded in the plan, which apply will use. */
+  backendType: string | null;
+  /** When terraform made the plan, as the plan records it. */
+  createdAt: string | null;
+  terraformVersion: string | null;
 }
 
 export interface GateDecision {
@@ -90,40 +108,25 @@ export const environmentGate: ApplyGate = {
 export const integrityGate: ApplyGate = {
   name: "integrity",
   decide({ manifest, digestsOnDisk, irregularEntries, privatePlanDigest }) {
-    const report = compareDigests(manifest.files, digestsOnDisk, irregularEntries);
-    const recordedPlan = Object.hasOwn(manifest.files, BundleFile.plan) ? manifest.files[BundleFile.plan] : undefined;
-    if (report.ok && manifest.planDigest === recordedPlan && privatePlanDigest === manifest.planDigest) {
-      return allow(this.name, `all ${Object.keys(manifest.files).length} files match their sha256; the copy of tfplan to apply is plan ${manifest.planDigest.slice(0, 12)}`);
+    const report = bundleIntegrity(manifest, { digests: digestsOnDisk, irregular: irregularEntries });
+    const hint = "never edit a bundle; make a new plan with `infra plan` and review that one";
+    if (!report.ok) return refuse(this.name, new BundleError(`the plan bundle was altered: ${describeIntegrity(report)}`, hint));
+    if (privatePlanDigest !== manifest.planDigest) {
+      return refuse(this.name, new BundleError(`the plan bundle was altered: ${BundleFile.plan} changed while it was being checked`, hint));
     }
-    if (report.ok) {
-      return refuse(
-        this.name,
-        new BundleError(
-          manifest.planDigest !== recordedPlan
-            ? `the plan bundle was altered: the manifest's planDigest ${manifest.planDigest.slice(0, 12)} is not the digest it records for ${BundleFile.plan}`
-            : `the plan bundle was altered: ${BundleFile.plan} changed while it was being checked`,
-          "never edit a bundle; make a new plan with `infra plan` and review that one",
-        ),
-      );
-    }
-    return refuse(
-      this.name,
-      new BundleError(
-        `the plan bundle was altered: ${describeIntegrity(report)}`,
-        "never edit a bundle; make a new plan with `infra plan` and review that one",
-      ),
-    );
+    return allow(this.name, `all ${Object.keys(manifest.files).length} files match their sha256; the copy of tfplan to apply is plan ${manifest.planDigest.slice(0, 12)}`);
   },
 };
 
 export const terraformVersionGate: ApplyGate = {
   name: "terraform-version",
-  decide({ manifest, terraformVersion }) {
-    if (manifest.terraformVersion === terraformVersion) return allow(this.name, `planned and applied with terraform ${terraformVersion}`);
+  decide({ executed, terraformVersion }) {
+    if ("unavailable" in executed) return refuse(this.name, new BundleError(executed.unavailable, "make a new plan with `infra plan`"));
+    if (executed.terraformVersion === terraformVersion) return allow(this.name, `planned and applied with terraform ${terraformVersion}`);
     return refuse(
       this.name,
       new RefusedError(
-        `the plan was made with terraform ${manifest.terraformVersion}, but this is terraform ${terraformVersion}`,
+        `the plan was made with terraform ${executed.terraformVersion ?? "(a version it does not record)"}, but this is terraform ${terraformVersion}`,
         "plan again with the terraform that will apply it",
       ),
     );
@@ -164,9 +167,10 @@ export const defaultApplyGates: readonly ApplyGate[] = [
   encryptionGate,
   terraformVersionGate,
   notYetAppliedGate,
+  // Before policy: terraform reads the plan for policy and destructions as the identity this checks.
+  identityGate,
   policyGate,
   freshnessGate,
-  identityGate,
   promotionGate,
   approvalGate,
   destructionGate,

@@ -7,6 +7,9 @@ import { allow, refuse } from "./decision.js";
 export const destructionGate: ApplyGate = {
   name: "destruction",
   decide({ destructions, allowDestroy }) {
+    if ("unavailable" in destructions) {
+      return refuse(this.name, new RefusedError(`destructions ${destructions.unavailable}`, "run apply where terraform can read the plan as the deploy role"));
+    }
     const unacknowledged = unacknowledgedDestructions(destructions, allowDestroy);
     if (unacknowledged.length > 0) {
       return refuse(

@@ -1,46 +1,34 @@
-import { RefusedError } from "../errors.js";
+import { BundleError, RefusedError } from "../errors.js";
 import { formatAge } from "./age.js";
 import type { ApplyGate } from "./apply-gates.js";
 import { allow, refuse } from "./decision.js";
 
 const short = (commit: string) => commit.slice(0, 12);
+/** How many of the differences a refusal names before it counts the rest. */
+const NAMED_DIFFERENCES = 3;
 
 /**
- * The bundle comes from the commit being deployed, from a clean tree, and recently: a bundle of
- * an older commit would undo what a newer commit changed; a dirty plan can be reviewed, never applied.
+ * The plan is of the commit being deployed, and recent: its own configuration snapshot equals
+ * what HEAD commits, file by file (a plan of an older commit would undo a newer one; a plan of
+ * uncommitted changes can be reviewed, never applied), and terraform made it within max_plan_age.
+ * Both come from the plan file that will be executed, never from the manifest.
  */
 export const freshnessGate: ApplyGate = {
   name: "freshness",
-  decide({ manifest, checkout, environment, now }) {
-    const hintCommit = `check out the commit and plan it: \`infra plan --env ${environment.name}\` from a clean tree, then review and apply that bundle`;
-    if (manifest.commit === null) {
-      return refuse(this.name, new RefusedError("the bundle was planned outside a git checkout, so no commit vouches for it", hintCommit));
+  decide({ executed, environment, now }) {
+    const hint = `commit what you mean to apply, then \`infra plan --env ${environment.name}\` from that commit, review and apply that bundle`;
+    if ("unavailable" in executed) return refuse(this.name, new BundleError(executed.unavailable, "make a new plan with `infra plan`"));
+    const { source, createdAt } = executed;
+    if (source.commit === null) return refuse(this.name, new RefusedError(source.differences[0] ?? "no commit vouches for the plan", hint));
+    if (source.differences.length > 0) {
+      const named = source.differences.slice(0, NAMED_DIFFERENCES).join("; ");
+      const more = source.differences.length > NAMED_DIFFERENCES ? `; and ${source.differences.length - NAMED_DIFFERENCES} more` : "";
+      return refuse(this.name, new RefusedError(`the plan's configuration is not what commit ${short(source.commit)} (HEAD) holds: ${named}${more}`, hint));
     }
-    if (manifest.dirty !== false) {
-      return refuse(
-        this.name,
-        new RefusedError(`the bundle was planned from uncommitted changes on ${short(manifest.commit)}: a dirty plan can be reviewed, never applied`, "commit the changes, plan again and apply that bundle"),
-      );
-    }
-    if (checkout.commit === null) {
-      return refuse(this.name, new RefusedError("apply runs outside a git checkout, so the bundle's commit cannot be compared", "run apply in the repository the plan was made from"));
-    }
-    if (checkout.commit !== manifest.commit) {
-      return refuse(
-        this.name,
-        new RefusedError(`the bundle was planned at commit ${short(manifest.commit)}, but the checkout is at ${short(checkout.commit)}`, hintCommit),
-      );
-    }
-    if (checkout.dirty !== false) {
-      return refuse(
-        this.name,
-        new RefusedError(`the checkout has uncommitted changes on top of ${short(checkout.commit)}`, "commit or stash them; apply runs only from the clean commit that was planned"),
-      );
-    }
-    const created = Date.parse(manifest.createdAt);
+    const created = createdAt === null ? Number.NaN : Date.parse(createdAt);
     const age = now.getTime() - created;
     if (Number.isNaN(created) || age < -5 * 60_000) {
-      return refuse(this.name, new RefusedError(`the bundle's creation time "${manifest.createdAt}" is not a past time`, "make a new plan"));
+      return refuse(this.name, new RefusedError(`the plan's creation time ${JSON.stringify(createdAt)} is not a past time`, "make a new plan"));
     }
     if (age > environment.maxPlanAgeMs) {
       return refuse(
@@ -51,6 +39,9 @@ export const freshnessGate: ApplyGate = {
         ),
       );
     }
-    return allow(this.name, `planned at ${short(manifest.commit)} (the clean checkout) ${formatAge(Math.max(age, 0))} ago`);
+    return allow(
+      this.name,
+      `the plan's configuration is commit ${short(source.commit)} (HEAD), file by file; terraform made it ${formatAge(Math.max(age, 0))} ago`,
+    );
   },
 };

@@ -1,4 +1,5 @@
 import type { FileDigests } from "../bundle/digest.js";
+import { BundleFile } from "../bundle/layout.js";
 import { describeIrregular, type IrregularEntry } from "../bundle/listing.js";
 
 export interface IntegrityReport {
@@ -11,6 +12,19 @@ export interface IntegrityReport {
   unexpected: string[];
   /** Entries that are no regular file at all (symlinks, directories, devices). */
   irregular: IrregularEntry[];
+  /** The manifest's planDigest is not the digest it records for tfplan (what is approved is not what is listed). */
+  planDigestDiffers?: { planDigest: string; recorded: string | null };
+}
+
+/**
+ * Whether a bundle holds exactly what its manifest lists, and the plan digest people approve is
+ * the digest of that tfplan: the one check `infra review` and the integrity gate both make.
+ */
+export function bundleIntegrity(manifest: { files: FileDigests; planDigest: string }, listing: { digests: FileDigests; irregular: readonly IrregularEntry[] }): IntegrityReport {
+  const report = compareDigests(manifest.files, listing.digests, listing.irregular);
+  const recorded = Object.hasOwn(manifest.files, BundleFile.plan) ? (manifest.files[BundleFile.plan] ?? null) : null;
+  if (manifest.planDigest === recorded) return report;
+  return { ...report, ok: false, planDigestDiffers: { planDigest: manifest.planDigest, recorded } };
 }
 
 /**
@@ -36,6 +50,9 @@ export function describeIntegrity(report: IntegrityReport): string {
     report.missing.length > 0 ? `missing: ${report.missing.join(", ")}` : "",
     report.unexpected.length > 0 ? `not part of the plan: ${report.unexpected.join(", ")}` : "",
     report.irregular.length > 0 ? `not a regular file: ${describeIrregular(report.irregular)}` : "",
+    report.planDigestDiffers
+      ? `the manifest's planDigest ${report.planDigestDiffers.planDigest.slice(0, 12)} is not the digest it records for ${BundleFile.plan} (${report.planDigestDiffers.recorded?.slice(0, 12) ?? "none"})`
+      : "",
   ];
   return parts.filter(Boolean).join("; ");
 }

@@ -1,24 +1,28 @@
 import { RefusedError } from "../errors.js";
 import { blockingFindings, describeFinding } from "../policy/index.js";
 import type { ApplyGate } from "./apply-gates.js";
+import { allow, refuse } from "./decision.js";
 
-/** A bundle whose policy failed was written for review only; one with no verdict predates policies. */
+/**
+ * The rules over the plan being executed (`terraform show -json` of apply's private copy), with
+ * the waivers the commit holds: the verdict the manifest records is for the reviewer only.
+ */
 export const policyGate: ApplyGate = {
   name: "policy",
-  decide({ manifest }) {
-    const verdict = manifest.policy;
-    if (verdict?.status === "passed") {
-      const waived = verdict.waivers.length > 0 ? `, ${verdict.waivers.length} waiver(s) in force` : "";
-      return { gate: this.name, allowed: true, reason: `policy passed with ${verdict.warnings} warning(s)${waived}` };
+  decide({ policy }) {
+    if ("unavailable" in policy) return refuse(this.name, new RefusedError(`policy ${policy.unavailable}`, "run apply where terraform can read the plan as the deploy role"));
+    if (policy.status === "passed") {
+      const waived = policy.waivers.length > 0 ? `, ${policy.waivers.length} waiver(s) in force` : "";
+      return allow(this.name, `the plan to apply passes policy with ${policy.warnings} warning(s)${waived}`);
     }
-    const refusal = verdict
-      ? new RefusedError(
-          `policy failed for this bundle (${verdict.errors} error(s)); it was written for review only:\n${blockingFindings(manifest.findings ?? [])
-            .map((finding) => `  ${describeFinding(finding)}`)
-            .join("\n")}`,
-          "fix the findings (or waive them with a reason and an expiry in policy-waivers.json) and make a new plan",
-        )
-      : new RefusedError("this bundle carries no policy verdict (made before policies existed)", "make a new plan with `infra plan`");
-    return { gate: this.name, allowed: false, reason: refusal.message, refusal };
+    return refuse(
+      this.name,
+      new RefusedError(
+        `policy fails for the plan to apply (${policy.errors} error(s)):\n${blockingFindings(policy.findings)
+          .map((finding) => `  ${describeFinding(finding)}`)
+          .join("\n")}`,
+        "fix the findings (or waive them with a reason and an expiry in a committed policy-waivers.json) and make a new plan",
+      ),
+    );
   },
 };

@@ -43,6 +43,11 @@ export async function readWaivers(root: string): Promise<WaiversFile> {
     if (error.code === "ENOENT") return null;
     throw new ConfigError(`cannot read ${file}: ${error.message}`, "make it a readable JSON file, or remove it");
   });
+  return parseWaivers(file, text);
+}
+
+/** The waivers in `text` (the content of `file`, wherever it was read from: disk or a commit); null: no file. */
+export async function parseWaivers(file: string, text: string | null): Promise<WaiversFile> {
   if (text === null) return { file: null, waivers: [] };
   let json: unknown;
   try {

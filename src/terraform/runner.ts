@@ -68,6 +68,21 @@ export class Terraform {
     return this.options.dataDir;
   }
 
+  /**
+   * The backend `terraform init` recorded in the data dir ("local" when it recorded none: the
+   * implicit local backend). It reflects every file terraform read, .tf.json and overrides included.
+   */
+  async recordedBackendType(): Promise<string> {
+    const text = await readFile(path.join(this.options.dataDir, "terraform.tfstate"), "utf8").catch(() => null);
+    if (text === null) return "local";
+    try {
+      const type = (JSON.parse(text) as { backend?: { type?: unknown } }).backend?.type;
+      return typeof type === "string" && type !== "" ? type : "local";
+    } catch {
+      return "unreadable";
+    }
+  }
+
   async version(): Promise<string> {
     const out = await this.run(["version", "-json"]);
     const parsed = JSON.parse(out.stdout) as { terraform_version?: unknown };

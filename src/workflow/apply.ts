@@ -1,18 +1,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InfraError, InterruptedError } from "../errors.js";
+import { AppliedUnrecordedError, InfraError, InterruptedError } from "../errors.js";
+import { displayPath } from "../fs-errors.js";
+import type { SourceCheck } from "../plan-source.js";
 import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
 import { approvalRecord } from "../gates/approval.js";
 import type { Manifest } from "../bundle/manifest.js";
-import { BundleFile } from "../bundle/layout.js";
-import { openPlan } from "../bundle/plan-encryption.js";
-import { copyPlanPrivately } from "../bundle/private-plan.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
 import { ledgerRef, recordApplied } from "../ledger.js";
-import type { PlanJson } from "../review/plan-json.js";
 import { createRedaction } from "../review/redact.js";
-import { initEnvironment, terraformFor, type WorkflowContext } from "./context.js";
-import { gatherGateFacts, openBundle, type GateFacts, type GateOptions } from "./gate.js";
+import { terraformFor, type WorkflowContext } from "./context.js";
+import { gatherGateFacts, openBundle, openExecutablePlan, type GateFacts, type GateOptions } from "./gate.js";
 import {
   applyRunFiles,
   describeSettled,
@@ -46,38 +44,45 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
   const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
   await settleEarlierApplies(context, terraform.dataDir, bundle);
 
-  await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
-  const privatePlan = await copyPlanPrivately(bundle, terraform.dataDir);
+  const executable = await openExecutablePlan(opened, terraform.dataDir, input.planKey);
   try {
-    // An encrypted plan is decrypted beside the private copy; the encryption gate decides whether that worked.
-    const decrypted = path.join(path.dirname(privatePlan.file), `${BundleFile.plan}.decrypted`);
-    const encryption = await openPlan(manifest, privatePlan.file, input.planKey, decrypted);
-    const executable = encryption.encrypted ? decrypted : privatePlan.file;
     const { facts, decisions } = await context.logger.step("gates", async () => {
-      const [gathered] = await Promise.all([gatherGateFacts(context, opened, input, { digest: privatePlan.digest, encryption }), probeReceiptWritable(bundle)]);
+      const gathered = await gatherGateFacts(context, opened, input, executable);
+      // After the bundle was listed: the probe's temporary file must never be taken for part of the bundle.
+      await probeReceiptWritable(bundle);
       return { facts: gathered, decisions: await evaluateGates(input.gates ?? defaultApplyGates, gathered.input, { every: true }) };
     });
     for (const decision of decisions) context.logger.info(`  ${decision.allowed ? "passed " : "REFUSED"} ${decision.gate}: ${decision.reason}`);
     const refused = decisions.find((decision) => !decision.allowed);
     if (refused) throw gateRefusal(refused);
+    const { executedPlanJson, input: gateInput } = facts;
+    // The gates passed, so the plan was read and its configuration is the commit at HEAD.
+    if (executedPlanJson === null || "unavailable" in gateInput.executed) throw new Error("gates passed without a readable plan");
+    const source = gateInput.executed.source;
     // From here terraform runs with the deploy role's credentials (README "The credential chain").
     const asDeployer = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
 
     const startedAt = context.now();
     const run = applyRunFiles(terraform.dataDir, startedAt);
-    let sweep = (text: string) => text;
+    // The plan's own sensitivity marks decide what is swept out of everything relayed from terraform.
+    const sweep = createRedaction(executedPlanJson).sweepText;
+    const receiptFor = (outcome: Outcome, finishedAt: Date, error?: InfraError) =>
+      receiptOf(manifest, source, decisions, terraformVersion, startedAt, finishedAt, outcome, error, run.log, facts);
     const finish = async (outcome: Outcome, error?: InfraError): Promise<ApplyResult> => {
-      const receipt = receiptOf(manifest, decisions, terraformVersion, startedAt, context.now(), outcome, error, run.log, facts);
-      const receiptFile = await writeReceipt(bundle, receipt);
+      const receiptFile = await writeReceipt(bundle, receiptFor(outcome, context.now(), error)).catch((failure: unknown) => {
+        if (outcome !== "applied" || !(failure instanceof InfraError)) throw failure;
+        // The marker stays: the next run that looks reads terraform's log and records the outcome.
+        throw new AppliedUnrecordedError(
+          `${environment.name} was applied (terraform finished), but its receipt was not written: ${failure.message}`,
+          `free space or make ${displayPath(bundle)} writable; the next \`infra review ${displayPath(bundle)}\` records the outcome from terraform's log ${run.log}`,
+        );
+      });
       await removeMarker(run.marker);
-      const recorded = outcome === "applied" && manifest.commit !== null ? await recordInLedger(context.root, environment.name, manifest.commit, receiptFile) : null;
-      return { receipt, receiptFile, ledgerRef: recorded };
+      const recorded = outcome === "applied" && source.commit !== null ? await recordInLedger(context.root, environment.name, source.commit, receiptFile) : null;
+      return { receipt: receiptFor(outcome, context.now(), error), receiptFile, ledgerRef: recorded };
     };
     try {
-      await initEnvironment(context, asDeployer, terraformVersion);
-      // The plan's own sensitivity marks decide what is swept out of everything relayed from terraform.
-      sweep = createRedaction(JSON.parse(await asDeployer.showJson(executable)) as PlanJson).sweepText;
-      await writeReceipt(bundle, receiptOf(manifest, decisions, terraformVersion, startedAt, startedAt, "started", undefined, run.log, facts));
+      await writeReceipt(bundle, receiptFor("started", startedAt));
       const marker: ApplyMarker = {
         env: environment.name,
         bundle,
@@ -88,7 +93,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       };
       await writeMarker(run.marker, marker);
       await context.logger.step(`terraform apply (${environment.name})`, () =>
-        asDeployer.apply(executable, {
+        asDeployer.apply(executable.file, {
           log: {
             file: run.log,
             onLine: (line) => context.logger.info(`  ${sweep(line)}`),
@@ -105,7 +110,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     }
     return await finish("applied");
   } finally {
-    await privatePlan.remove();
+    await executable.remove();
   }
 }
 
@@ -124,7 +129,7 @@ async function settleEarlierApplies(context: WorkflowContext, dataDir: string, b
 async function recordInLedger(root: string, env: string, commit: string, receiptFile: string): Promise<string> {
   return recordApplied(root, env, commit, receiptFile).catch((error: unknown) => {
     if (!(error instanceof InfraError)) throw error;
-    throw new InfraError(
+    throw new AppliedUnrecordedError(
       `${env} was applied (receipt ${receiptFile}), but the promotion ledger was not written: ${error.message}`,
       `record it by hand: git update-ref ${ledgerRef(env, commit)} $(git hash-object -w ${receiptFile})`,
     );
@@ -139,6 +144,7 @@ async function sealLog(log: string, sweep: (text: string) => string): Promise<vo
 
 function receiptOf(
   manifest: Manifest,
+  source: SourceCheck,
   decisions: readonly GateDecision[],
   terraformVersion: string,
   startedAt: Date,
@@ -149,10 +155,11 @@ function receiptOf(
   facts: GateFacts,
 ): Receipt {
   return {
-    env: manifest.env,
-    region: manifest.region,
-    accountId: manifest.accountId,
-    commit: manifest.commit,
+    env: facts.environment.name,
+    region: facts.environment.region,
+    accountId: facts.environment.accountId,
+    commit: source.commit,
+    configDigest: source.configDigest,
     planDigest: manifest.planDigest,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

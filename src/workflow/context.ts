@@ -7,7 +7,7 @@ import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
 import { initIfChanged } from "../terraform/init-marker.js";
 import { cachedVersion } from "../terraform/version-cache.js";
-import { readOptions, workDir } from "./work-dir.js";
+import { prepareWorkDir, readOptions, workDir } from "./work-dir.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
 export interface WorkflowContext {
@@ -46,6 +46,7 @@ export function terraformFor(context: WorkflowContext, cwd: string, dataDirName:
 export async function requireTerraform(context: WorkflowContext): Promise<string> {
   // First the tree: the version cache is written under it, and a missing tree is no missing terraform.
   await requireTreeRoot(context.root);
+  await prepareWorkDir(context.root);
   const found = await findExecutable(context.terraformBinary, context.processEnv["PATH"] ?? "");
   if (!found) throw terraformMissing(context.terraformBinary);
   const version = await cachedVersion(found, path.join(workDir(context.root), "terraform-version.json"), () =>

@@ -1,23 +1,37 @@
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { IdentityFacts } from "../aws/identity.js";
 import type { Environment } from "../config/environment.js";
-import { BundleError } from "../errors.js";
-import { sha256File } from "../bundle/digest.js";
+import { InfraError } from "../errors.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
-import { readBundleText } from "../bundle/read.js";
 import { openPlan, type PlanEncryptionFacts } from "../bundle/plan-encryption.js";
-import { readSignatureFacts } from "../bundle/signature.js";
+import { copyPlanPrivately } from "../bundle/private-plan.js";
+import { signatureFactsOf } from "../bundle/signature.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
-import { defaultApplyGates, evaluateGates, type ApplyGate, type ApplyGateInput, type GateDecision } from "../gates/apply-gates.js";
+import {
+  defaultApplyGates,
+  evaluateGates,
+  type ApplyGate,
+  type ApplyGateInput,
+  type ExecutedPlanFacts,
+  type GateDecision,
+  type Unavailable,
+} from "../gates/apply-gates.js";
 import type { CiDeployment } from "../gates/approval.js";
-import { readRevision } from "../git.js";
+import { decideIdentity, identityGate } from "../gates/identity.js";
+import { openRepository, readCommittedFile } from "../git.js";
 import { readApplied } from "../ledger.js";
+import { checkPlanSource } from "../plan-source.js";
 import { protectedDestructions } from "../policy/destruction.js";
+import type { PolicyReport } from "../policy/report.js";
+import { parseWaivers, WAIVERS_FILE, type WaiversFile } from "../policy/waivers.js";
 import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
-import { openEnvironment, type WorkflowContext } from "./context.js";
+import { readPlanFileFacts } from "../terraform/plan-file.js";
+import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { arriveAsDeployer } from "./identity.js";
+import { planFindings, reportFor } from "./policy.js";
 
 /** What a person or CI passes to the gates of one apply. */
 export interface GateOptions {
@@ -41,14 +55,28 @@ export interface GateOptions {
 export interface OpenedBundle {
   bundle: string;
   manifest: Manifest;
+  /** manifest.json as read, once: the signature is checked over these bytes, and every gate parses them. */
+  manifestText: string;
   environment: Environment;
   terraformVersion: string;
+}
+
+/** The private copy of the bundle's tfplan: what terraform executes, and what the gates examine. */
+export interface ExecutablePlan {
+  /** The file terraform would run: the copy, decrypted when the plan is encrypted at rest. */
+  file: string;
+  /** sha256 of the copy as stored in the bundle (the ciphertext when encrypted). */
+  digest: string;
+  encryption: PlanEncryptionFacts;
+  remove(): Promise<void>;
 }
 
 export interface GateFacts extends OpenedBundle {
   input: ApplyGateInput;
   /** The environment terraform runs with: the deploy role's temporary credentials once assumed. */
   processEnv: NodeJS.ProcessEnv;
+  /** `terraform show -json` of the executable plan, when terraform could read it. */
+  executedPlanJson: PlanJson | null;
 }
 
 export interface GateResult {
@@ -62,33 +90,75 @@ export interface GateResult {
 
 export async function openBundle(context: WorkflowContext, options: Pick<GateOptions, "env" | "bundle">): Promise<OpenedBundle> {
   const bundle = path.resolve(options.bundle);
-  const manifest = await readBundleManifest(bundle);
+  const { manifest, text } = await readBundleManifest(bundle);
   const { terraformVersion, environment } = await openEnvironment(context, options.env);
-  return { bundle, manifest, environment, terraformVersion };
+  return { bundle, manifest, manifestText: text, environment, terraformVersion };
 }
 
 /**
- * Every fact the gates decide over, gathered once: the bundle's files, git, the ledger, STS.
- * `executable` is the tfplan that would be executed (apply's private copy): its sha256 and whether
- * it is encrypted and decrypts.
+ * Copies the bundle's tfplan where only this process can change it (`dataDir`), hashes the
+ * copy, and decrypts it beside itself when it is encrypted at rest. Everything after this
+ * examines and executes the copy, so a tfplan swapped in the bundle meanwhile changes nothing.
  */
-export async function gatherGateFacts(
-  context: WorkflowContext,
-  opened: OpenedBundle,
-  options: GateOptions,
-  executable: { digest: string; encryption: PlanEncryptionFacts },
-): Promise<GateFacts> {
-  const { bundle, manifest, environment, terraformVersion } = opened;
-  const [listing, previousReceipt, checkout, planJson, signature] = await Promise.all([
+export async function openExecutablePlan(opened: OpenedBundle, dataDir: string, planKey: string | undefined): Promise<ExecutablePlan> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const privatePlan = await copyPlanPrivately(opened.bundle, dataDir);
+  try {
+    const decrypted = path.join(path.dirname(privatePlan.file), `${BundleFile.plan}.decrypted`);
+    const encryption = await openPlan(opened.manifest, privatePlan.file, planKey, decrypted);
+    return { file: encryption.encrypted ? decrypted : privatePlan.file, digest: privatePlan.digest, encryption, remove: privatePlan.remove };
+  } catch (error) {
+    await privatePlan.remove();
+    throw error;
+  }
+}
+
+/**
+ * Every fact the gates decide over, gathered once: the bundle's files, what the executable plan
+ * proves about itself (its configuration against HEAD, its backend, its age), STS, terraform's
+ * own reading of the plan (policy, destructions), the ledger.
+ */
+export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBundle, options: GateOptions, executable: ExecutablePlan): Promise<GateFacts> {
+  const { bundle, manifest, manifestText, environment, terraformVersion } = opened;
+  const [listing, previousReceipt, executed, signature] = await Promise.all([
     listBundle(bundle, UNDIGESTED_FILES),
     readReceipt(bundle),
-    readRevision(context.root),
-    readPlanJson(bundle),
-    readSignatureFacts(context.root, bundle),
+    executedPlanFacts(executable, environment),
+    signatureFactsOf(context.root, manifestText, bundle),
   ]);
-  const identity = await arriveAsDeployer(context, environment, { commit: manifest.commit, dirty: manifest.dirty }, options.offline ?? false);
+  const source = "unavailable" in executed ? null : executed.source;
+  const revision = { commit: source?.commit ?? null, dirty: source === null ? null : source.differences.length > 0 };
+  const offline = options.offline ?? false;
+  const identity = await arriveAsDeployer(context, environment, revision, offline);
+  const identityDecision = decideIdentity(identityGate.name, identity.facts, environment.name, backendOf(executed, environment));
+  const processEnv = identity.processEnv;
+
+  let executedPlanJson: PlanJson | null = null;
+  let policy: PolicyReport | Unavailable;
+  let destructions: ApplyGateInput["destructions"];
+  if (!identityDecision.allowed) {
+    const why = { unavailable: "not evaluated: terraform does not run as an identity the identity gate refused" };
+    [policy, destructions] = [why, why];
+  } else {
+    const terraform = terraformFor({ ...context, processEnv }, environment.dir, `env/${environment.name}`);
+    try {
+      await initEnvironment({ ...context, processEnv }, terraform, terraformVersion);
+      executedPlanJson = parsePlanJson(await terraform.showJson(executable.file), "terraform show -json of the plan to apply");
+      destructions = protectedDestructions(executedPlanJson);
+      policy = await reportFor(
+        context,
+        environment,
+        planFindings({ environment, plan: executedPlanJson, allowDestroy: options.allowDestroy ?? [] }),
+        await committedWaivers(context.root, source?.commit ?? null),
+      );
+    } catch (error) {
+      if (!(error instanceof InfraError)) throw error;
+      const why = { unavailable: `terraform could not read the plan to apply: ${error.message}` };
+      [policy, destructions] = [why, why];
+    }
+  }
   const promotionEntry =
-    environment.promotedFrom !== null && manifest.commit !== null ? await readApplied(context.root, environment.promotedFrom, manifest.commit) : null;
+    environment.promotedFrom !== null && source?.commit && source.differences.length === 0 ? await readApplied(context.root, environment.promotedFrom, source.commit) : null;
   const input: ApplyGateInput = {
     environment,
     manifest,
@@ -98,27 +168,61 @@ export async function gatherGateFacts(
     encryption: executable.encryption,
     previousReceipt,
     terraformVersion,
-    checkout,
+    executed,
     now: context.now(),
     identity: identity.facts,
     promotionEntry,
     approval: { typed: options.approve ?? null, ci: options.ci ?? null },
-    destructions: protectedDestructions(planJson),
+    policy,
+    destructions,
     allowDestroy: [...(options.allowDestroy ?? [])],
     signature,
   };
-  return { ...opened, input, processEnv: identity.processEnv };
+  return { ...opened, input, processEnv, executedPlanJson };
+}
+
+/** What the executable plan says of itself, or why it cannot be read (an encrypted plan that did not decrypt). */
+async function executedPlanFacts(executable: ExecutablePlan, environment: Environment): Promise<ExecutedPlanFacts | Unavailable> {
+  if (executable.encryption.encrypted && executable.encryption.problem !== null) {
+    return { unavailable: `the plan could not be examined: ${executable.encryption.problem}` };
+  }
+  try {
+    const facts = await readPlanFileFacts(executable.file);
+    const source = await checkPlanSource(facts.snapshot, environment.dir, environment.root);
+    return { source, backendType: facts.backendType, createdAt: facts.createdAt, terraformVersion: facts.terraformVersion };
+  } catch (error) {
+    if (error instanceof InfraError) return { unavailable: error.message };
+    throw error;
+  }
+}
+
+/** The backend the plan will use, as terraform recorded it in the plan; the HCL's reading only when that is unknown. */
+function backendOf(executed: ExecutedPlanFacts | Unavailable, environment: Environment): { type: string; file: string } | null {
+  if ("unavailable" in executed || executed.backendType === null) return environment.backend ?? { type: "unknown (the plan could not be read)", file: "the plan file" };
+  return { type: executed.backendType, file: "recorded by terraform in the plan" };
+}
+
+/** The waivers the commit holds: a waivers file edited in the working tree waives nothing at apply. */
+async function committedWaivers(root: string, commit: string | null): Promise<WaiversFile> {
+  const file = path.join(root, WAIVERS_FILE);
+  const repository = commit === null ? null : await openRepository(root);
+  if (repository === null || repository.commit !== commit) return { file: null, waivers: [] };
+  const repoFile = path.relative(repository.top, file).split(path.sep).join("/");
+  return parseWaivers(`${file} (as committed at ${commit.slice(0, 12)})`, await readCommittedFile(repository, repoFile));
 }
 
 /** `infra gate`: every gate's verdict, nothing applied. */
 export async function gate(context: WorkflowContext, options: GateOptions): Promise<GateResult> {
   const opened = await openBundle(context, options);
-  // Nothing is executed here, so the bundle's own tfplan stands for the copy apply would make.
-  const planFile = path.join(opened.bundle, BundleFile.plan);
-  const [digest, encryption] = await Promise.all([sha256File(planFile), openPlan(opened.manifest, planFile, options.planKey)]);
-  const facts = await gatherGateFacts(context, opened, options, { digest, encryption });
-  const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
-  return describeGates(facts, decisions);
+  const dataDir = terraformFor(context, opened.environment.dir, `env/${opened.environment.name}`).dataDir;
+  const executable = await openExecutablePlan(opened, dataDir, options.planKey);
+  try {
+    const facts = await gatherGateFacts(context, opened, options, executable);
+    const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
+    return describeGates(facts, decisions);
+  } finally {
+    await executable.remove();
+  }
 }
 
 export function describeGates(facts: GateFacts, decisions: readonly GateDecision[]): GateResult {
@@ -138,11 +242,4 @@ export function renderVerdicts(decisions: GateResult["decisions"]): string {
   return decisions
     .map(({ gate: name, allowed, reason, hint }) => `${allowed ? "passed " : "REFUSED"}  ${name.padEnd(width)}  ${reason}${!allowed && hint ? `\n         ${" ".repeat(width)}  hint: ${hint}` : ""}`)
     .join("\n");
-}
-
-/** The bundle's plan.redacted.json, which the destruction gate and the review read. */
-export async function readPlanJson(bundle: string): Promise<PlanJson> {
-  const text = await readBundleText(bundle, BundleFile.redactedJson);
-  if (text === null) throw new BundleError(`plan bundle ${bundle} has no regular file ${BundleFile.redactedJson}`, "make a complete bundle with `infra plan`");
-  return parsePlanJson(text, path.join(bundle, BundleFile.redactedJson));
 }

@@ -13,7 +13,7 @@ import { parsePlanJson } from "../review/plan-json.js";
 import type { PlanHeader } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
-import { initEnvironment, openEnvironment, planHeaderFor, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { requireDeployer } from "./identity.js";
@@ -21,6 +21,11 @@ import { encryptPlan, parsePlanKey, type PlanEncryption } from "../bundle/plan-e
 import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 import { PLAN_ROLE_NAME } from "../aws/credential-chain.js";
+import type { Environment } from "../config/environment.js";
+import { gateRefusal } from "../gates/apply-gates.js";
+import { decideIdentity, identityGate } from "../gates/identity.js";
+import { checkPlanSource } from "../plan-source.js";
+import { readPlanFileFacts } from "../terraform/plan-file.js";
 
 export interface PlanInput {
   env: string;
@@ -60,7 +65,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const planKey = input.planKey === undefined ? null : parsePlanKey(input.planKey);
   // Policy does not stop the plan: the bundle is written, marked failed, so the reviewer sees why.
   const hclFindings = await logger.step(`static policy (${environment.name})`, () => staticFindings(context, environment));
-  // Read once: the session name terraform runs under and the manifest name the same commit.
+  // Names the deploy role's session only; whether the plan is of a commit is judged on the plan itself.
   const revision = await readRevision(context.root);
   const readOnly = input.readOnly ?? false;
   const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false, readOnly ? PLAN_ROLE_NAME : undefined);
@@ -76,16 +81,32 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     // terraform writes the plan where only we can read it; the bundle gets a 0600 copy.
     const planFile = path.join(privateDir, BundleFile.plan);
     await initEnvironment(context, terraform, terraformVersion);
+    // --offline is for local state only, as terraform itself recorded the backend at init: that
+    // reading covers .tf.json files, override files and cloud blocks the HCL check cannot see.
+    if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile, readOnly ? READ_ONLY_PLAN_ARGS : []));
+    // Judged on what terraform actually read, after it read it: an edit made while terraform
+    // planned, an ignored override file or a module outside --root all show here.
+    const planFacts = await readPlanFileFacts(planFile);
+    if (input.offline) requireLocalBackend(environment, planFacts.backendType, "the plan records");
+    const source = await checkPlanSource(planFacts.snapshot, environment.dir, context.root);
+    for (const difference of source.differences) logger.warn(`not committed: ${difference}`);
     const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = parsePlanJson(planJsonText, "terraform show -json");
     const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
-    const header: PlanHeader = planHeaderFor(environment, revision, context.now());
+    const header: PlanHeader = {
+      env: environment.name,
+      region: environment.region,
+      accountId: environment.accountId,
+      commit: source.commit,
+      dirty: source.commit === null ? null : source.differences.length > 0,
+      createdAt: planFacts.createdAt ?? context.now().toISOString(),
+    };
     let planEncryption: PlanEncryption | undefined;
     const summary = await logger.step("review artifacts", () =>
       writeBundleFiles(out, async () => {
         if (planKey) {
-          const { ciphertext, record } = encryptPlan(await readFile(planFile), planKey, { env: environment.name, commit: revision.commit });
+          const { ciphertext, record } = encryptPlan(await readFile(planFile), planKey, { env: environment.name, commit: source.commit });
           await writeFile(path.join(staging, BundleFile.plan), ciphertext, BUNDLE_FILE_MODE);
           planEncryption = record;
         } else {
@@ -104,6 +125,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       terraformVersion,
       toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
+      source: { configDigest: source.configDigest, differences: source.differences },
       ...(planEncryption ? { planEncryption } : {}),
       ...(readOnly ? { readOnly: true as const } : {}),
       hasChanges: summary.hasChanges,
@@ -126,6 +148,12 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   } finally {
     await rm(privateDir, { recursive: true, force: true });
   }
+}
+
+/** Refuses --offline for a stack whose state is not local, by the backend terraform itself reports. */
+function requireLocalBackend(environment: Environment, backendType: string | null, whose: string): void {
+  const decision = decideIdentity(identityGate.name, { status: "offline" }, environment.name, { type: backendType ?? "unknown", file: `as ${whose}` });
+  if (!decision.allowed) throw gateRefusal(decision);
 }
 
 /** Runs the writes of a bundle; a full disk or a read-only one becomes one sentence naming --out. */

@@ -5,7 +5,7 @@ import { BundleError } from "../errors.js";
 import { BundleFile } from "../bundle/layout.js";
 import { evaluatePlan, evaluateTree, loadPolicyTree, mergeFindings, type Finding } from "../policy/index.js";
 import { policyReport, type PolicyReport } from "../policy/report.js";
-import { applyWaivers, readWaivers } from "../policy/waivers.js";
+import { applyWaivers, readWaivers, type WaiversFile } from "../policy/waivers.js";
 import type { PlanJson } from "../review/plan-json.js";
 import type { WorkflowContext } from "./context.js";
 import { readOptions } from "./work-dir.js";
@@ -31,8 +31,13 @@ export function planFindings({ environment, plan, allowDestroy }: PlanFindingsIn
  * Files are named relative to the tree, as a reviewer and a waiver's `path` know them (a bundle
  * never carries the planning machine's directories).
  */
-export async function reportFor(context: WorkflowContext, environment: Environment, findings: readonly Finding[]): Promise<PolicyReport> {
-  const waivers = await readWaivers(context.root);
+export async function reportFor(
+  context: WorkflowContext,
+  environment: Environment,
+  findings: readonly Finding[],
+  waivers?: WaiversFile,
+): Promise<PolicyReport> {
+  waivers ??= await readWaivers(context.root);
   const relative = findings.map((finding) => (finding.file ? { ...finding, file: relativeToTree(context.root, finding.file) } : finding));
   const waived = applyWaivers(relative, waivers, { env: environment.name, root: context.root, now: context.now() });
   return policyReport(waived.findings, waived.inForce);

@@ -6,7 +6,7 @@ import { readBundleManifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
 import { BundleError } from "../errors.js";
 import { displayPath } from "../fs-errors.js";
-import { compareDigests } from "../gates/integrity.js";
+import { bundleIntegrity } from "../gates/integrity.js";
 import { policyReport } from "../policy/report.js";
 import { protectedDestructionsIn } from "../review/render.js";
 import { parseSummaryJson } from "../review/summary-file.js";
@@ -15,7 +15,7 @@ import { settleBundle } from "./unfinished-apply.js";
 
 /** `infra review BUNDLE`: the summary the plan wrote, the bundle's integrity, its receipt and apply state. */
 export async function reviewBundle(bundle: string, now: Date): Promise<ReviewResult> {
-  const manifest = await readBundleManifest(bundle);
+  const { manifest } = await readBundleManifest(bundle);
   const summaryFile = path.join(bundle, BundleFile.summaryJson);
   const summaryText = await readFile(summaryFile, "utf8").catch(() => {
     throw new BundleError(`plan bundle ${displayPath(bundle)} has no ${BundleFile.summaryJson}`, "make a complete bundle with `infra plan`");
@@ -28,7 +28,7 @@ export async function reviewBundle(bundle: string, now: Date): Promise<ReviewRes
     bundle,
     manifest,
     summary,
-    integrity: compareDigests(manifest.files, listing.digests, listing.irregular),
+    integrity: bundleIntegrity(manifest, listing),
     receipt,
     ...(unfinished && !("outcome" in unfinished) ? { running: unfinished.marker } : {}),
     ...(unfinished && "outcome" in unfinished ? { recovered: unfinished } : {}),

@@ -4,7 +4,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { Receipt } from "../../src/bundle/receipt.js";
-import { copyFixture, readJson, runInfra, stateAddresses, type RunResult } from "../helpers.js";
+import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, type RunResult } from "../helpers.js";
 
 // Made up for this test; it must appear in tfplan (terraform needs it) and nowhere else.
 const SECRET = "correct-horse-battery-staple-41";
@@ -88,9 +88,9 @@ describe("infra plan and apply on the sensitive fixture", () => {
       "encryption",
       "terraform-version",
       "not-yet-applied",
+      "identity",
       "policy",
       "freshness",
-      "identity",
       "promotion",
       "approval",
       "destruction",
@@ -108,6 +108,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
     expect(again.stderr).toContain("terraform init (dev): already initialised from this configuration");
     const { appendFile } = await import("node:fs/promises");
     await appendFile(path.join(root, "modules", "database", "main.tf"), "\n# a module change needs init\n");
+    commitChanges(root, "a module change");
     const changed = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", out], { env });
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stderr).toMatch(/✔ terraform init \(dev\) \(\d/);

@@ -72,9 +72,9 @@ describe("promotion from dev to a protected prod", () => {
       "encryption:true",
       "terraform-version:true",
       "not-yet-applied:true",
+      "identity:true",
       "policy:true",
       "freshness:true",
-      "identity:true",
       "promotion:true",
       "approval:false",
       "destruction:true",
@@ -90,9 +90,10 @@ describe("promotion from dev to a protected prod", () => {
     expect(review.stdout).toContain(`plan digest: ${approve} (a protected environment applies it with --approve ${approve})`);
   });
 
-  it("lists a protected destruction in the review and the destruction gate, and --allow-destroy acknowledges it", async () => {
+  it("lists a protected destruction in the review, while the gates judge only the plan terraform would execute", async () => {
     // terraform_data stands in for AWS here, so the deletion of a cluster is written into a copy of
-    // the plan JSON; the copy is then altered, which the integrity gate refuses as well.
+    // the plan JSON: the review (of summary.json) shows it; the destruction gate reads the plan to
+    // execute, which deletes nothing, and the integrity gate refuses the altered copy.
     const copy = path.join(root, "..", "artifacts", "prod-destroying");
     await cp(prodBundle, copy, { recursive: true });
     const planFile = path.join(copy, "plan.redacted.json");
@@ -100,21 +101,21 @@ describe("promotion from dev to a protected prod", () => {
     const address = "module.platform.aws_eks_cluster.this";
     plan.resource_changes.push({ address, mode: "managed", type: "aws_eks_cluster", name: "this", change: { actions: ["delete", "create"], before: {}, after: {} } });
     await writeFile(planFile, JSON.stringify(plan));
-    // The review reads summary.json, the gate plan.redacted.json: a plan that replaces the cluster has it in both.
     const summaryFile = path.join(copy, "summary.json");
     const summary = await readJson<{ resources: unknown[] }>(summaryFile);
     summary.resources.push({ address, module: "module.platform", type: "aws_eks_cluster", mode: "managed", action: "replace", actions: ["delete", "create"], attributes: [] });
     await writeFile(summaryFile, JSON.stringify(summary));
     const review = await runInfra(["review", copy]);
     expect(review.stdout.startsWith(`!! replace ${address} (EKS cluster): apply needs --allow-destroy '${address}'`)).toBe(true);
-    const gate = (...extra: string[]) => runInfra(["gate", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--json", "--quiet", ...extra], { env });
+    expect(review.stdout).toContain("bundle: ALTERED: changed since the plan was made: plan.redacted.json, summary.json");
+    const gate = await runInfra(["gate", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--json", "--quiet"], { env });
     type Verdicts = { decisions: Array<{ gate: string; allowed: boolean; reason: string; hint?: string }> };
-    const destruction = (run: RunResult) => (JSON.parse(run.stdout) as Verdicts).decisions.find((decision) => decision.gate === "destruction");
-    expect(destruction(await gate())).toMatchObject({ allowed: false, reason: `the plan would replace ${address} (EKS cluster) without --allow-destroy` });
-    expect(destruction(await gate("--allow-destroy", address, "--allow-destroy", "aws_kms_key.other"))).toMatchObject({ allowed: true });
+    expect((JSON.parse(gate.stdout) as Verdicts).decisions.find((decision) => decision.gate === "destruction")).toMatchObject({
+      allowed: true,
+      reason: "no protected resource is deleted or replaced",
+    });
     const applied = await runInfra(["apply", "--offline", "--env", "prod", "--plan", copy, "--root", root, "--approve", approve], { env });
     await expectRefused(applied, "integrity", "the plan bundle was altered: changed since the plan was made: plan.redacted.json, summary.json");
-    expect(applied.stderr).toContain(`REFUSED destruction: the plan would replace ${address}`);
   });
 
   it("refuses prod without approval", async () => {
@@ -132,24 +133,31 @@ describe("promotion from dev to a protected prod", () => {
     expect(run.stderr).toContain("is not the first 12 hex digits of a plan digest");
   });
 
-  it("refuses from a dirty tree, and a bundle planned from one", async () => {
+  it("refuses a plan of uncommitted changes, by the file terraform read, whatever the checkout looks like at apply", async () => {
     const extra = path.join(root, "envs", "prod", "extra.tf");
     await writeFile(extra, "# not committed\n");
     const dirtyBundle = path.join(root, "..", "artifacts", "prod-dirty");
     const planned = await runInfra(["plan", "--offline", "--env", "prod", "--root", root, "--out", dirtyBundle, "--quiet"], { env });
     expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain("not committed: envs/prod/extra.tf is in the plan but not committed");
     expect(await readJson<Manifest>(path.join(dirtyBundle, "manifest.json"))).toMatchObject({ commit, dirty: true });
-    await expectRefused(await applyProd("--approve", approve), "freshness", `the checkout has uncommitted changes on top of ${commit.slice(0, 12)}`);
+    // The reviewed, clean plan is still the commit's, file by file: an uncommitted file beside it changes nothing it executes.
+    const gate = await runInfra(["gate", "--offline", "--env", "prod", "--plan", prodBundle, "--root", root, "--approve", approve, "--json", "--quiet"], { env });
+    expect((JSON.parse(gate.stdout) as { decisions: Array<{ gate: string; allowed: boolean }> }).decisions).toContainEqual(expect.objectContaining({ gate: "freshness", allowed: true }));
     await rm(extra);
     const dirtyApprove = (await readJson<Manifest>(path.join(dirtyBundle, "manifest.json"))).planDigest.slice(0, 12);
     const run = await runInfra(["apply", "--offline", "--env", "prod", "--plan", dirtyBundle, "--root", root, "--approve", dirtyApprove], { env });
-    await expectRefused(run, "freshness", `the bundle was planned from uncommitted changes on ${commit.slice(0, 12)}: a dirty plan can be reviewed, never applied`);
+    await expectRefused(run, "freshness", `the plan's configuration is not what commit ${commit.slice(0, 12)} (HEAD) holds: envs/prod/extra.tf is in the plan but not committed`);
   });
 
-  it("refuses a bundle of an older commit", async () => {
+  it("refuses a bundle of an older commit, naming the file that changed since", async () => {
     await appendFile(path.join(root, "modules", "database", "main.tf"), "\n# a later change\n");
     const later = commitChanges(root, "a later change");
-    await expectRefused(await applyProd("--approve", approve), "freshness", `the bundle was planned at commit ${commit.slice(0, 12)}, but the checkout is at ${later.slice(0, 12)}`);
+    await expectRefused(
+      await applyProd("--approve", approve),
+      "freshness",
+      `the plan's configuration is not what commit ${later.slice(0, 12)} (HEAD) holds: modules/database/main.tf in the plan differs from the committed file`,
+    );
     git("checkout", "-q", commit);
   });
 

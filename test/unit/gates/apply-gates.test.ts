@@ -69,7 +69,7 @@ describe("integrityGate", () => {
     const decision = await decide(integrityGate, input({ manifest: { planDigest: "2222" }, privatePlanDigest: "2222" }));
     expect(decision.allowed).toBe(false);
     expect(decision.refusal).toBeInstanceOf(BundleError);
-    expect(decision.reason).toBe("the plan bundle was altered: the manifest's planDigest 2222 is not the digest it records for tfplan");
+    expect(decision.reason).toBe("the plan bundle was altered: the manifest's planDigest 2222 is not the digest it records for tfplan (1111)");
   });
 
   it("refuses when the private copy of tfplan differs from what the manifest records", async () => {
@@ -145,9 +145,9 @@ describe("evaluateGates", () => {
       ["encryption", true],
       ["terraform-version", true],
       ["not-yet-applied", true],
+      ["identity", true],
       ["policy", true],
       ["freshness", true],
-      ["identity", true],
       ["promotion", true],
       ["approval", true],
       ["destruction", true],

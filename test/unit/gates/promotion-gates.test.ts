@@ -34,39 +34,45 @@ async function allowed(gate: ApplyGate, facts: ApplyGateInput): Promise<string> 
 }
 
 describe("freshnessGate", () => {
-  it("allows a bundle of the clean checkout's commit within the maximum age", async () => {
-    expect(await allowed(freshnessGate, input())).toBe("planned at 0123456789ab (the clean checkout) 55m ago");
+  const executed = (source: Partial<{ commit: string | null; differences: string[] }>, createdAt: string | null = MANIFEST.createdAt) => ({
+    executed: { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: [], remoteModules: [], ...source }, backendType: "local", createdAt, terraformVersion: "1.11.4" },
   });
 
-  it("refuses a bundle planned from a dirty tree", async () => {
-    expect((await refusal(freshnessGate, input({ manifest: { dirty: true } }))).reason).toBe(
-      "the bundle was planned from uncommitted changes on 0123456789ab: a dirty plan can be reviewed, never applied",
+  it("allows a plan whose configuration is HEAD's, file by file, within the maximum age", async () => {
+    expect(await allowed(freshnessGate, input())).toBe("the plan's configuration is commit 0123456789ab (HEAD), file by file; terraform made it 55m ago");
+  });
+
+  it("refuses a plan whose configuration differs from HEAD, naming the first files and counting the rest", async () => {
+    const differences = ["envs/dev/a_override.tf is in the plan but not committed", "modules/x/main.tf in the plan differs from the committed file", "c", "d", "e"];
+    const { reason, hint } = await refusal(freshnessGate, input(executed({ differences })));
+    expect(reason).toBe(
+      "the plan's configuration is not what commit 0123456789ab (HEAD) holds: envs/dev/a_override.tf is in the plan but not committed; modules/x/main.tf in the plan differs from the committed file; c; and 2 more",
     );
+    expect(hint).toContain("infra plan --env dev");
   });
 
-  it("refuses a bundle planned outside git, and an apply outside git", async () => {
-    expect((await refusal(freshnessGate, input({ manifest: { commit: null, dirty: null } }))).reason).toContain("planned outside a git checkout");
-    expect((await refusal(freshnessGate, input({ checkout: { commit: null, dirty: null } }))).reason).toContain("apply runs outside a git checkout");
+  it("ignores what the manifest says about the commit and cleanliness", async () => {
+    expect(await allowed(freshnessGate, input({ manifest: { commit: OTHER_COMMIT, dirty: true } }))).toContain("commit 0123456789ab (HEAD)");
+    await refusal(freshnessGate, input({ manifest: { commit: COMMIT, dirty: false }, ...executed({ differences: ["x is in the plan but not committed"] }) }));
   });
 
-  it("refuses a bundle of an older commit, naming both", async () => {
-    expect((await refusal(freshnessGate, input({ checkout: { commit: OTHER_COMMIT, dirty: false } }))).reason).toBe(
-      "the bundle was planned at commit 0123456789ab, but the checkout is at fedcba987654",
+  it("refuses a plan outside git, and a plan file that could not be read", async () => {
+    expect((await refusal(freshnessGate, input(executed({ commit: null, differences: ["envs/dev is not in a git repository with a commit, so no commit vouches for the plan"] })))).reason).toBe(
+      "envs/dev is not in a git repository with a commit, so no commit vouches for the plan",
     );
+    const unreadable = await freshnessGate.decide(input({ executed: { unavailable: "tfplan is not a plan file terraform wrote: it is not a zip archive" } }));
+    expect(unreadable).toMatchObject({ allowed: false, reason: "tfplan is not a plan file terraform wrote: it is not a zip archive" });
   });
 
-  it("refuses a checkout with uncommitted changes", async () => {
-    expect((await refusal(freshnessGate, input({ checkout: { commit: COMMIT, dirty: true } }))).reason).toBe(
-      "the checkout has uncommitted changes on top of 0123456789ab",
-    );
-  });
-
-  it("refuses a bundle older than the environment's max_plan_age, and one from the future", async () => {
+  it("refuses a plan older than the environment's max_plan_age by the plan's own time, and one from the future", async () => {
     const old = await refusal(freshnessGate, input({ now: new Date("2025-01-03T05:04:05.000Z") }));
     expect(old.reason).toBe("the plan is 1d 2h old, but dev accepts plans up to 1d old (max_plan_age in /repo/terraform/envs/dev/environment.tf)");
     expect(old.hint).toBe("plan again: `infra plan --env dev`");
     expect(await allowed(freshnessGate, input({ now: new Date("2025-01-03T05:04:05.000Z"), environment: { maxPlanAgeMs: 7 * 86_400_000 } }))).toContain("1d 2h ago");
     expect((await refusal(freshnessGate, input({ now: new Date("2025-01-01T00:00:00.000Z") }))).reason).toContain("is not a past time");
+    // The manifest's createdAt is not what is judged.
+    expect(await allowed(freshnessGate, input({ manifest: { createdAt: "2000-01-01T00:00:00.000Z" } }))).toContain("55m ago");
+    expect((await refusal(freshnessGate, input(executed({}, null)))).reason).toBe('the plan\'s creation time null is not a past time');
   });
 });
 

@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { keyIdOf, loadSigningKey, readSignatureFacts, signManifest, signingKeysDir } from "../../../src/bundle/signature.js";
+import { keyIdOf, loadSigningKey, signatureFactsOf, signManifest, signingKeysDir } from "../../../src/bundle/signature.js";
 import { BundleError, ConfigError } from "../../../src/errors.js";
 import { signatureGate } from "../../../src/gates/signature.js";
 import { input } from "./gate-input.js";
@@ -32,7 +32,7 @@ describe("signatureGate over real files and keys", () => {
   async function signBundle(text = MANIFEST_TEXT, key = signer.privateKey): Promise<void> {
     await writeFile(path.join(bundle, "manifest.sig"), JSON.stringify(signManifest(text, { privateKey: key, keyId: keyIdOf(createPublicKey(key)) })));
   }
-  const decide = async () => signatureGate.decide(input({ signature: await readSignatureFacts(root, bundle) }));
+  const decide = async () => signatureGate.decide(input({ signature: await signatureFactsOf(root, await readFile(path.join(bundle, "manifest.json"), "utf8"), bundle) }));
 
   it("is off while the repository trusts no keys, signed or not", async () => {
     expect(await decide()).toMatchObject({ allowed: true, reason: "off: the repository trusts no signing keys (signing-keys/*.pem)" });
@@ -68,7 +68,7 @@ describe("signatureGate over real files and keys", () => {
   it("names a key file that is not an ed25519 public key", async () => {
     await mkdir(signingKeysDir(root), { recursive: true });
     await writeFile(path.join(signingKeysDir(root), "broken.pem"), "not a key");
-    await expect(readSignatureFacts(root, bundle)).rejects.toThrow(`${path.join(signingKeysDir(root), "broken.pem")} is not a public key in PEM`);
+    await expect(signatureFactsOf(root, MANIFEST_TEXT, bundle)).rejects.toThrow(`${path.join(signingKeysDir(root), "broken.pem")} is not a public key in PEM`);
   });
 });
 
