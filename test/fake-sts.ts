@@ -116,3 +116,15 @@ function send(response: ServerResponse, status: number, xml: string): void {
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
   send(response, status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fake-err</RequestId></ErrorResponse>`);
 }
+
+/** A process environment whose AWS SDK (the CLI's, spawned) talks to `sts` as the principal of `accessKeyId`. */
+export function fakeStsEnv(sts: Pick<FakeSts, "endpoint">, accessKeyId: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: "fake-secret",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}

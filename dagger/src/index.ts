@@ -12,13 +12,16 @@
 import {
   argument,
   CacheSharingMode,
+  Changeset,
   check,
   Container,
   dag,
   Directory,
   File,
   func,
+  generate,
   object,
+  ReturnType,
   Secret,
 } from "@dagger.io/dagger";
 import { GIT_PACKAGE, NODE_IMAGE, PINNED_TOOLS, supportedPlatform, toolchainFacts, UNZIP_SCRIPT, type PinnedTool, type SupportedPlatform } from "./toolchain.js";
@@ -34,6 +37,7 @@ const CACHES = [
 ] as const;
 const REVIEW_DIR = "/review";
 const GATE_DIR = "/gate";
+const DRIFT_DIR = "/drift";
 
 /** Where a bundle lives in the container: the CLI's own default, `artifacts/<env>`. */
 function bundleDir(env: string): string {
@@ -144,6 +148,8 @@ export class Infra {
     signingKey?: Secret,
     /** Optional: 256-bit key (base64) that encrypts tfplan at rest in the bundle, e.g. env://INFRA_PLAN_KEY */
     planKey?: Secret,
+    /** `--read-only`: plan as the read-only infra-plan role, without the state lock, for review only (a pull request's plan); apply refuses the bundle */
+    readOnly?: boolean,
   ): Promise<Directory> {
     const bundle = bundleDir(env);
     const container = withSecretVariables(await this.toolchain(), {
@@ -151,7 +157,34 @@ export class Infra {
       INFRA_SIGNING_KEY: signingKey,
       INFRA_PLAN_KEY: planKey,
     });
-    return asNewRun(container).withExec(["infra", "plan", "--env", env, "--out", bundle]).directory(bundle);
+    return asNewRun(container)
+      .withExec(["infra", "plan", "--env", env, ...(readOnly === true ? ["--read-only"] : []), "--out", bundle])
+      .directory(bundle);
+  }
+
+  /**
+   * `infra drift --env ENV --json`: a refresh-only plan as the read-only infra-plan role. Returns
+   * drift.json whatever the CLI's exit code (0 none, 2 drift, 1 an error, which drift.json then
+   * holds as {"error": ...}); scripts/drift-issue.ts reads it.
+   *
+   * Example usage: dagger call drift --env prod --aws-access-key-id env://AWS_ACCESS_KEY_ID ... -o drift/prod
+   */
+  @func({ cache: "never" })
+  async drift(
+    /** Environment to check: a folder under terraform/envs */
+    env: string,
+    /** AWS access key id for the environment's account (the read-only infra-plan), e.g. env://AWS_ACCESS_KEY_ID */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key, e.g. env://AWS_SECRET_ACCESS_KEY */
+    awsSecretAccessKey?: Secret,
+    /** AWS session token of temporary credentials, e.g. env://AWS_SESSION_TOKEN */
+    awsSessionToken?: Secret,
+  ): Promise<Directory> {
+    const container = withSecretVariables(await this.toolchain(), awsCredentialVariables({ awsAccessKeyId, awsSecretAccessKey, awsSessionToken }));
+    return asNewRun(container)
+      .withDirectory(DRIFT_DIR, dag.directory())
+      .withExec(["infra", "drift", "--env", env, "--json"], { redirectStdout: `${DRIFT_DIR}/drift.json`, expect: ReturnType.Any })
+      .directory(DRIFT_DIR);
   }
 
   /**
@@ -255,17 +288,20 @@ export class Infra {
   }
 
   /**
-   * `infra lock`: every root's .terraform.lock.hcl with provider hashes for linux and darwin,
-   * amd64 and arm64, laid out as under terraform/.
+   * `infra lock` as a generator: every root's .terraform.lock.hcl with provider hashes for linux
+   * and darwin, amd64 and arm64, as the changes to this repository that `dagger generate` applies
+   * (empty when the committed lock files are current, so a check can tell when they are stale).
    *
-   * Example usage: dagger call lock -o terraform/
+   * Example usage: dagger generate   (or: dagger call lock export --path .)
    */
   @func()
-  async lock(): Promise<Directory> {
-    return (await this.toolchain())
+  @generate()
+  async lock(): Promise<Changeset> {
+    const locks = (await this.toolchain())
       .withExec(["infra", "lock"])
       .directory(`${SOURCE_DIR}/terraform`)
       .filter({ include: ["**/.terraform.lock.hcl"] });
+    return this.source.withDirectory("terraform", locks).changes(this.source);
   }
 }
 

@@ -9,6 +9,8 @@ import { endpointVariables } from "./call.js";
 export const DEPLOY_ROLE_NAME = "infra-deploy";
 /** The MFA-only role of last resort; using it is recorded as break-glass use. */
 export const BREAK_GLASS_ROLE_NAME = "infra-break-glass";
+/** The read-only role a pull request's plan and the drift check run as: it can read, never change (README "GitHub Actions"). */
+export const PLAN_ROLE_NAME = "infra-plan";
 
 /** What GetCallerIdentity says about the credentials in use. */
 export interface CallerIdentity {
@@ -25,8 +27,8 @@ export interface TemporaryCredentials {
   expiration: string | null;
 }
 
-export function deployRoleArn(accountId: string): string {
-  return `arn:aws:iam::${accountId}:role/${DEPLOY_ROLE_NAME}`;
+export function deployRoleArn(accountId: string, roleName: string = DEPLOY_ROLE_NAME): string {
+  return `arn:aws:iam::${accountId}:role/${roleName}`;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface IdentityTarget {
   factsFile: string;
   commit: string | null;
   dirty: boolean | null;
+  /** The role terraform runs as: infra-deploy unless said otherwise (infra-plan for a read-only plan or a drift check). */
+  roleName?: string;
 }
 
 /** Step 2 of the chain: what to do with the caller GetCallerIdentity returned. */
@@ -72,9 +76,10 @@ export function nextIdentityStep(caller: CallerIdentity, target: IdentityTarget)
       hint: `use credentials for the ${target.env} account: sign in to it (for example \`aws sso login\` and AWS_PROFILE) or run in the ${target.env} GitHub environment`,
     };
   }
+  const roleName = target.roleName ?? DEPLOY_ROLE_NAME;
   const assumed = parseAssumedRoleArn(caller.arn);
-  if (assumed?.roleName === DEPLOY_ROLE_NAME) return { kind: "use-as-is", caller };
-  return { kind: "assume", caller, roleArn: deployRoleArn(target.accountId), sessionName: sessionName(target.env, target.commit, target.dirty) };
+  if (assumed?.roleName === roleName) return { kind: "use-as-is", caller };
+  return { kind: "assume", caller, roleArn: deployRoleArn(target.accountId, roleName), sessionName: sessionName(target.env, target.commit, target.dirty) };
 }
 
 /** Whether the caller is the break-glass role, whose every use the receipt records. */
@@ -82,11 +87,11 @@ export function isBreakGlass(caller: CallerIdentity): boolean {
   return parseAssumedRoleArn(caller.arn)?.roleName === BREAK_GLASS_ROLE_NAME;
 }
 
-/** Checks that the role AssumeRole returned is infra-deploy in the expected account; a problem sentence or null. */
-export function checkAssumedRole(assumedArn: string, accountId: string): string | null {
+/** Checks that the role AssumeRole returned is the role asked for (infra-deploy by default) in the expected account; a problem sentence or null. */
+export function checkAssumedRole(assumedArn: string, accountId: string, roleName: string = DEPLOY_ROLE_NAME): string | null {
   const assumed = parseAssumedRoleArn(assumedArn);
-  if (assumed?.account === accountId && assumed.roleName === DEPLOY_ROLE_NAME) return null;
-  return `AssumeRole into ${deployRoleArn(accountId)} returned ${assumedArn}, which is not that role in account ${accountId}`;
+  if (assumed?.account === accountId && assumed.roleName === roleName) return null;
+  return `AssumeRole into ${deployRoleArn(accountId, roleName)} returned ${assumedArn}, which is not that role in account ${accountId}`;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface Manifest extends PlanHeader {
   source?: { configDigest: string; differences: string[] };
   /** Present when tfplan is encrypted at rest (INFRA_PLAN_KEY at plan time); planDigest is then over the ciphertext. */
   planEncryption?: PlanEncryption;
+  /** Planned with `--read-only` (a pull request's plan, as infra-plan, without the state lock): for review only, apply refuses it. */
+  readOnly?: true;
   hasChanges: boolean;
   counts: ChangeCounts;
   findings: Finding[];

@@ -9,6 +9,7 @@ import { layOutHelpOnlyWhenShown } from "./help-cache.js";
 import { applyCommand } from "./commands/apply.js";
 import { checkCommand } from "./commands/check.js";
 import { demoCommand } from "./commands/demo.js";
+import { driftCommand } from "./commands/drift.js";
 import { lockCommand } from "./commands/lock.js";
 import { gateCommand } from "./commands/gate.js";
 import { ledgerCommand } from "./commands/ledger.js";
@@ -18,7 +19,7 @@ import { reviewCommand } from "./commands/review.js";
 
 restoreIntlSegmenter();
 
-export const commands = [checkCommand, planCommand, gateCommand, applyCommand, ledgerCommand, reviewCommand, demoCommand, policyCommand, lockCommand];
+export const commands = [checkCommand, planCommand, gateCommand, applyCommand, driftCommand, ledgerCommand, reviewCommand, demoCommand, policyCommand, lockCommand];
 
 export async function main(argv: string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
@@ -32,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
       // yargs' types want one argv shape for every command; each module narrows its own.
       .command(commands as never)
       .middleware((parsed) => refuseEmptyValues(parsed), true)
-      .demandCommand(1, "name a command: check, plan, gate, apply, ledger, review, demo, policy or lock")
+      .demandCommand(1, "name a command: check, plan, gate, apply, drift, ledger, review, demo, policy or lock")
       .epilogue("Exit codes: 0 ok, 1 failed or refused (nothing applied), 2 usage error, 130 interrupted.")
       .strict()
       .help()

@@ -21,6 +21,7 @@ import { promotionGate } from "./promotion.js";
 import type { PlanEncryptionFacts } from "../bundle/plan-encryption.js";
 import type { SignatureFacts } from "../bundle/signature.js";
 import { encryptionGate } from "./encryption.js";
+import { readOnlyGate } from "./read-only.js";
 import { signatureGate } from "./signature.js";
 
 /** Everything a gate may look at. Gates are pure decisions over it; the IO happened before. */
@@ -161,6 +162,7 @@ export const notYetAppliedGate: ApplyGate = {
  */
 export const defaultApplyGates: readonly ApplyGate[] = [
   environmentGate,
+  readOnlyGate,
   integrityGate,
   encryptionGate,
   terraformVersionGate,

@@ -118,6 +118,14 @@ export class Terraform {
     return { hasChanges: out.exitCode === 2 };
   }
 
+  /**
+   * `plan -refresh-only -detailed-exitcode`: only what changed outside terraform since the state was
+   * written (a normal plan would also show changes still waiting for promotion). 0 = none, 2 = drift.
+   */
+  async refreshOnlyPlan(planFile: string, extraArgs: readonly string[] = []): Promise<{ drifted: boolean }> {
+    return { drifted: (await this.plan(planFile, ["-refresh-only", ...extraArgs])).hasChanges };
+  }
+
   async showJson(planFile: string): Promise<string> {
     return (await this.run(["show", "-json", NO_COLOR, planFile])).stdout;
   }

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { readEnvironment, requireRealAccount, requireTreeRoot, type Environment } from "../config/environment.js";
+import type { SourceRevision } from "../git.js";
 import type { Logger } from "../log.js";
+import type { PlanHeader } from "../review/render.js";
 import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
 import { initIfChanged } from "../terraform/init-marker.js";
@@ -73,4 +75,16 @@ export async function initEnvironment(context: WorkflowContext, terraform: Terra
     context.logger.step(label, () => terraform.init({ backend: true })),
   );
   if (!ran) context.logger.info(`✔ ${label}: already initialised from this configuration`);
+}
+
+/** Where and from what a plan (or a drift check) was made: the header of its review and manifest. */
+export function planHeaderFor(environment: Environment, revision: SourceRevision, now: Date): PlanHeader {
+  return {
+    env: environment.name,
+    region: environment.region,
+    accountId: environment.accountId,
+    commit: revision.commit,
+    dirty: revision.dirty,
+    createdAt: now.toISOString(),
+  };
 }

@@ -11,8 +11,9 @@ export async function arriveAsDeployer(
   environment: Environment,
   revision: SourceRevision,
   offline: boolean,
+  roleName?: string,
 ): Promise<ResolvedIdentity> {
-  const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision };
+  const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision, ...(roleName ? { roleName } : {}) };
   if (offline) return resolveIdentity(target, context.processEnv, { offline });
   const resolved = await context.logger.step(`identity (STS, account ${environment.accountId})`, () => resolveIdentity(target, context.processEnv, { offline }));
   if (resolved.facts.status === "verified" && resolved.facts.breakGlass) {
@@ -21,14 +22,15 @@ export async function arriveAsDeployer(
   return resolved;
 }
 
-/** For plan: the identity gate's decision, raised at once; the context terraform then runs in. */
+/** For plan (and drift, as `roleName` infra-plan): the identity gate's decision, raised at once; the context terraform then runs in. */
 export async function requireDeployer(
   context: WorkflowContext,
   environment: Environment,
   revision: SourceRevision,
   offline: boolean,
+  roleName?: string,
 ): Promise<WorkflowContext> {
-  const resolved = await arriveAsDeployer(context, environment, revision, offline);
+  const resolved = await arriveAsDeployer(context, environment, revision, offline, roleName);
   const decision = decideIdentity(identityGate.name, resolved.facts, environment.name, environment.backend);
   if (!decision.allowed) throw gateRefusal(decision);
   return { ...context, processEnv: resolved.processEnv };

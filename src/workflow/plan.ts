@@ -20,6 +20,7 @@ import { requireDeployer } from "./identity.js";
 import { encryptPlan, parsePlanKey, type PlanEncryption } from "../bundle/plan-encryption.js";
 import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
+import { PLAN_ROLE_NAME } from "../aws/credential-chain.js";
 import type { Environment } from "../config/environment.js";
 import { gateRefusal } from "../gates/apply-gates.js";
 import { decideIdentity, identityGate } from "../gates/identity.js";
@@ -38,6 +39,8 @@ export interface PlanInput {
   signingKey?: string;
   /** INFRA_PLAN_KEY: encrypts tfplan at rest in the bundle (AES-256-GCM). */
   planKey?: string;
+  /** `--read-only`: as the read-only infra-plan, without the state lock; the manifest says so and apply refuses the bundle. */
+  readOnly?: boolean;
 }
 
 export interface PlanResult {
@@ -46,6 +49,9 @@ export interface PlanResult {
   summary: Summary;
   policy: PolicyReport;
 }
+
+/** infra-plan may read the state but not write its lock; a plan that can never be applied needs none. */
+const READ_ONLY_PLAN_ARGS = ["-lock=false"] as const;
 
 export function defaultBundleDir(env: string): string {
   return path.join("artifacts", env);
@@ -62,7 +68,8 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   // Names the deploy role's session only; whether the plan is of a commit is judged on the plan itself.
   const revision = await readRevision(context.root);
   if (input.offline) for (const declared of await declaredBackends(environment)) requireLocalBackend(environment, declared.type, `declared in ${declared.file}`);
-  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false);
+  const readOnly = input.readOnly ?? false;
+  const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false, readOnly ? PLAN_ROLE_NAME : undefined);
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
   const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
@@ -81,7 +88,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       throw error;
     });
     if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
-    await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile));
+    await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile, readOnly ? READ_ONLY_PLAN_ARGS : []));
     // Judged on what terraform actually read, after it read it: an edit made while terraform
     // planned, an ignored override file or a module outside --root all show here.
     const planFacts = await readPlanFileFacts(planFile);
@@ -124,6 +131,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       planDigest,
       source: { configDigest: source.configDigest, differences: source.differences },
       ...(planEncryption ? { planEncryption } : {}),
+      ...(readOnly ? { readOnly: true as const } : {}),
       hasChanges: summary.hasChanges,
       counts: summary.counts,
       findings: policy.findings,

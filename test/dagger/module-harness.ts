@@ -73,6 +73,8 @@ export interface FunctionSurface {
   args: ArgumentSurface[];
   cachePolicy: string | undefined;
   check: boolean;
+  /** `@generate`: `dagger generate` applies the Changeset it returns. */
+  generator: boolean;
 }
 
 export interface ObjectSurface {
@@ -111,6 +113,7 @@ export function registeredSurface(engine: FakeEngine, moduleId: string): ObjectS
       args: all(chain, "withArg").map(argument),
       cachePolicy: chain.find((step) => step.field === "withCachePolicy")?.args["policy"] as string | undefined,
       check: chain.some((step) => step.field === "withCheck"),
+      generator: chain.some((step) => step.field === "withGenerator"),
     };
   };
   return all(engine.origin(moduleId), "withObject").map((objectArgs) => {

@@ -83,6 +83,7 @@ describe("infra plan and apply on the sensitive fixture", () => {
     expect(receipt).toMatchObject({ env: "dev", outcome: "applied", planDigest: manifest.planDigest, commit: manifest.commit });
     expect(receipt.gates.map((gate) => gate.gate)).toEqual([
       "environment",
+      "read-only",
       "integrity",
       "encryption",
       "terraform-version",

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { Receipt } from "../../src/bundle/receipt.js";
-import { startFakeSts, type FakeSts } from "../fake-sts.js";
+import { fakeStsEnv, startFakeSts, type FakeSts } from "../fake-sts.js";
 import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "promotion-secret-5521" };
@@ -124,6 +124,7 @@ describe("promotion from dev to a protected prod", () => {
     expect(result.allowed).toBe(false);
     expect(result.decisions.map(({ gate, allowed }) => `${gate}:${allowed}`)).toEqual([
       "environment:true",
+      "read-only:true",
       "integrity:true",
       "encryption:true",
       "terraform-version:true",
@@ -237,14 +238,7 @@ describe("identity against a local STS", () => {
   const PROD_ACCOUNT = "444455556666";
   let sts: FakeSts;
   let root: string;
-  const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => ({
-    ...env,
-    AWS_ENDPOINT_URL_STS: sts.endpoint,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: "fake-secret",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
+  const awsEnv = (accessKeyId: string): NodeJS.ProcessEnv => fakeStsEnv(sts, accessKeyId, env);
 
   beforeAll(async () => {
     sts = await startFakeSts({

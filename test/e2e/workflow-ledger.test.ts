@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmod, cp, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,39 +7,26 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { Manifest } from "../../src/bundle/manifest.js";
-import type { Receipt } from "../../src/bundle/receipt.js";
-import { commitChanges, copyFixture, readJson, REPO_ROOT, runInfra, tempDir, type RunResult } from "../helpers.js";
+import { readPromotionChain } from "../../src/config/chain.js";
+import { renderInfraWorkflow } from "../../scripts/workflows.js";
+import { commitChanges, copyFixture, exists, readJson, REPO_ROOT, runInfra, tempDir, type RunResult } from "../helpers.js";
+import { needsOf, type Job, type Step, type Workflow } from "../workflows/rules.js";
 
 /**
- * The promotion ledger's trip through CI: the run scripts of .github/workflows/infra.yml's apply
- * jobs, executed with bash as a runner would (its GITHUB_* variables, the job's token, a checkout
- * without persisted credentials), in clones of a repository whose `origin` is a local bare
- * repository. `dagger call apply` is played by the built CLI in a copy of the checkout, .git
- * included, whose .git is then thrown away - as the engine's is.
+ * The push-to-main chain of .github/workflows/infra.yml, run job by job as GitHub would: `run`
+ * steps with bash (the runner's GITHUB_* variables, the job's token, a checkout without persisted
+ * credentials), in fresh clones of a repository whose `origin` is a local bare repository, the
+ * artifacts passed between jobs through a local store. `dagger call plan|apply` is played by the
+ * built CLI in a copy of the checkout, .git included, whose .git is then thrown away - as the
+ * engine's is. The fixture has the chain dev -> staging -> prod, like terraform/envs.
  */
-
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  env?: Record<string, string>;
-}
-interface Job {
-  environment?: string;
-  permissions?: Record<string, string>;
-  steps: Step[];
-}
-interface Workflow {
-  permissions?: Record<string, string>;
-  jobs: Record<string, Job>;
-}
 
 // Long enough that its base64 would wrap at 76 columns, as GNU base64 does by default.
 const TOKEN = "ghs_ledgerTestToken0123456789abcdefXYZ0123456789abcdefghijklmnop";
 const TOKEN_BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
+const PLAN_KEY = randomBytes(32).toString("base64");
 const tfEnv = { ...process.env, TF_VAR_db_password: "ledger-secret-7731" };
+const ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
 
 let workflow: Workflow;
 const job = (name: string): Job => workflow.jobs[name]!;
@@ -50,17 +38,23 @@ const isDaggerCall = (step: Step, fn: string) => (step.run ?? "").startsWith(`da
 const outputs: string[] = [];
 
 let home: string;
-let origin: string;
-let commit: string;
-let engineRoot: string;
-/** The environments' private ledger keys, made with `infra ledger --write-key` where the repository was made. */
-let ledgerKeys: string;
+/** The repository of the fixture, before the push: the chain's, and one whose workflow lost staging. */
+let fixtureRepo: string;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd, env: runnerEnv(cwd) }).toString().trim();
+/** One pushed repository: its bare origin, the pushed commit, and the runners' and engine's places. */
+interface Remote {
+  place: string;
+  origin: string;
+  commit: string;
+  store: string;
+}
+let main: Remote;
+
+function git(remote: Remote, cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, env: runnerEnv(remote, cwd) }).toString().trim();
 }
 
-function runnerEnv(workspace: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function runnerEnv(remote: Remote, workspace: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env["PATH"],
     // A runner's git has no global or system configuration of ours: nothing to lean on.
@@ -69,7 +63,7 @@ function runnerEnv(workspace: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
     GIT_TERMINAL_PROMPT: "0",
     CI: "true",
     GITHUB_ACTIONS: "true",
-    GITHUB_SHA: commit,
+    GITHUB_SHA: remote.commit,
     GITHUB_REF: "refs/heads/main",
     GITHUB_REPOSITORY: "example/infra",
     GITHUB_SERVER_URL: "https://github.com",
@@ -79,19 +73,24 @@ function runnerEnv(workspace: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
   };
 }
 
-/** Runs one step's script as GitHub's `bash` shell does, with the step's env (expressions evaluated). */
-async function runStep(step: Step, workspace: string, extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const stepEnv = Object.fromEntries(
+/** A step's `env:`, its expressions evaluated as GitHub would for this run. */
+function stepEnv(step: Step): Record<string, string> {
+  return Object.fromEntries(
     Object.entries(step.env ?? {}).map(([name, value]) => {
       if (value === "${{ github.token }}") return [name, TOKEN];
+      if (value === "${{ secrets.INFRA_PLAN_KEY }}") return [name, PLAN_KEY];
       if (value.includes("${{")) throw new Error(`test does not know how to evaluate ${value}`);
       return [name, value];
     }),
   );
+}
+
+/** Runs one step's script as GitHub's `bash` shell does, with the step's env. */
+async function runStep(remote: Remote, step: Step, workspace: string, extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const outputFile = path.join(workspace, "..", `github-output-${Date.now()}`);
   const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], {
     cwd: workspace,
-    env: runnerEnv(workspace, { GITHUB_OUTPUT: outputFile, ...stepEnv, ...extra }),
+    env: runnerEnv(remote, workspace, { GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: path.join(workspace, "..", "step-summary.md"), ...stepEnv(step), ...extra }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -106,237 +105,327 @@ async function runStep(step: Step, workspace: string, extra: NodeJS.ProcessEnv =
   return { code, stdout, stderr };
 }
 
+/** Clones the fixture repository into a bare origin, as the push to main left it. */
+async function pushed(name: string, edit?: (repo: string) => Promise<void>): Promise<Remote> {
+  const place = await tempDir(`ledger-ci-${name}`);
+  const origin = path.join(place, "origin.git");
+  execFileSync("git", ["clone", "-q", "--bare", fixtureRepo, origin]);
+  let commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: fixtureRepo }).toString().trim();
+  if (edit) {
+    const work = path.join(place, "push");
+    execFileSync("git", ["clone", "-q", origin, work]);
+    await edit(work);
+    commit = commitChanges(work, `${name}: the edit under test`);
+    execFileSync("git", ["push", "-q", "origin", "HEAD:main"], { cwd: work });
+  }
+  const store = path.join(place, "artifact-store");
+  await mkdir(store);
+  return { place, origin, commit, store };
+}
+
 /** What actions/checkout does with persist-credentials: false on a push to main: a shallow fetch of the commit, no credentials kept. */
-async function checkout(name: string): Promise<string> {
-  const workspace = path.join(path.dirname(origin), name);
+async function checkout(remote: Remote, name: string): Promise<string> {
+  const workspace = path.join(remote.place, name);
   await mkdir(workspace);
-  git(workspace, "init", "-q");
-  git(workspace, "remote", "add", "origin", `file://${origin}`);
-  git(workspace, "fetch", "-q", "--no-tags", "--depth=1", "origin", `+${commit}:refs/remotes/origin/main`);
-  git(workspace, "checkout", "-q", "--force", "-B", "main", "refs/remotes/origin/main");
+  git(remote, workspace, "init", "-q");
+  git(remote, workspace, "remote", "add", "origin", `file://${remote.origin}`);
+  git(remote, workspace, "fetch", "-q", "--no-tags", "--depth=1", "origin", `+${remote.commit}:refs/remotes/origin/main`);
+  git(remote, workspace, "checkout", "-q", "--force", "-B", "main", "refs/remotes/origin/main");
   return workspace;
 }
 
-/**
- * The engine's copy of the module source: the checkout with its .git, without artifacts
- * (dagger/src/index.ts ignores them). The fixture's state is local, so its environments sign with
- * local key files; they stand in for the KMS key a real environment's job reaches through its
- * OIDC role, and reach the engine the same way: from outside the checkout.
- */
-async function engineCopy(workspace: string): Promise<string> {
-  await rm(engineRoot, { recursive: true, force: true });
-  await cp(workspace, engineRoot, { recursive: true });
-  await rm(path.join(engineRoot, "artifacts"), { recursive: true, force: true });
-  await cp(ledgerKeys, path.join(engineRoot, "terraform", ".infra", "ledger-keys"), { recursive: true });
-  return engineRoot;
+/** The engine's copy of the module source: the checkout with its .git, without artifacts (dagger/src/index.ts ignores them). */
+async function engineCopy(remote: Remote, workspace: string): Promise<string> {
+  const engine = path.join(remote.place, "engine", "src");
+  await rm(engine, { recursive: true, force: true });
+  await cp(workspace, engine, { recursive: true });
+  await rm(path.join(engine, "artifacts"), { recursive: true, force: true });
+  return engine;
 }
 
-/** `dagger call plan --env E -o artifacts/E` followed by the artifact's upload and download. */
-async function planInEngine(workspace: string, env: string): Promise<void> {
-  const engine = await engineCopy(workspace);
+/** The CLI's environment for a `dagger call`: the plan key only where the call passes it (the module sets INFRA_PLAN_KEY from --plan-key). */
+function engineEnv(step: Step): NodeJS.ProcessEnv {
+  const passed = / --plan-key env:\/\/INFRA_PLAN_KEY\b/.test(step.run!);
+  return passed ? { ...tfEnv, INFRA_PLAN_KEY: stepEnv(step)["INFRA_PLAN_KEY"] } : tfEnv;
+}
+
+/** `dagger call plan --env E [--read-only] -o artifacts/E`, the module's `infra plan` in the engine. */
+async function planInEngine(remote: Remote, workspace: string, env: string, step: Step): Promise<RunResult> {
+  const engine = await engineCopy(remote, workspace);
   const bundle = path.join(engine, "artifacts", env);
-  const run = await runInfra(["plan", "--offline", "--env", env, "--root", path.join(engine, "terraform"), "--out", bundle, "--quiet"], { cwd: engine, env: tfEnv });
-  expect(run.code, run.stderr).toBe(0);
-  await cp(bundle, path.join(workspace, "artifacts", env), { recursive: true });
+  const readOnly = / --read-only\b/.test(step.run!) ? ["--read-only"] : [];
+  const run = await runInfra(["plan", "--offline", "--env", env, ...readOnly, "--root", path.join(engine, "terraform"), "--out", bundle, "--quiet"], { cwd: engine, env: engineEnv(step) });
+  if (run.code === 0) await cp(bundle, path.join(workspace, "artifacts", env), { recursive: true });
+  return run;
 }
 
-/** `dagger call apply --env E --plan artifacts/E ... -o artifacts/E`: applies in the engine's copy, returns the bundle. */
-async function applyInEngine(workspace: string, env: string, extra: string[]): Promise<RunResult & { engineRef: string | null }> {
-  const engine = await engineCopy(workspace);
+/**
+ * `dagger call apply --env E --plan artifacts/E ... -o artifacts/E`: applies in the engine's copy.
+ * A protected environment's CI approval needs credentials STS verified, which an offline stack has
+ * not, so its reviewers' approval is given as `--approve` of the planned digest.
+ */
+async function applyInEngine(remote: Remote, workspace: string, env: string, step: Step, extra: readonly string[] = []): Promise<RunResult & { engineRef: string | null }> {
+  const engine = await engineCopy(remote, workspace);
   const bundle = path.join(engine, "artifacts", env);
   await cp(path.join(workspace, "artifacts", env), bundle, { recursive: true });
-  const run = await runInfra(["apply", "--offline", "--env", env, "--plan", bundle, "--root", path.join(engine, "terraform"), "--quiet", ...extra], { cwd: engine, env: tfEnv });
+  const manifest = await readJson<Manifest>(path.join(bundle, "manifest.json"));
+  const approve = env === "prod" ? ["--approve", manifest.planDigest.slice(0, 12)] : [];
+  const run = await runInfra(["apply", "--offline", "--env", env, "--plan", bundle, "--root", path.join(engine, "terraform"), "--quiet", ...approve, ...extra], { cwd: engine, env: engineEnv(step) });
   if (run.code !== 0) return { ...run, engineRef: null };
   await cp(bundle, path.join(workspace, "artifacts", env), { recursive: true });
-  return { ...run, engineRef: refOf(engine, `refs/infra/applied/${env}/${commit}`) };
+  return { ...run, engineRef: refOf(remote, engine, `refs/infra/applied/${env}/${remote.commit}`) };
 }
 
-function refOf(repo: string, ref: string): string | null {
+function refOf(remote: Remote, repo: string, ref: string): string | null {
   try {
-    return git(repo, "rev-parse", "--verify", "--quiet", ref);
+    return git(remote, repo, "rev-parse", "--verify", "--quiet", ref);
   } catch {
     return null;
   }
 }
 
-/**
- * Runs an apply job's steps in order: `run` steps with bash, `dagger call apply` in the engine,
- * `uses` steps as already done (checkout, artifact download) or not needed here (AWS, Dagger).
- * Stops at the first failing step, as a job does.
- */
-async function runApplyJob(name: string, workspace: string, options: { skip?: (step: Step) => boolean; applyFlags?: string[] } = {}) {
-  const env = job(name).environment!;
-  const results: Array<{ step: string; result: RunResult }> = [];
-  let engineRef: string | null = null;
-  for (const step of job(name).steps) {
-    if (step.run === undefined || options.skip?.(step)) continue;
-    let result: RunResult;
-    if (isDaggerCall(step, "apply")) {
-      const applied = await applyInEngine(workspace, env, options.applyFlags ?? []);
-      engineRef = applied.engineRef;
-      result = applied;
-    } else {
-      result = await runStep(step, workspace);
-    }
-    results.push({ step: step.name ?? step.id ?? step.run, result });
-    if (result.code !== 0) break;
+/** actions/upload-artifact: every path of `with.path`, less its `!` exclusions, into the store. */
+async function upload(remote: Remote, step: Step, workspace: string): Promise<RunResult> {
+  const paths = String(step.with!["path"]).split("\n").map((line) => line.trim()).filter(Boolean);
+  const target = path.join(remote.store, String(step.with!["name"]));
+  await rm(target, { recursive: true, force: true });
+  for (const entry of paths.filter((each) => !each.startsWith("!"))) {
+    if (!(await exists(path.join(workspace, entry)))) return { code: 1, stdout: "", stderr: `no files found at ${entry}` };
+    await cp(path.join(workspace, entry), path.join(target, entry), { recursive: true });
   }
-  return { results, engineRef, failed: results.find(({ result }) => result.code !== 0) ?? null };
+  for (const entry of paths.filter((each) => each.startsWith("!"))) await rm(path.join(target, entry.slice(1)), { recursive: true, force: true });
+  return { code: 0, stdout: "", stderr: "" };
 }
 
-async function applyBundleCopy(from: string, to: string, env: string, edit?: (text: string) => string, name = "receipt.json"): Promise<void> {
+/** actions/download-artifact: the named artifact from the store into `with.path`. */
+async function download(remote: Remote, step: Step, workspace: string): Promise<RunResult> {
+  const name = String(step.with!["name"]);
+  const source = path.join(remote.store, name);
+  if (!(await exists(source))) return { code: 1, stdout: "", stderr: `Artifact not found for name: ${name}` };
+  // upload-artifact stores paths relative to their common root, so the bundle's files come back under with.path.
+  const files = path.join(source, String(step.with!["path"]));
+  await cp(files, path.join(workspace, String(step.with!["path"])), { recursive: true });
+  return { code: 0, stdout: "", stderr: "" };
+}
+
+interface JobRun {
+  workspace: string;
+  results: Array<{ step: string; result: RunResult }>;
+  engineRef: string | null;
+  failed: { step: string; result: RunResult } | null;
+}
+
+/**
+ * Runs a job's steps in order in a fresh checkout: `run` steps with bash, `dagger call plan|apply`
+ * in the engine, artifacts through the store; the AWS and Dagger setup actions are not needed
+ * offline. Stops at the first failing step, as a job does.
+ */
+async function runJob(remote: Remote, name: string, options: { skip?: (step: Step) => boolean; applyFlags?: string[]; workflow?: Workflow } = {}): Promise<JobRun> {
+  const definition = (options.workflow ?? workflow).jobs[name]!;
+  const env = typeof definition.environment === "string" ? definition.environment : name.replace(/^[a-z]+-/, "");
+  const workspace = await checkout(remote, `${name}-${randomBytes(3).toString("hex")}`);
+  const results: JobRun["results"] = [];
+  let engineRef: string | null = null;
+  for (const step of definition.steps) {
+    if (options.skip?.(step)) continue;
+    let result: RunResult;
+    const uses = step.uses ?? "";
+    if (uses.startsWith("actions/checkout@") || uses.startsWith("aws-actions/configure-aws-credentials@") || uses.startsWith("dagger/dagger-for-github@")) continue;
+    else if (uses.startsWith("actions/upload-artifact@")) result = await upload(remote, step, workspace);
+    else if (uses.startsWith("actions/download-artifact@")) result = await download(remote, step, workspace);
+    else if (uses !== "") throw new Error(`test does not know the action ${uses}`);
+    else if (isDaggerCall(step, "plan")) result = await planInEngine(remote, workspace, env, step);
+    else if (isDaggerCall(step, "apply")) {
+      const applied = await applyInEngine(remote, workspace, env, step, options.applyFlags);
+      engineRef = applied.engineRef;
+      result = applied;
+    } else if (step.run === "dagger check") continue;
+    else result = await runStep(remote, step, workspace);
+    results.push({ step: step.name ?? step.id ?? step.uses ?? step.run!, result });
+    if (result.code !== 0) break;
+  }
+  return { workspace, results, engineRef, failed: results.find(({ result }) => result.code !== 0) ?? null };
+}
+
+/** The jobs a push to main runs, each after every job it needs, in the file's order where free. */
+function pushJobs(of: Workflow): string[] {
+  const runsOnPush = Object.entries(of.jobs).filter(([, each]) => each.if === undefined || each.if === ON_MAIN).map(([name]) => name);
+  const ordered: string[] = [];
+  while (ordered.length < runsOnPush.length) {
+    const next = runsOnPush.find((name) => !ordered.includes(name) && needsOf(of.jobs[name]!).every((parent) => ordered.includes(parent)));
+    if (next === undefined) throw new Error("the workflow's needs form a cycle");
+    ordered.push(next);
+  }
+  return ordered;
+}
+
+/** Runs a push to main's jobs in order; a failed job skips every job that needs it, as GitHub does. */
+async function runPush(remote: Remote, of: Workflow): Promise<Map<string, JobRun | "skipped">> {
+  const runs = new Map<string, JobRun | "skipped">();
+  for (const name of pushJobs(of)) {
+    const blocked = needsOf(of.jobs[name]!).some((parent) => runs.get(parent) === "skipped" || (runs.get(parent) as JobRun).failed !== null);
+    runs.set(name, blocked ? "skipped" : await runJob(remote, name, { workflow: of }));
+  }
+  return runs;
+}
+
+async function applyBundleCopy(from: string, to: string, env: string, edit?: (receipt: string) => string): Promise<void> {
   await rm(path.join(to, "artifacts", env), { recursive: true, force: true });
   await cp(path.join(from, "artifacts", env), path.join(to, "artifacts", env), { recursive: true });
   if (edit) {
-    const file = path.join(to, "artifacts", env, name);
+    const file = path.join(to, "artifacts", env, "receipt.json");
     await writeFile(file, edit(await readFile(file, "utf8")));
   }
 }
 
-const pushStep = (env: string): Step => job(`apply-${env}`).steps.find(isLedgerPush)!;
+const pushStep = (env: string): Step => job(`ledger-${env}`).steps.find(isLedgerPush)!;
 const fetchStep = (env: string): Step => job(`apply-${env}`).steps.find(isLedgerFetch)!;
-const devRef = () => `refs/infra/applied/dev/${commit}`;
+const devRef = () => `refs/infra/applied/dev/${main.commit}`;
 
 beforeAll(async () => {
   workflow = parseYaml(await readFile(path.join(REPO_ROOT, ".github", "workflows", "infra.yml"), "utf8")) as Workflow;
   const root = await copyFixture("sensitive");
-  const repo = path.dirname(root);
+  fixtureRepo = path.dirname(root);
+  // The chain of terraform/envs: dev -> staging -> prod.
+  await cp(path.join(root, "envs", "dev"), path.join(root, "envs", "staging"), { recursive: true });
+  const facts = (file: string) => readFile(file, "utf8");
+  const stagingFacts = path.join(root, "envs", "staging", "environment.tf");
+  await writeFile(stagingFacts, (await facts(stagingFacts)).replace('"dev"', '"staging"').replace(/account_id\s+= "\d+"/, 'account_id    = "777788889999"').replace("promoted_from = null", 'promoted_from = "dev"'));
+  const prodFacts = path.join(root, "envs", "prod", "environment.tf");
+  await writeFile(prodFacts, (await facts(prodFacts)).replace('promoted_from = "dev"', 'promoted_from = "staging"'));
   // The repository as it is: the terraform tree and the script the workflow runs.
-  await mkdir(path.join(repo, "scripts"));
-  await cp(path.join(REPO_ROOT, "scripts", "ledger.sh"), path.join(repo, "scripts", "ledger.sh"));
-  await chmod(path.join(repo, "scripts", "ledger.sh"), 0o755);
-  for (const env of ["dev", "prod"]) {
-    const key = await runInfra(["ledger", "--env", env, "--write-key", "--root", root]);
-    expect(key.code, key.stderr).toBe(0);
-  }
-  ledgerKeys = path.join(root, ".infra", "ledger-keys");
-  commit = commitChanges(repo, "the workflow's ledger script, and the environments' public ledger keys");
-  const place = await tempDir("ledger-ci");
-  home = path.join(place, "home");
-  await mkdir(home);
-  origin = path.join(place, "origin.git");
-  execFileSync("git", ["clone", "-q", "--bare", repo, origin]);
-  engineRoot = path.join(place, "engine", "src");
+  await mkdir(path.join(fixtureRepo, "scripts"));
+  await cp(path.join(REPO_ROOT, "scripts", "ledger.sh"), path.join(fixtureRepo, "scripts", "ledger.sh"));
+  await chmod(path.join(fixtureRepo, "scripts", "ledger.sh"), 0o755);
+  commitChanges(fixtureRepo, "the chain dev -> staging -> prod and the workflow's ledger script");
+  home = await tempDir("ledger-ci-home");
+  main = await pushed("main");
 });
 
-describe("the workflow's apply jobs carry the promotion ledger", () => {
-  let devRunner: string;
+describe("a push to main runs the chain dev -> staging -> prod", () => {
+  let runs: Map<string, JobRun | "skipped">;
+  const ran = (name: string): JobRun => {
+    const run = runs.get(name);
+    if (run === undefined || run === "skipped") throw new Error(`${name} did not run`);
+    return run;
+  };
 
-  it("apply-dev fetches the ledger, applies in the engine, and pushes refs/infra/applied/dev/<commit> holding the returned signed entry", async () => {
-    devRunner = await checkout("apply-dev");
-    await planInEngine(devRunner, "dev");
-    const { failed, engineRef, results } = await runApplyJob("apply-dev", devRunner);
-    expect(failed, JSON.stringify(failed)).toBeNull();
-    expect(results.map(({ step }) => step)).toEqual(["Fetch the promotion ledger", "session", "dagger call apply --env dev", "Push the ledger entry of dev"]);
-    const pushed = refOf(origin, devRef());
-    // Content-addressed: the runner wrote the very blob the engine's apply wrote and threw away.
-    expect(pushed).not.toBeNull();
-    expect(pushed).toBe(engineRef);
-    expect(await readFile(path.join(devRunner, "artifacts", "dev", "ledger-entry.json"), "utf8")).toBe(git(origin, "cat-file", "blob", devRef()) + "\n");
-    expect(git(origin, "for-each-ref", "--format=%(refname)", "refs/infra/")).toBe(devRef());
+  it("the fixture's chain is the repository's, so the committed workflow is the one it generates", async () => {
+    const chain = await readPromotionChain(path.join(fixtureRepo, "terraform"));
+    expect(chain.map((env) => env.name)).toEqual(["dev", "staging", "prod"]);
+    const generated = parseYaml(renderInfraWorkflow(chain)) as Workflow;
+    expect(Object.keys(generated.jobs)).toEqual(Object.keys(workflow.jobs));
+    const commands = (of: Workflow) => Object.values(of.jobs).flatMap((each) => each.steps.map((step) => step.run ?? step.uses ?? ""));
+    expect(commands(generated)).toEqual(commands(workflow));
   });
 
-  it("without the fetch, apply-prod's promotion gate refuses in the engine and the job pushes nothing", async () => {
-    const runner = await checkout("apply-prod-unfetched");
-    await planInEngine(runner, "prod");
-    const approve = (await readJson<Manifest>(path.join(runner, "artifacts", "prod", "manifest.json"))).planDigest.slice(0, 12);
-    const { failed, results } = await runApplyJob("apply-prod", runner, { skip: isLedgerFetch, applyFlags: ["--approve", approve] });
-    expect(failed?.step).toBe("dagger call apply --env prod");
-    expect(failed?.result.stderr).toContain(`error: promotion gate refused: prod is promoted from dev, but commit ${commit.slice(0, 12)} was never applied to dev`);
-    expect(results.some(({ step }) => step.startsWith("Push"))).toBe(false);
-    expect(refOf(origin, `refs/infra/applied/prod/${commit}`)).toBeNull();
+  it("plans, applies and records every environment in order, each apply of the same commit, every job green", async () => {
+    runs = await runPush(main, workflow);
+    expect(pushJobs(workflow)).toEqual(["check", "plan-dev", "apply-dev", "ledger-dev", "plan-staging", "apply-staging", "ledger-staging", "plan-prod", "apply-prod", "ledger-prod"]);
+    for (const [name, run] of runs) expect({ name, failed: run === "skipped" ? "skipped" : run.failed }).toEqual({ name, failed: null });
+    for (const env of ["dev", "staging", "prod"]) {
+      const ref = `refs/infra/applied/${env}/${main.commit}`;
+      const pushedRef = refOf(main, main.origin, ref);
+      // Content-addressed: the ledger job wrote the very blob the engine's apply wrote and threw away.
+      expect({ env, pushedRef }).toEqual({ env, pushedRef: ran(`apply-${env}`).engineRef });
+      const receipt = JSON.parse(git(main, main.origin, "cat-file", "blob", ref)) as { env: string; commit: string; outcome: string };
+      expect(receipt).toMatchObject({ env, commit: main.commit, outcome: "applied" });
+      expect(ran(`ledger-${env}`).results.map(({ step }) => step)).toEqual(["actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093", `Push the ledger entry of ${env}`]);
+    }
+    expect(git(main, main.origin, "for-each-ref", "--format=%(refname)", "refs/infra/").split("\n").sort()).toEqual(
+      ["dev", "prod", "staging"].map((env) => `refs/infra/applied/${env}/${main.commit}`),
+    );
   });
 
-  it("a fresh clone running apply-prod's fetch step sees dev's entry: infra ledger lists it and the promotion gate passes", async () => {
-    const runner = await checkout("apply-prod");
-    await planInEngine(runner, "prod");
-    const fetched = await runStep(fetchStep("prod"), runner);
+  it("passes tfplan between jobs only encrypted, and never uploads the spent one", async () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const planned = await readJson<Manifest>(path.join(main.store, `plan-${env}`, "artifacts", env, "manifest.json"));
+      expect(planned.planEncryption, env).toBeDefined();
+      expect(await exists(path.join(main.store, `plan-${env}`, "artifacts", env, "tfplan"))).toBe(true);
+      expect(await exists(path.join(main.store, `applied-${env}`, "artifacts", env, "receipt.json"))).toBe(true);
+      expect(await exists(path.join(main.store, `applied-${env}`, "artifacts", env, "tfplan"))).toBe(false);
+    }
+  });
+
+  it("a workflow that skips staging cannot reach prod: its promotion gate refuses and nothing of prod is recorded", async () => {
+    const remote = await pushed("no-staging");
+    const chain = (await readPromotionChain(path.join(fixtureRepo, "terraform"))).filter((env) => env.name !== "staging").map((env) => (env.name === "prod" ? { ...env, promotedFrom: "dev" } : env));
+    const skipping = parseYaml(renderInfraWorkflow(chain)) as Workflow;
+    const result = await runPush(remote, skipping);
+    const applyProd = result.get("apply-prod") as JobRun;
+    expect(applyProd.failed?.step).toBe("dagger call apply --env prod");
+    expect(applyProd.failed?.result.stderr).toContain(`error: promotion gate refused: prod is promoted from staging, but commit ${remote.commit.slice(0, 12)} was never applied to staging`);
+    expect(result.get("ledger-prod")).toBe("skipped");
+    expect(refOf(remote, remote.origin, `refs/infra/applied/prod/${remote.commit}`)).toBeNull();
+    expect(refOf(remote, remote.origin, `refs/infra/applied/dev/${remote.commit}`)).not.toBeNull();
+  });
+
+  it("without the fetch, an apply's promotion gate refuses in the engine, and the job uploads nothing to record", async () => {
+    const { failed, results } = await runJob(main, "apply-staging", { skip: isLedgerFetch });
+    expect(failed?.step).toBe("dagger call apply --env staging");
+    expect(failed?.result.stderr).toContain(`error: promotion gate refused: staging is promoted from dev, but commit ${main.commit.slice(0, 12)} was never applied to dev`);
+    expect(results.some(({ step }) => step.startsWith("actions/upload-artifact"))).toBe(false);
+  });
+
+  it("a fresh clone running the fetch step sees the ledger: infra ledger lists dev's entry", async () => {
+    const runner = await checkout(main, "ledger-listing");
+    const fetched = await runStep(main, fetchStep("prod"), runner);
     expect(fetched.code, fetched.stderr).toBe(0);
     const ledger = await runInfra(["ledger", "--env", "dev", "--root", path.join(runner, "terraform"), "--json"], { cwd: runner });
     expect(ledger.code, ledger.stderr).toBe(0);
-    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "dev", entries: [{ commit, payload: { env: "dev", commit, outcome: "applied" }, verdict: { verified: true } }] });
-    const approve = (await readJson<Manifest>(path.join(runner, "artifacts", "prod", "manifest.json"))).planDigest.slice(0, 12);
-    const gate = await runInfra(
-      ["gate", "--offline", "--env", "prod", "--plan", path.join(runner, "artifacts", "prod"), "--root", path.join(runner, "terraform"), "--approve", approve, "--json", "--quiet"],
-      { cwd: runner, env: tfEnv },
-    );
-    expect(gate.code, gate.stderr).toBe(0);
-    const verdicts = JSON.parse(gate.stdout) as { allowed: boolean; decisions: Array<{ gate: string; allowed: boolean; reason: string }> };
-    expect(verdicts.decisions.find((decision) => decision.gate === "promotion")).toMatchObject({ allowed: true, reason: expect.stringContaining(`was applied to dev at`) });
-    expect(verdicts.allowed).toBe(true);
+    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "dev", entries: [{ commit: main.commit, receipt: { env: "dev", commit: main.commit, outcome: "applied" } }] });
   });
+});
 
-  it("the whole apply-prod job then applies prod and pushes its own entry", async () => {
-    const runner = await checkout("apply-prod-job");
-    await planInEngine(runner, "prod");
-    const approve = (await readJson<Manifest>(path.join(runner, "artifacts", "prod", "manifest.json"))).planDigest.slice(0, 12);
-    const { failed, engineRef } = await runApplyJob("apply-prod", runner, { applyFlags: ["--approve", approve] });
-    expect(failed, JSON.stringify(failed)).toBeNull();
-    expect(refOf(origin, `refs/infra/applied/prod/${commit}`)).toBe(engineRef);
+describe("the ledger job records only what it must", () => {
+  let devRunner: string;
+
+  beforeAll(async () => {
+    // The ledger job's workspace: a checkout with the applied bundle of dev downloaded.
+    devRunner = await checkout(main, "ledger-dev-again");
+    const downloaded = await download(main, job("ledger-dev").steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!, devRunner);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
   });
 
   it("a re-run that pushes the same receipt succeeds, from the same runner and from a fresh clone", async () => {
-    const before = refOf(origin, devRef());
-    const again = await runStep(pushStep("dev"), devRunner);
+    const before = refOf(main, main.origin, devRef());
+    expect(before).not.toBeNull();
+    const again = await runStep(main, pushStep("dev"), devRunner);
     expect(again.code, again.stderr).toBe(0);
-    const rerun = await checkout("apply-dev-rerun");
+    const rerun = await checkout(main, "apply-dev-rerun");
     await applyBundleCopy(devRunner, rerun, "dev");
     for (const step of [fetchStep("dev"), pushStep("dev")]) {
-      const result = await runStep(step, rerun);
+      const result = await runStep(main, step, rerun);
       expect(result.code, result.stderr).toBe(0);
     }
-    const unfetched = await checkout("apply-dev-rerun-unfetched");
+    const unfetched = await checkout(main, "apply-dev-rerun-unfetched");
     await applyBundleCopy(devRunner, unfetched, "dev");
-    const pushed = await runStep(pushStep("dev"), unfetched);
-    expect(pushed.code, pushed.stderr).toBe(0);
-    expect(refOf(origin, devRef())).toBe(before);
+    const pushedAgain = await runStep(main, pushStep("dev"), unfetched);
+    expect(pushedAgain.code, pushedAgain.stderr).toBe(0);
+    expect(refOf(main, main.origin, devRef())).toBe(before);
   });
 
-  it("a different entry for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
-    const before = refOf(origin, devRef());
-    const otherEntry = (text: string) => text.replace(/"signature": "[^"]+"/, '"signature": null');
+  it("a different receipt for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
+    const before = refOf(main, main.origin, devRef());
+    const otherReceipt = (text: string) => text.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2031-01-01T00:00:00.000Z"');
 
-    const fetched = await checkout("apply-dev-conflict");
-    await applyBundleCopy(devRunner, fetched, "dev", otherEntry, "ledger-entry.json");
-    expect((await runStep(fetchStep("dev"), fetched)).code).toBe(0);
-    const local = await runStep(pushStep("dev"), fetched);
+    const fetched = await checkout(main, "apply-dev-conflict");
+    await applyBundleCopy(devRunner, fetched, "dev", otherReceipt);
+    expect((await runStep(main, fetchStep("dev"), fetched)).code).toBe(0);
+    const local = await runStep(main, pushStep("dev"), fetched);
     expect(local.code).toBe(1);
-    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another entry \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first entry; nothing was pushed$`));
+    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another receipt \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first receipt; nothing was pushed$`));
 
-    const racing = await checkout("apply-dev-conflict-unfetched");
-    await applyBundleCopy(devRunner, racing, "dev", otherEntry, "ledger-entry.json");
-    const remote = await runStep(pushStep("dev"), racing);
+    const racing = await checkout(main, "apply-dev-conflict-unfetched");
+    await applyBundleCopy(devRunner, racing, "dev", otherReceipt);
+    const remote = await runStep(main, pushStep("dev"), racing);
     expect(remote.code).toBe(1);
-    expect(remote.stderr).toContain(`ledger: error: origin already holds another entry at ${devRef()} (${before}, this one is `);
-    expect(refOf(origin, devRef())).toBe(before);
-  });
-
-  it("fetch never overwrites a local entry: it adds the remote's new refs, keeps the local one where the remote holds another, and names it", async () => {
-    const runner = await checkout("fetch-conflict");
-    const prodRef = `refs/infra/applied/prod/${commit}`;
-    expect(refOf(origin, prodRef)).not.toBeNull();
-    const local = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: runner, input: "a local entry\n" }).toString().trim();
-    git(runner, "update-ref", devRef(), local);
-    const fetched = await runStep(fetchStep("prod"), runner);
-    expect(fetched.code).toBe(1);
-    expect(fetched.stderr.trim().split("\n")).toHaveLength(1);
-    expect(fetched.stderr.trim()).toBe(
-      `ledger: error: origin holds other entries than this checkout at ${devRef()}; the local ones were kept: compare them with \`infra ledger\` (the promotion gate accepts only an entry signed by the environment's key) and remove a local one (git update-ref -d REF) only if it is forged`,
-    );
-    expect(refOf(runner, devRef())).toBe(local);
-    expect(refOf(runner, prodRef)).toBe(refOf(origin, prodRef));
-    expect(git(runner, "for-each-ref", "--format=%(refname)", "refs/infra-incoming/")).toBe("");
-    // Once the local entry is gone, the remote's is taken, and a second fetch has nothing new.
-    git(runner, "update-ref", "-d", devRef());
-    const again = await runStep(fetchStep("prod"), runner);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr.trim()).toBe("ledger: 1 new ref(s) from origin");
-    expect(refOf(runner, devRef())).toBe(refOf(origin, devRef()));
-    expect((await runStep(fetchStep("prod"), runner)).stderr.trim()).toBe("ledger: 0 new ref(s) from origin");
+    expect(remote.stderr).toContain(`ledger: error: origin already holds another receipt at ${devRef()} (${before}, this one is `);
+    expect(refOf(main, main.origin, devRef())).toBe(before);
   });
 
   it("refuses to record what is not the successful apply of this environment at this commit, in one sentence, recording nothing", async () => {
-    const runner = await checkout("apply-dev-bad-input");
+    const runner = await checkout(main, "apply-dev-bad-input");
     const step = pushStep("dev");
     const cases: Array<{ what: string; prepare: () => Promise<void>; run?: string; code: number; message: RegExp }> = [
       {
@@ -363,30 +452,15 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
       },
       {
         what: "another commit's receipt",
-        prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(`"commit": "${commit}"`, `"commit": "${"0".repeat(40)}"`)),
+        prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(`"commit": "${main.commit}"`, `"commit": "${"0".repeat(40)}"`)),
         code: 1,
-        message: new RegExp(`^ledger: error: artifacts/dev/receipt\\.json is a receipt of commit '${"0".repeat(40)}', not of HEAD ${commit}; check out the commit that was applied$`),
+        message: new RegExp(`^ledger: error: artifacts/dev/receipt\\.json is a receipt of commit '${"0".repeat(40)}', not of HEAD ${main.commit}; check out the commit that was applied$`),
       },
       {
         what: "another plan's receipt",
         prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(/"planDigest": "[0-9a-f]+"/, `"planDigest": "${"a".repeat(64)}"`)),
         code: 1,
         message: /^ledger: error: artifacts\/dev\/receipt\.json is not a receipt of the plan in artifacts\/dev\/manifest\.json \(plan digests differ\); never mix files of two bundles$/,
-      },
-      {
-        what: "a bundle without its signed entry",
-        prepare: async () => {
-          await applyBundleCopy(devRunner, runner, "dev");
-          await rm(path.join(runner, "artifacts", "dev", "ledger-entry.json"));
-        },
-        code: 1,
-        message: /^ledger: error: artifacts\/dev has no ledger-entry\.json, the signed entry apply writes; apply with an infra that signs ledger entries$/,
-      },
-      {
-        what: "another commit's entry beside this apply's receipt",
-        prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(`\\"commit\\":\\"${commit}\\"`, `\\"commit\\":\\"${"0".repeat(40)}\\"`), "ledger-entry.json"),
-        code: 1,
-        message: new RegExp(`^ledger: error: artifacts/dev/ledger-entry\\.json is not the entry of this apply \\(its payload lacks \\\\"commit\\\\":\\\\"${commit}\\\\"\\); never mix files of two bundles$`),
       },
       {
         what: "not a bundle",
@@ -434,13 +508,13 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
     ];
     for (const each of cases) {
       await each.prepare();
-      const result = await runStep({ ...step, run: each.run ?? step.run! }, runner);
+      const result = await runStep(main, { ...step, run: each.run ?? step.run! }, runner);
       expect({ what: each.what, code: result.code }).toEqual({ what: each.what, code: each.code });
       expect(result.stderr.trim().split("\n"), each.what).toHaveLength(1);
       expect(result.stderr.trim(), each.what).toMatch(each.message);
-      expect(git(runner, "for-each-ref", "--format=%(refname)", "refs/infra/applied/prod/"), each.what).toBe("");
+      expect(git(main, runner, "for-each-ref", "--format=%(refname)", "refs/infra/applied/prod/"), each.what).toBe("");
     }
-    expect(git(origin, "for-each-ref", "--format=%(refname)", "refs/infra/applied/dev/")).toBe(devRef());
+    expect(git(main, main.origin, "for-each-ref", "--format=%(refname)", "refs/infra/applied/dev/")).toBe(devRef());
   });
 
   it("never leaves the token in .git/config or in any output", async () => {
@@ -449,14 +523,15 @@ describe("the workflow's apply jobs carry the promotion ledger", () => {
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain(TOKEN_BASIC);
     }
-    for (const runner of ["apply-dev", "apply-prod", "apply-prod-job", "apply-dev-rerun", "apply-dev-conflict"]) {
-      const config = await readFile(path.join(path.dirname(origin), runner, ".git", "config"), "utf8");
+    for (const runner of ["ledger-dev-again", "apply-dev-rerun", "apply-dev-conflict", "apply-dev-conflict-unfetched"]) {
+      const config = await readFile(path.join(main.place, runner, ".git", "config"), "utf8");
       expect(config).not.toContain(TOKEN);
       expect(config).not.toContain(TOKEN_BASIC);
       expect(config).not.toContain("extraheader");
     }
   });
 });
+
 
 describe("the ledger steps' authentication", () => {
   /** An HTTP git remote that records each request's headers and answers 404. */
@@ -474,16 +549,16 @@ describe("the ledger steps' authentication", () => {
   it("sends the job's token as actions/checkout does, to the GitHub server only, and fails the step in one sentence", async () => {
     const remote = await recordingRemote();
     try {
-      const runner = await checkout("apply-dev-http");
-      git(runner, "remote", "set-url", "origin", `${remote.url}/example/infra.git`);
-      const toServer = await runStep(fetchStep("dev"), runner, { GITHUB_SERVER_URL: remote.url });
+      const runner = await checkout(main, "apply-dev-http");
+      git(main, runner, "remote", "set-url", "origin", `${remote.url}/example/infra.git`);
+      const toServer = await runStep(main, fetchStep("dev"), runner, { GITHUB_SERVER_URL: remote.url });
       expect(toServer.code).toBe(1);
       expect(toServer.stderr.trim().split("\n").at(-1)).toBe(
         "ledger: error: could not fetch the promotion ledger (refs/infra/*) from origin; check that the job may read the repository",
       );
       expect(remote.headers.map((each) => each.authorization)).toEqual([`basic ${TOKEN_BASIC}`]);
       // Another host than the GitHub server never gets it.
-      const elsewhere = await runStep(fetchStep("dev"), runner, { GITHUB_SERVER_URL: "https://github.com" });
+      const elsewhere = await runStep(main, fetchStep("dev"), runner, { GITHUB_SERVER_URL: "https://github.com" });
       expect(elsewhere.code).toBe(1);
       expect(remote.headers.slice(1).map((each) => each.authorization)).toEqual([undefined]);
       for (const text of [toServer.stdout, toServer.stderr, elsewhere.stdout, elsewhere.stderr]) expect(text).not.toContain(TOKEN_BASIC);
@@ -494,42 +569,24 @@ describe("the ledger steps' authentication", () => {
   });
 });
 
-describe("the workflow's ledger steps and permissions", () => {
-  beforeAll(async () => {
-    workflow ??= parseYaml(await readFile(path.join(REPO_ROOT, ".github", "workflows", "infra.yml"), "utf8")) as Workflow;
-  });
-
-  it("gives contents: write to exactly the jobs that push a ledger ref, and nothing else more than read", () => {
-    expect(workflow.permissions).toEqual({ contents: "read" });
-    const pushing = Object.entries(workflow.jobs).filter(([, each]) => each.steps.some(isLedgerPush));
-    expect(pushing.map(([name]) => name)).toEqual(["apply-dev", "apply-prod"]);
-    for (const [name, each] of Object.entries(workflow.jobs)) {
-      const writes = Object.entries(each.permissions ?? {}).filter(([, access]) => access === "write").map(([scope]) => scope);
-      const expected = [...(each.steps.some(isLedgerPush) ? ["contents"] : []), ...(name === "check" ? [] : ["id-token"])];
-      expect({ name, writes: writes.sort() }).toEqual({ name, writes: expected.sort() });
-    }
-  });
-
-  it("fetches before every dagger call that gates, pushes only after a successful apply of the job's environment, and hands the token only to those steps", () => {
+describe("the workflow's ledger steps", () => {
+  it("fetch before every dagger call that gates, push only in the ledger job of the applied environment, and hand the token only to those steps", () => {
     for (const [name, each] of Object.entries(workflow.jobs)) {
       const gating = each.steps.findIndex((step) => isDaggerCall(step, "apply") || isDaggerCall(step, "gate"));
       const fetching = each.steps.findIndex(isLedgerFetch);
-      const pushing = each.steps.findIndex(isLedgerPush);
-      if (gating === -1) {
-        expect({ name, fetching, pushing }).toEqual({ name, fetching: -1, pushing: -1 });
-        continue;
-      }
-      expect({ name, fetchesFirst: fetching !== -1 && fetching < gating }).toEqual({ name, fetchesFirst: true });
-      if (isDaggerCall(each.steps[gating]!, "apply")) {
-        expect(pushing).toBeGreaterThan(gating);
-        expect(each.steps[pushing]!.if).toBeUndefined();
-        expect(each.steps[pushing]!.run).toBe(`scripts/ledger.sh push ${each.environment} artifacts/${each.environment}`);
-        expect(each.steps[gating]!.run).toContain(`-o artifacts/${each.environment}`);
-      }
+      if (gating === -1) expect({ name, fetching }).toEqual({ name, fetching: -1 });
+      else expect({ name, fetchesFirst: fetching !== -1 && fetching < gating }).toEqual({ name, fetchesFirst: true });
+      const pushing = each.steps.filter(isLedgerPush);
+      if (name.startsWith("ledger-")) {
+        const env = name.slice("ledger-".length);
+        expect(pushing.map((step) => step.run)).toEqual([`scripts/ledger.sh push ${env} artifacts/${env}`]);
+        expect(each.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!.with).toEqual({ name: `applied-${env}`, path: `artifacts/${env}/` });
+      } else expect({ name, pushing }).toEqual({ name, pushing: [] });
     }
     const tokenSteps = Object.values(workflow.jobs)
       .flatMap((each) => each.steps)
-      .filter((step) => JSON.stringify(step).includes("github.token") || JSON.stringify(step).includes("secrets."));
+      .filter((step) => JSON.stringify(step).includes("github.token"));
+    expect(tokenSteps.length).toBeGreaterThan(0);
     expect(tokenSteps.every((step) => isLedgerFetch(step) || isLedgerPush(step))).toBe(true);
     for (const step of tokenSteps) expect(step.env).toEqual({ INFRA_LEDGER_TOKEN: "${{ github.token }}" });
   });

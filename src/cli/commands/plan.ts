@@ -6,6 +6,7 @@ interface PlanArgs extends CommonOptions, OfflineOption {
   env: string;
   out?: string;
   "allow-destroy": string[];
+  "read-only": boolean;
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -21,6 +22,11 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         default: [] as string[],
         describe: "Address of a protected resource (cluster, registry, account, key, state bucket) this plan may delete or replace (repeatable)",
       })
+      .option("read-only", {
+        type: "boolean",
+        default: false,
+        describe: "Plan as the read-only infra-plan role, without the state lock, for review only (a pull request's plan): apply refuses the bundle",
+      })
       .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries"),
   handler: async (args) => {
     const [{ plan, defaultBundleDir }, { renderText }, { renderPolicyText }, { growYoungGenerationQuickly }] = await Promise.all([
@@ -35,6 +41,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       out: args.out ?? defaultBundleDir(args.env),
       allowDestroy: args["allow-destroy"],
       offline: args.offline,
+      readOnly: args["read-only"],
       ...signingKeyFrom(process.env),
       ...planKeyFrom(process.env),
     });

@@ -42,3 +42,8 @@ output "deploy_boundary_arn" {
   description = "ARN of `infra-deploy-boundary`, the permissions boundary of infra-deploy and of every role it creates (the eks and networking modules' roles carry it)."
   value       = aws_iam_policy.deploy_boundary.arn
 }
+
+output "plan_role_arn" {
+  description = "ARN of `infra-plan`, the read-only role of pull-request plans (`infra plan --read-only`) and `infra drift`."
+  value       = aws_iam_role.plan.arn
+}

@@ -6,6 +6,7 @@ import {
   environmentWithCredentials,
   nextIdentityStep,
   parseAssumedRoleArn,
+  PLAN_ROLE_NAME,
   sessionName,
 } from "../../../src/aws/credential-chain.js";
 
@@ -63,6 +64,23 @@ describe("checkAssumedRole", () => {
     expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/infra-deploy/s", "210987654321")).toBeNull();
     expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/admin/s", "210987654321")).toContain("is not that role");
     expect(checkAssumedRole("arn:aws:sts::123456789012:assumed-role/infra-deploy/s", "210987654321")).toContain("is not that role");
+  });
+
+  it("with the read-only infra-plan asked for, accepts only infra-plan: infra-deploy is not it", () => {
+    expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/infra-plan/s", "210987654321", PLAN_ROLE_NAME)).toBeNull();
+    expect(checkAssumedRole("arn:aws:sts::210987654321:assumed-role/infra-deploy/s", "210987654321", PLAN_ROLE_NAME)).toBe(
+      "AssumeRole into arn:aws:iam::210987654321:role/infra-plan returned arn:aws:sts::210987654321:assumed-role/infra-deploy/s, which is not that role in account 210987654321",
+    );
+  });
+});
+
+describe("nextIdentityStep for a read-only plan or drift check", () => {
+  it("uses an infra-plan session as is, and assumes infra-plan for anyone else, infra-deploy included", () => {
+    const target = { ...TARGET, roleName: PLAN_ROLE_NAME };
+    const pullRequest = { account: "210987654321", arn: "arn:aws:sts::210987654321:assumed-role/infra-plan/gha", userId: "AROA" };
+    expect(nextIdentityStep(pullRequest, target).kind).toBe("use-as-is");
+    const deploy = { account: "210987654321", arn: "arn:aws:sts::210987654321:assumed-role/infra-deploy/ci", userId: "AROA" };
+    expect(nextIdentityStep(deploy, target)).toEqual({ kind: "assume", caller: deploy, roleArn: "arn:aws:iam::210987654321:role/infra-plan", sessionName: "infra-prod-0123456789ab" });
   });
 });
 

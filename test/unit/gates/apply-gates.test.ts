@@ -140,6 +140,7 @@ describe("evaluateGates", () => {
     const decisions = await evaluateGates(defaultApplyGates, input());
     expect(decisions.map(({ gate, allowed }) => [gate, allowed])).toEqual([
       ["environment", true],
+      ["read-only", true],
       ["integrity", true],
       ["encryption", true],
       ["terraform-version", true],
@@ -164,9 +165,10 @@ describe("evaluateGates", () => {
     const decisions = await evaluateGates(defaultApplyGates, input({ digestsOnDisk: {}, terraformVersion: "1.0.0" }));
     expect(decisions.map(({ gate, allowed }) => [gate, allowed])).toEqual([
       ["environment", true],
+      ["read-only", true],
       ["integrity", false],
     ]);
-    expect(decisions[1]?.refusal).toBeInstanceOf(BundleError);
+    expect(decisions[2]?.refusal).toBeInstanceOf(BundleError);
   });
 
   it("awaits async gates and never asks the gates after a refusal", async () => {
@@ -182,5 +184,16 @@ describe("evaluateGates", () => {
     const decisions = await evaluateGates([gate("a", true), gate("b", false), gate("c", true)], input());
     expect(asked).toEqual(["a", "b"]);
     expect(decisions.map((decision) => decision.gate)).toEqual(["a", "b"]);
+  });
+});
+
+describe("readOnlyGate", () => {
+  it("allows a bundle planned to be applied, and refuses a --read-only one by name", async () => {
+    const { readOnlyGate } = await import("../../../src/gates/read-only.js");
+    expect(await decide(readOnlyGate, input())).toEqual({ gate: "read-only", allowed: true, reason: "planned to be applied (not --read-only)" });
+    const refused = gateRefusal(await decide(readOnlyGate, input({ manifest: { readOnly: true } })));
+    expect(refused.message).toBe(
+      "read-only gate refused: this bundle was planned with --read-only (as the read-only infra-plan role, without the state lock), so it is for review and can never be applied",
+    );
   });
 });
