@@ -40,6 +40,8 @@ const outputs: string[] = [];
 let home: string;
 /** The repository of the fixture, before the push: the chain's, and one whose workflow lost staging. */
 let fixtureRepo: string;
+/** The environments' private ledger keys, made with `infra ledger --write-key` where the repository was made. */
+let ledgerKeys: string;
 
 /** One pushed repository: its bare origin, the pushed commit, and the runners' and engine's places. */
 interface Remote {
@@ -134,12 +136,18 @@ async function checkout(remote: Remote, name: string): Promise<string> {
   return workspace;
 }
 
-/** The engine's copy of the module source: the checkout with its .git, without artifacts (dagger/src/index.ts ignores them). */
+/**
+ * The engine's copy of the module source: the checkout with its .git, without artifacts
+ * (dagger/src/index.ts ignores them). The fixture's state is local, so its environments sign with
+ * local key files; they stand in for the KMS key a real environment's job reaches through its
+ * OIDC role, and reach the engine the same way: from outside the checkout.
+ */
 async function engineCopy(remote: Remote, workspace: string): Promise<string> {
   const engine = path.join(remote.place, "engine", "src");
   await rm(engine, { recursive: true, force: true });
   await cp(workspace, engine, { recursive: true });
   await rm(path.join(engine, "artifacts"), { recursive: true, force: true });
+  await cp(ledgerKeys, path.join(engine, "terraform", ".infra", "ledger-keys"), { recursive: true });
   return engine;
 }
 
@@ -269,11 +277,11 @@ async function runPush(remote: Remote, of: Workflow): Promise<Map<string, JobRun
   return runs;
 }
 
-async function applyBundleCopy(from: string, to: string, env: string, edit?: (receipt: string) => string): Promise<void> {
+async function applyBundleCopy(from: string, to: string, env: string, edit?: (text: string) => string, name = "receipt.json"): Promise<void> {
   await rm(path.join(to, "artifacts", env), { recursive: true, force: true });
   await cp(path.join(from, "artifacts", env), path.join(to, "artifacts", env), { recursive: true });
   if (edit) {
-    const file = path.join(to, "artifacts", env, "receipt.json");
+    const file = path.join(to, "artifacts", env, name);
     await writeFile(file, edit(await readFile(file, "utf8")));
   }
 }
@@ -297,7 +305,17 @@ beforeAll(async () => {
   await mkdir(path.join(fixtureRepo, "scripts"));
   await cp(path.join(REPO_ROOT, "scripts", "ledger.sh"), path.join(fixtureRepo, "scripts", "ledger.sh"));
   await chmod(path.join(fixtureRepo, "scripts", "ledger.sh"), 0o755);
-  commitChanges(fixtureRepo, "the chain dev -> staging -> prod and the workflow's ledger script");
+  // Every environment's ledger key: the public halves are committed, the private ones stay in .infra/ (ignored).
+  for (const env of ["dev", "staging", "prod"]) {
+    const key = await runInfra(["ledger", "--env", env, "--write-key", "--root", root]);
+    expect(key.code, key.stderr).toBe(0);
+  }
+  ledgerKeys = path.join(root, ".infra", "ledger-keys");
+  commitChanges(fixtureRepo, "the chain dev -> staging -> prod, the workflow's ledger script, and the environments' public ledger keys");
+  for (const env of ["dev", "staging", "prod"]) {
+    expect(execFileSync("git", ["ls-files", `terraform/envs/${env}/ledger-key.pem`], { cwd: fixtureRepo }).toString().trim()).toBe(`terraform/envs/${env}/ledger-key.pem`);
+  }
+  expect(execFileSync("git", ["ls-files", "terraform/.infra"], { cwd: fixtureRepo }).toString().trim()).toBe("");
   home = await tempDir("ledger-ci-home");
   main = await pushed("main");
 });
@@ -328,8 +346,13 @@ describe("a push to main runs the chain dev -> staging -> prod", () => {
       const pushedRef = refOf(main, main.origin, ref);
       // Content-addressed: the ledger job wrote the very blob the engine's apply wrote and threw away.
       expect({ env, pushedRef }).toEqual({ env, pushedRef: ran(`apply-${env}`).engineRef });
-      const receipt = JSON.parse(git(main, main.origin, "cat-file", "blob", ref)) as { env: string; commit: string; outcome: string };
-      expect(receipt).toMatchObject({ env, commit: main.commit, outcome: "applied" });
+      const blob = git(main, main.origin, "cat-file", "blob", ref);
+      const entry = JSON.parse(blob) as { format: string; payload: string; keyId: string | null; signature: string | null };
+      expect({ env, format: entry.format, signed: typeof entry.signature === "string" && typeof entry.keyId === "string" }).toEqual({ env, format: "infra.ledger-entry/1", signed: true });
+      expect(JSON.parse(entry.payload)).toMatchObject({ env, commit: main.commit, outcome: "applied" });
+      // The signed entry the apply returned in its bundle, byte for byte, is what the ledger job pushed.
+      expect(await readFile(path.join(ran(`apply-${env}`).workspace, "artifacts", env, "ledger-entry.json"), "utf8")).toBe(blob + "\n");
+      expect(await readFile(path.join(ran(`ledger-${env}`).workspace, "artifacts", env, "ledger-entry.json"), "utf8")).toBe(blob + "\n");
       expect(ran(`ledger-${env}`).results.map(({ step }) => step)).toEqual(["actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093", `Push the ledger entry of ${env}`]);
     }
     expect(git(main, main.origin, "for-each-ref", "--format=%(refname)", "refs/infra/").split("\n").sort()).toEqual(
@@ -367,13 +390,51 @@ describe("a push to main runs the chain dev -> staging -> prod", () => {
     expect(results.some(({ step }) => step.startsWith("actions/upload-artifact"))).toBe(false);
   });
 
-  it("a fresh clone running the fetch step sees the ledger: infra ledger lists dev's entry", async () => {
+  it("a fresh clone running the fetch step sees the ledger: infra ledger lists every environment's verified entry, and prod's promotion gate passes", async () => {
     const runner = await checkout(main, "ledger-listing");
     const fetched = await runStep(main, fetchStep("prod"), runner);
     expect(fetched.code, fetched.stderr).toBe(0);
-    const ledger = await runInfra(["ledger", "--env", "dev", "--root", path.join(runner, "terraform"), "--json"], { cwd: runner });
-    expect(ledger.code, ledger.stderr).toBe(0);
-    expect(JSON.parse(ledger.stdout)).toMatchObject({ env: "dev", entries: [{ commit: main.commit, receipt: { env: "dev", commit: main.commit, outcome: "applied" } }] });
+    for (const env of ["dev", "staging", "prod"]) {
+      const ledger = await runInfra(["ledger", "--env", env, "--root", path.join(runner, "terraform"), "--json"], { cwd: runner });
+      expect(ledger.code, ledger.stderr).toBe(0);
+      expect(JSON.parse(ledger.stdout)).toMatchObject({ env, entries: [{ commit: main.commit, payload: { env, commit: main.commit, outcome: "applied" }, verdict: { verified: true } }] });
+    }
+    const planProd = job("plan-prod").steps.find((step) => isDaggerCall(step, "plan"))!;
+    const planned = await planInEngine(main, runner, "prod", planProd);
+    expect(planned.code, planned.stderr).toBe(0);
+    const approve = (await readJson<Manifest>(path.join(runner, "artifacts", "prod", "manifest.json"))).planDigest.slice(0, 12);
+    const gate = await runInfra(
+      ["gate", "--offline", "--env", "prod", "--plan", path.join(runner, "artifacts", "prod"), "--root", path.join(runner, "terraform"), "--approve", approve, "--json", "--quiet"],
+      { cwd: runner, env: engineEnv(planProd) },
+    );
+    expect(gate.code, gate.stderr).toBe(0);
+    const verdicts = JSON.parse(gate.stdout) as { allowed: boolean; decisions: Array<{ gate: string; allowed: boolean; reason: string }> };
+    expect(verdicts.decisions.find((decision) => decision.gate === "promotion")).toMatchObject({ allowed: true, reason: expect.stringContaining("was applied to staging at") });
+    expect(verdicts.allowed).toBe(true);
+  });
+
+  it("fetch never overwrites a local entry: it adds the remote's new refs, keeps the local one where the remote holds another, and names it", async () => {
+    const runner = await checkout(main, "fetch-conflict");
+    const otherRefs = ["staging", "prod"].map((env) => `refs/infra/applied/${env}/${main.commit}`);
+    for (const ref of otherRefs) expect(refOf(main, main.origin, ref)).not.toBeNull();
+    const local = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: runner, input: "a local entry\n" }).toString().trim();
+    git(main, runner, "update-ref", devRef(), local);
+    const fetched = await runStep(main, fetchStep("prod"), runner);
+    expect(fetched.code).toBe(1);
+    expect(fetched.stderr.trim().split("\n")).toHaveLength(1);
+    expect(fetched.stderr.trim()).toBe(
+      `ledger: error: origin holds other entries than this checkout at ${devRef()}; the local ones were kept: compare them with \`infra ledger\` (the promotion gate accepts only an entry signed by the environment's key) and remove a local one (git update-ref -d REF) only if it is forged`,
+    );
+    expect(refOf(main, runner, devRef())).toBe(local);
+    for (const ref of otherRefs) expect({ ref, local: refOf(main, runner, ref) }).toEqual({ ref, local: refOf(main, main.origin, ref) });
+    expect(git(main, runner, "for-each-ref", "--format=%(refname)", "refs/infra-incoming/")).toBe("");
+    // Once the local entry is gone, the remote's is taken, and a second fetch has nothing new.
+    git(main, runner, "update-ref", "-d", devRef());
+    const again = await runStep(main, fetchStep("prod"), runner);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.trim()).toBe("ledger: 1 new ref(s) from origin");
+    expect(refOf(main, runner, devRef())).toBe(refOf(main, main.origin, devRef()));
+    expect((await runStep(main, fetchStep("prod"), runner)).stderr.trim()).toBe("ledger: 0 new ref(s) from origin");
   });
 });
 
@@ -405,22 +466,23 @@ describe("the ledger job records only what it must", () => {
     expect(refOf(main, main.origin, devRef())).toBe(before);
   });
 
-  it("a different receipt for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
+  it("a different entry for a commit already in the ledger fails loudly and overwrites nothing, whether fetched or found at the push", async () => {
     const before = refOf(main, main.origin, devRef());
-    const otherReceipt = (text: string) => text.replace(/"finishedAt": "[^"]+"/, '"finishedAt": "2031-01-01T00:00:00.000Z"');
+    const otherEntry = (text: string) => text.replace(/"signature": "[^"]+"/, '"signature": null');
+    expect(otherEntry(await readFile(path.join(devRunner, "artifacts", "dev", "ledger-entry.json"), "utf8"))).toContain('"signature": null');
 
     const fetched = await checkout(main, "apply-dev-conflict");
-    await applyBundleCopy(devRunner, fetched, "dev", otherReceipt);
+    await applyBundleCopy(devRunner, fetched, "dev", otherEntry, "ledger-entry.json");
     expect((await runStep(main, fetchStep("dev"), fetched)).code).toBe(0);
     const local = await runStep(main, pushStep("dev"), fetched);
     expect(local.code).toBe(1);
-    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another receipt \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first receipt; nothing was pushed$`));
+    expect(local.stderr.trim()).toMatch(new RegExp(`^ledger: error: ${devRef()} already holds another entry \\(${before}, this one is [0-9a-f]{40}\\): dev was recorded as applied at this commit before, and the ledger keeps that first entry; nothing was pushed$`));
 
     const racing = await checkout(main, "apply-dev-conflict-unfetched");
-    await applyBundleCopy(devRunner, racing, "dev", otherReceipt);
+    await applyBundleCopy(devRunner, racing, "dev", otherEntry, "ledger-entry.json");
     const remote = await runStep(main, pushStep("dev"), racing);
     expect(remote.code).toBe(1);
-    expect(remote.stderr).toContain(`ledger: error: origin already holds another receipt at ${devRef()} (${before}, this one is `);
+    expect(remote.stderr).toContain(`ledger: error: origin already holds another entry at ${devRef()} (${before}, this one is `);
     expect(refOf(main, main.origin, devRef())).toBe(before);
   });
 
@@ -461,6 +523,21 @@ describe("the ledger job records only what it must", () => {
         prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(/"planDigest": "[0-9a-f]+"/, `"planDigest": "${"a".repeat(64)}"`)),
         code: 1,
         message: /^ledger: error: artifacts\/dev\/receipt\.json is not a receipt of the plan in artifacts\/dev\/manifest\.json \(plan digests differ\); never mix files of two bundles$/,
+      },
+      {
+        what: "a bundle without its signed entry",
+        prepare: async () => {
+          await applyBundleCopy(devRunner, runner, "dev");
+          await rm(path.join(runner, "artifacts", "dev", "ledger-entry.json"));
+        },
+        code: 1,
+        message: /^ledger: error: artifacts\/dev has no ledger-entry\.json, the signed entry apply writes; apply with an infra that signs ledger entries$/,
+      },
+      {
+        what: "another commit's entry beside this apply's receipt",
+        prepare: () => applyBundleCopy(devRunner, runner, "dev", (text) => text.replace(`\\"commit\\":\\"${main.commit}\\"`, `\\"commit\\":\\"${"0".repeat(40)}\\"`), "ledger-entry.json"),
+        code: 1,
+        message: new RegExp(`^ledger: error: artifacts/dev/ledger-entry\\.json is not the entry of this apply \\(its payload lacks \\\\"commit\\\\":\\\\"${main.commit}\\\\"\\); never mix files of two bundles$`),
       },
       {
         what: "not a bundle",
@@ -523,7 +600,7 @@ describe("the ledger job records only what it must", () => {
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain(TOKEN_BASIC);
     }
-    for (const runner of ["ledger-dev-again", "apply-dev-rerun", "apply-dev-conflict", "apply-dev-conflict-unfetched"]) {
+    for (const runner of ["ledger-listing", "fetch-conflict", "ledger-dev-again", "apply-dev-rerun", "apply-dev-conflict", "apply-dev-conflict-unfetched"]) {
       const config = await readFile(path.join(main.place, runner, ".git", "config"), "utf8");
       expect(config).not.toContain(TOKEN);
       expect(config).not.toContain(TOKEN_BASIC);
