@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { chmod, cp, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
-import { copyFixture, readJson, runInfra, skipBecause, stateAddresses, tempDir } from "../helpers.js";
+import { copyFixture, exists, INFRA_BIN, readJson, runInfra, skipBecause, stateAddresses, tempDir } from "../helpers.js";
 
 const SECRET = "tamper-secret-5521";
 const env = { ...process.env, TF_VAR_db_password: SECRET };
@@ -56,6 +56,67 @@ describe("check-then-use on tfplan (item 3)", () => {
     expect(await stateAddresses(envDir)).toEqual([]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("the manifest's planDigest 000000000000 is not the digest it records for tfplan");
+    const review = await runInfra(["review", bundle]);
+    expect(review.code).toBe(1);
+    expect(review.stdout).toContain("ALTERED: the manifest's planDigest 000000000000 is not the digest it records for tfplan");
+  });
+
+  it("refuses a tfplan replaced by a symbolic link in one sentence, in apply and in review", async () => {
+    const { root, bundle, envDir } = await plannedDev();
+    const elsewhere = path.join(root, "..", "tfplan-elsewhere");
+    await cp(path.join(bundle, "tfplan"), elsewhere);
+    await rm(path.join(bundle, "tfplan"));
+    await symlink(elsewhere, path.join(bundle, "tfplan"));
+    const run = await runInfra(applyArgs(bundle, root), { env });
+    expect(await stateAddresses(envDir)).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: plan bundle [^\n]* holds a symbolic link where tfplan should be a regular file[^\n]*\n/);
+    expect(run.stderr).not.toContain("    at ");
+    const review = await runInfra(["review", bundle]);
+    expect(review.code).toBe(1);
+    expect(`${review.stdout}${review.stderr}`).toContain("holds a symbolic link where tfplan should be a regular file");
+    expect(review.stderr).not.toContain("    at ");
+  });
+});
+
+describe("infra's own directory (.infra) unusable", () => {
+  it("says so in one sentence when <root>/.infra is a file, and plans nothing", async () => {
+    const root = await copyFixture("sensitive");
+    await writeFile(path.join(root, ".infra"), "a file where infra keeps its directory\n");
+    const bundle = path.join(root, "..", "bundle-dev");
+    const run = await runInfra(["plan", "--offline", "--env", "dev", "--root", root, "--out", bundle, "--quiet"], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^error: [^\\n]*${path.join(root, ".infra").replaceAll("/", "\\/")}[^\\n]*\\n`));
+    expect(run.stderr).not.toContain("    at ");
+    expect(await exists(bundle)).toBe(false);
+  });
+});
+
+describe("a disk that fills while terraform applies", () => {
+  it("exits 3 saying the environment was applied and the receipt not written, and the state holds the change", async (context) => {
+    try {
+      execFileSync("unshare", ["-rm", "true"], { stdio: "ignore" });
+    } catch {
+      skipBecause(context, "unshare -rm (a private mount namespace) is not available to mount a small tmpfs");
+    }
+    const { root, bundle, envDir } = await plannedDev();
+    const mount = path.join(root, "..", "mnt");
+    await mkdir(mount);
+    const real = execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim();
+    const wrapper = path.join(await tempDir("filling-terraform"), "terraform");
+    // terraform applies, then the disk holding the bundle fills before infra writes the receipt.
+    await writeFile(wrapper, `#!/bin/sh\nif [ "$1" = apply ]; then '${real}' "$@"; code=$?; dd if=/dev/zero of='${mount}/filler' bs=4k 2>/dev/null; exit $code; fi\nexec '${real}' "$@"\n`);
+    await chmod(wrapper, 0o755);
+    const mounted = path.join(mount, "bundle");
+    const run = spawnSync(
+      "unshare",
+      ["-rm", "sh", "-c", `mount -t tmpfs -o size=4m tmpfs "$0" && cp -r "$1" "$2" && shift 2 && exec "$@"`, mount, bundle, mounted, process.execPath, INFRA_BIN, ...applyArgs(mounted, root), "--quiet"],
+      { env: { ...env, INFRA_TERRAFORM: wrapper }, encoding: "utf8" },
+    );
+    expect(run.status, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/^error: dev was applied \(terraform finished\), but its receipt was not written: [^\n]*the disk is full \(ENOSPC\)\n/m);
+    expect(run.stderr).not.toContain("    at ");
+    expect(await stateAddresses(envDir)).not.toEqual([]);
   });
 });
 
