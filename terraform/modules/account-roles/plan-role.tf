@@ -2,8 +2,6 @@
 # infra-plan: reads, never changes (a pull request's plan, the scheduled drift check)
 ################################################################################
 
-data "aws_region" "current" {}
-
 locals {
   # A pull request's job (no GitHub environment) and a scheduled job on main (the drift check,
   # also without an environment). Never an environment's subject: that is infra-deploy's alone,
