@@ -580,6 +580,8 @@ function call(name: string, argNodes: readonly Node[], lookup: Lookup): unknown 
       return args.length === 1 && isWhollyKnown(a) ? JSON.stringify(a, sortedKeys) : UNKNOWN;
     case "dirname":
       return typeof a === "string" ? (a.includes("/") ? a.slice(0, a.lastIndexOf("/")) || "/" : ".") : UNKNOWN;
+    case "trimspace":
+      return typeof a === "string" ? a.trim() : UNKNOWN;
     case "basename":
       return typeof a === "string" ? a.slice(a.lastIndexOf("/") + 1) : UNKNOWN;
     case "regex":
