@@ -1520,7 +1520,11 @@ function scanScps(resources: readonly PolicyResource[], environments: readonly s
     const policyRef = ORG_REFERENCE.exec(attachment.sources("policy_id")[0] ?? "");
     const targetRef = ORG_REFERENCE.exec(attachment.sources("target_id")[0] ?? "");
     const keys = valuesByInstance(attachment, "target_id");
-    if (!policyRef || policyRef[1] !== "aws_organizations_policy") continue; // not one of ours: another policy type, or by id
+    if (!policyRef || policyRef[1] !== "aws_organizations_policy") {
+      // a literal id is a policy made elsewhere; an expression HCL cannot follow may be one of ours
+      if ((attachment.sources("policy_id")[0] ?? "").includes("${")) unknown = true;
+      continue;
+    }
     if (attachment.uncertain || keys === UNKNOWN || !targetRef) {
       unknown = true;
       continue;

@@ -167,6 +167,12 @@ describe("org-guard-rails on a copy of the real org stack", () => {
     expect(result.findings).toEqual([]);
   });
 
+  it("does not call a policy detached when its attachment names it through an expression HCL cannot follow", async () => {
+    const root = await copyPolicyTree();
+    await applyEdits(root, [{ file: ORG, from: "policy_id = aws_organizations_policy.guardrails.id", to: "policy_id = one([for p in [aws_organizations_policy.guardrails] : p.id])" }]);
+    expect((await orgPolicy(quietContext(root))).findings).toEqual([]);
+  });
+
   it("refuses a tree without an org stack in one sentence", async () => {
     const root = await copyPolicyTree();
     const { rm } = await import("node:fs/promises");
