@@ -11,8 +11,8 @@ afterAll(async () => {
   await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** What the policy tests read of the real tree: every environment root, bootstrap and module. */
-const POLICY_TREE_PARTS = ["envs", "bootstrap", "modules"];
+/** What the policy tests read of the real tree: every environment root, bootstrap and module, and the org stack. */
+const POLICY_TREE_PARTS = ["envs", "bootstrap", "modules", "org"];
 
 /**
  * A private copy of the real terraform/ tree (its roots, bootstraps and modules, without

@@ -10,9 +10,12 @@ import { UNKNOWN } from "./resources.js";
 
 /**
  * Finds what `var.name` / `local.name` holds, already evaluated, or what a `dynamic` block's
- * iterator named `name` is bound to (`{ key, value }`); UNKNOWN when it cannot.
+ * iterator named `name` is bound to (`{ key, value }`); UNKNOWN when it cannot. Terraform's file
+ * functions read the committed tree, so they are asked of the lookup too: `path` (`module`,
+ * `root`, `cwd`: a directory), `file` (a path: its text) and `fileset` (a JSON `[dir, pattern]`:
+ * the matching files, relative to dir) - UNKNOWN where the lookup does not read files.
  */
-export type Lookup = (kind: "var" | "local" | "iterator" | "module", name: string) => unknown;
+export type Lookup = (kind: "var" | "local" | "iterator" | "module" | "path" | "file" | "fileset", name: string) => unknown;
 
 type Node =
   | { kind: "value"; value: unknown }
@@ -380,6 +383,13 @@ function evaluate(node: Node, lookup: Lookup): unknown {
         if (typeof child !== "string" || typeof output !== "string") return UNKNOWN;
         return traverse(lookup("module", `${child}.${output}`), node.steps.slice(2), lookup);
       }
+      if (node.root === "path" && node.steps.length > 0) {
+        // path.module, unless a for expression's iterator is named path
+        const bound = lookup("iterator", "path");
+        if (bound !== UNKNOWN) return traverse(bound, node.steps, lookup);
+        const which = evaluate(node.steps[0] as Node, lookup);
+        return typeof which === "string" ? traverse(lookup("path", which), node.steps.slice(1), lookup) : UNKNOWN;
+      }
       if (node.root !== "var" && node.root !== "local") return traverse(lookup("iterator", node.root), node.steps, lookup);
       if (node.steps.length === 0) return UNKNOWN;
       const [first, ...rest] = node.steps;
@@ -568,9 +578,41 @@ function call(name: string, argNodes: readonly Node[], lookup: Lookup): unknown 
       return typeof a === "object" && a !== null && !Array.isArray(a) ? a : UNKNOWN;
     case "jsonencode":
       return args.length === 1 && isWhollyKnown(a) ? JSON.stringify(a, sortedKeys) : UNKNOWN;
+    case "dirname":
+      return typeof a === "string" ? (a.includes("/") ? a.slice(0, a.lastIndexOf("/")) || "/" : ".") : UNKNOWN;
+    case "trimspace":
+      return typeof a === "string" ? a.trim() : UNKNOWN;
+    case "basename":
+      return typeof a === "string" ? a.slice(a.lastIndexOf("/") + 1) : UNKNOWN;
+    case "regex":
+      return typeof a === "string" && typeof b === "string" ? regexMatch(a, b) : UNKNOWN;
+    case "file":
+      return typeof a === "string" ? lookup("file", a) : UNKNOWN;
+    case "fileset":
+      return typeof a === "string" && typeof b === "string" ? lookup("fileset", JSON.stringify([a, b])) : UNKNOWN;
     default:
       return UNKNOWN;
   }
+}
+
+/**
+ * terraform's regex(pattern, string): the match, the list of its captures, or an object of its
+ * named captures. RE2 and JavaScript agree on the patterns configurations use; a leading flag
+ * group (`(?m)`) becomes JavaScript's flags, and a pattern JavaScript cannot read, or no match
+ * (an error in terraform), is UNKNOWN.
+ */
+function regexMatch(pattern: string, text: string): unknown {
+  const flagged = /^\(\?([ims]+)\)/.exec(pattern);
+  let expression: RegExp;
+  try {
+    expression = new RegExp((flagged ? pattern.slice(flagged[0].length) : pattern).replaceAll("(?P<", "(?<"), `u${flagged?.[1] ?? ""}`);
+  } catch {
+    return UNKNOWN;
+  }
+  const match = expression.exec(text);
+  if (!match) return UNKNOWN;
+  if (match.groups) return { ...match.groups };
+  return match.length > 1 ? match.slice(1).map((group) => group ?? null) : match[0];
 }
 
 function isWhollyKnown(value: unknown): boolean {

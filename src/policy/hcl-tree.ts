@@ -5,7 +5,7 @@ import { blocksOf, labeledBlocksOf, parseHclFileSync, type HclBody, type ParsedF
 import { ACCESS_KEY_PREFIXES } from "./access-keys.js";
 import { FileTexts } from "./file-texts.js";
 import { applyTypeDefaults, evaluateDeep, evaluatePartly, evaluateValue, type Lookup } from "./evaluate.js";
-import { resourceReferencesIn, segmentsOf, UNKNOWN, type PolicyResource, type ResourceRef } from "./resources.js";
+import { resourceReferencesIn, segmentsOf, UNKNOWN, type PolicyResource, type ResourceRef, type Unknown } from "./resources.js";
 
 /**
  * An environment as the static rules see it: every root that belongs to it (`envs/<env>` and,
@@ -13,6 +13,7 @@ import { resourceReferencesIn, segmentsOf, UNKNOWN, type PolicyResource, type Re
  * modules it calls, as instances (a module called twice is two instances with their own inputs).
  */
 export interface PolicyTree {
+  /** The environment's facts; for the organization's stack (loadOrgPolicyTree), its management account's. */
   environment: Pick<Environment, "name" | "root" | "dir" | "factsFile" | "region" | "accountId" | "backend">;
   roots: ModuleInstance[];
   /** Every instance, roots first then depth-first. */
@@ -29,6 +30,8 @@ export interface ModuleInstance {
   dir: string;
   /** The root this instance belongs to. */
   rootDir: string;
+  /** The terraform tree it was read from: file functions read only below it. */
+  treeRoot: string;
   files: ParsedFile[];
   /** The `module` block that called it (its arguments are the variables' values), null for a root. */
   call: HclBody | null;
@@ -43,6 +46,35 @@ const MAX_MODULE_DEPTH = 16;
 
 /** Reads the roots of one environment and the local modules they call, through the parse cache. */
 export async function loadPolicyTree(environment: Environment, options: ReadOptions): Promise<PolicyTree> {
+  const rootDirs = [environment.dir];
+  const bootstrap = path.join(environment.root, "bootstrap", environment.name);
+  if (await isDirectory(bootstrap)) rootDirs.push(bootstrap);
+  return readPolicyTree(environment, rootDirs, options);
+}
+
+/** The organization's stack: where its service control policies live, and the file stating its facts. */
+export const ORG_DIR = "org";
+const ORG_FACTS = "management.tf";
+
+/**
+ * The organization's stack (`<root>/org`, its SCPs) as a tree of its own, or null where the tree
+ * has none. It is no environment: its facts (region, account) come from its management.tf, and
+ * only the rules over the organization read it.
+ */
+export async function loadOrgPolicyTree(root: string, options: ReadOptions): Promise<PolicyTree | null> {
+  const dir = path.join(root, ORG_DIR);
+  if (!(await isDirectory(dir))) return null;
+  const factsFile = path.join(dir, ORG_FACTS);
+  const files = await parseDirectory(dir, options);
+  const facts = Object.assign({}, ...blocksOf(files, "locals").filter(({ file }) => file === factsFile).map(({ body }) => body)) as HclBody;
+  const fact = (key: string) => (typeof facts[key] === "string" ? (facts[key] as string) : "");
+  const organization = { name: ORG_DIR, root, dir, factsFile, region: fact("region"), accountId: fact("account_id"), backend: null, files };
+  return readPolicyTree(organization, [dir], options);
+}
+
+type TreeFacts = PolicyTree["environment"] & { files: ParsedFile[] };
+
+async function readPolicyTree(environment: TreeFacts, rootDirs: readonly string[], options: ReadOptions): Promise<PolicyTree> {
   // account-static-keys searches every file for access key ids: a file that may hold one keeps its text.
   const texts = new FileTexts(ACCESS_KEY_PREFIXES);
   // Listed synchronously, like the files are read: awaiting a directory listing per module
@@ -73,6 +105,7 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
       address,
       dir,
       rootDir,
+      treeRoot: environment.root,
       files,
       call,
       parent,
@@ -96,9 +129,6 @@ export async function loadPolicyTree(environment: Environment, options: ReadOpti
     return instance;
   };
 
-  const rootDirs = [environment.dir];
-  const bootstrap = path.join(environment.root, "bootstrap", environment.name);
-  if (await isDirectory(bootstrap)) rootDirs.push(bootstrap);
   const roots: ModuleInstance[] = [];
   for (const dir of rootDirs) roots.push(await load(dir, dir, "", null, null, 0));
   return { environment, roots, instances, accounts: await readAccounts(environment.root, options), texts };
@@ -252,6 +282,7 @@ export function lookupIn(instance: ModuleInstance): Lookup {
   const known = new Map<string, unknown>();
   lookup = (kind, name) => {
     if (kind === "iterator") return UNKNOWN;
+    if (kind === "path" || kind === "file" || kind === "fileset") return readTree(instance, kind, name);
     const key = `${kind}.${name}`;
     if (known.has(key)) return known.get(key);
     if (evaluationDepth >= MAX_EVALUATION_DEPTH) return UNKNOWN;
@@ -284,6 +315,39 @@ function lookUp(instance: ModuleInstance, kind: "var" | "local" | "module", name
   else if (hasDefault) value = evaluateDeep(variable["default"], lookupIn(instance));
   if (value === null && hasDefault && variable["nullable"] === false) value = evaluateDeep(variable["default"], lookupIn(instance));
   return variable ? applyTypeDefaults(value, variable["type"], lookupIn(instance)) : value;
+}
+
+/**
+ * What terraform's path and file functions see, read from the committed tree: `path.module` is
+ * the instance's directory, `path.root` and `path.cwd` its root's. A path outside the tree, a
+ * file that cannot be read, or a glob beyond `*` and `?` within a segment, is UNKNOWN.
+ */
+function readTree(instance: ModuleInstance, kind: "path" | "file" | "fileset", name: string): unknown {
+  if (kind === "path") return name === "module" ? instance.dir : name === "root" || name === "cwd" ? instance.rootDir : UNKNOWN;
+  const inTree = (target: string) => {
+    const relative = path.relative(instance.treeRoot, target);
+    return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  };
+  try {
+    if (kind === "file") {
+      const file = path.resolve(instance.rootDir, name);
+      return inTree(file) ? readFileSync(file, "utf8") : UNKNOWN;
+    }
+    const [dir, pattern] = JSON.parse(name) as [string, string];
+    const base = path.resolve(instance.rootDir, dir);
+    if (!inTree(base) || /\*\*|[[{\\]/.test(pattern)) return UNKNOWN;
+    let matches = [""];
+    for (const segment of pattern.split("/").filter((part) => part !== "" && part !== ".")) {
+      const wanted = new RegExp(`^${segment.replace(/[.+^${}()|\]\\]/g, "\\$&").replaceAll("*", "[^/]*").replaceAll("?", "[^/]")}$`);
+      matches = matches.flatMap((prefix) => {
+        const at = path.join(base, prefix);
+        return statSync(at).isDirectory() ? readdirSync(at).filter((entry) => wanted.test(entry)).map((entry) => (prefix ? `${prefix}/${entry}` : entry)) : [];
+      });
+    }
+    return matches.filter((match) => match !== "" && statSync(path.join(base, match)).isFile()).sort();
+  } catch {
+    return UNKNOWN;
+  }
 }
 
 /** Whether a resource or module block makes anything: `count` of 0 or an empty `for_each` makes nothing. */
@@ -359,6 +423,11 @@ export function hclResources(tree: PolicyTree): PolicyResource[] {
 /** In a module whose own existence is unknown: absent if its count says so, else unknown. */
 function existsUnlessAbsent(body: HclBody, instance: ModuleInstance): Existence {
   return existenceOf(body, lookupIn(instance)) === "absent" ? "absent" : "unknown";
+}
+
+/** An HCL resource's attribute in each of its for_each instances (see HclResource.byInstance); UNKNOWN for a plan's resource. */
+export function valuesByInstance(resource: PolicyResource, attribute: string): Map<string, unknown> | Unknown {
+  return resource instanceof HclResource ? resource.byInstance(attribute) : UNKNOWN;
 }
 
 /** What a path holds where nothing is there: shared, as most resources lack most attributes. */
@@ -458,6 +527,26 @@ class HclResource implements PolicyResource {
     const block = text.slice(blockStart, blockEnd === -1 ? undefined : blockEnd);
     const match = new RegExp(`^\\s*${escapeRegExp(last)}\\s*(=|\\{)`, "m").exec(block);
     return match ? lineAt(text, blockStart + match.index + (match[0].length - match[0].trimStart().length)) : lineAt(text, blockStart);
+  }
+
+  /**
+   * A top-level attribute's value in each instance `for_each` makes, by key, with `each.key` and
+   * `each.value` bound (`{ "": value }` without for_each); UNKNOWN where for_each is.
+   */
+  byInstance(attribute: string): Map<string, unknown> | Unknown {
+    const outer = lookupIn(this.instance);
+    if (!("for_each" in this.body)) return new Map([["", evaluateDeep(this.body[attribute], outer)]]);
+    const each = evaluateDeep(this.body["for_each"], outer);
+    let bindings: Array<[string, unknown]>;
+    if (Array.isArray(each) && each.every((item) => typeof item === "string")) bindings = (each as string[]).map((item) => [item, item]);
+    else if (typeof each === "object" && each !== null && !Array.isArray(each)) bindings = Object.entries(each);
+    else return UNKNOWN;
+    return new Map(
+      bindings.map(([key, value]) => {
+        const lookup: Lookup = (kind, name) => (kind === "iterator" && name === "each" ? { key, value } : outer(kind, name));
+        return [key, evaluateDeep(this.body[attribute], lookup)];
+      }),
+    );
   }
 
   /** The values at a path and the instance each was written in, as pairs: `[value, instance, value, instance, ...]`. */

@@ -3,7 +3,7 @@ import { hclResources, type PolicyTree } from "./hcl-tree.js";
 import { planResources } from "./plan-resources.js";
 import { policyRules, type PolicyRule, type RuleEnvironment, type Severity, type Violation } from "./rules.js";
 
-export { loadPolicyTree, type PolicyTree } from "./hcl-tree.js";
+export { loadOrgPolicyTree, loadPolicyTree, ORG_DIR, type PolicyTree } from "./hcl-tree.js";
 export { policyRules, promisedRegion, type PolicyRule, type Severity } from "./rules.js";
 
 export interface Finding {
@@ -39,6 +39,15 @@ export function evaluateTree(tree: PolicyTree, rules: readonly PolicyRule[] = po
       .filter((violation) => violation.address === undefined || !uncertain.has(violation.address))
       .map((violation) => toFinding(rule, violation, "hcl")),
   );
+}
+
+/**
+ * Every finding of the rules over the organization's stack (their `org` part): its service
+ * control policies judged for every environment under envs/.
+ */
+export function evaluateOrgTree(tree: PolicyTree, environments: readonly string[], rules: readonly PolicyRule[] = policyRules): Finding[] {
+  const resources = hclResources(tree);
+  return rules.flatMap((rule) => (rule.org?.({ tree, resources, environments }) ?? []).map((violation) => toFinding(rule, violation, "hcl")));
 }
 
 export interface PlanPolicyInput {

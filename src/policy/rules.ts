@@ -3,7 +3,7 @@ import { labeledBlocksOf, type HclBody } from "../config/hcl.js";
 import type { PlanJson } from "../review/plan-json.js";
 import { ACCESS_KEY_ID } from "./access-keys.js";
 import { protectedDestructions, unacknowledgedDestructions } from "./destruction.js";
-import { findBlock, lineAt, resolve, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
+import { findBlock, lineAt, resolve, valuesByInstance, type ModuleInstance, type PolicyTree } from "./hcl-tree.js";
 import {
   referencedResources,
   resourcesOfType,
@@ -64,6 +64,14 @@ export interface PlanContext extends ResourceContext {
   acknowledgedDestructions: readonly string[];
 }
 
+export interface OrgContext {
+  /** The organization's stack, read like an environment's roots (see loadOrgPolicyTree). */
+  tree: PolicyTree;
+  resources: readonly PolicyResource[];
+  /** Every environment folder under envs/: each has an account the service control policies must hold. */
+  environments: readonly string[];
+}
+
 export interface PolicyRule {
   id: string;
   /** One line: why the rule exists. */
@@ -79,6 +87,8 @@ export interface PolicyRule {
   tree?(context: TreeContext): Violation[];
   /** Over a plan only (deletions, resolved ARNs). */
   plan?(context: PlanContext): Violation[];
+  /** Over the organization's stack (`<root>/org`, its service control policies) only: run by `infra check`. */
+  org?(context: OrgContext): Violation[];
   /**
    * Its HCL findings stand beside a plan: what it needs is known only after apply (subnet ids, a
    * policy naming the bucket's ARN), so the plan passes what it cannot see.
@@ -1237,6 +1247,412 @@ export const destructionProtected: PolicyRule = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Organization: the service control policies of the org stack
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The baseline of the guard rails and the region lock, kept here and not read back from the org
+ * stack: whoever edits terraform/org (and its terraform test beside it) cannot move it in the same
+ * change. Each denial is the org stack's statement as reviewed: its actions, the resources it
+ * must cover, the principals an `aws:PrincipalArn` exemption may name, and the further conditions
+ * that narrow it by design. A statement denying more, on more, with fewer exemptions, keeps it.
+ */
+const ORGANIZATION_ROLE = "arn:aws:iam::*:role/OrganizationAccountAccessRole";
+const DEPLOY_ROLE = "arn:aws:iam::*:role/infra-deploy";
+const FLOW_LOG_RESOURCES = ["arn:aws:ec2:*:*:vpc-flow-log/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"];
+const FLOW_LOG_DELETION = ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "logs:DeleteLogStream"];
+
+export interface RequiredDenial {
+  /** The statement's Sid in the org stack: where a finding points. */
+  sid: string;
+  actions: readonly string[];
+  /** Default `*`. */
+  resources?: readonly string[];
+  exempt?: readonly string[];
+  conditions?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+export const GUARD_RAILS: readonly RequiredDenial[] = [
+  { sid: "DenyReplicationOutOfTheRegion", actions: ["ecr:PutReplicationConfiguration", "s3:PutReplicationConfiguration"] },
+  {
+    sid: "DenySharingOutOfTheAccount",
+    actions: ["ram:CreateResourceShare", "ram:AssociateResourceShare", "ram:AcceptResourceShareInvitation", "ec2:CreateVpcPeeringConnection", "ec2:AcceptVpcPeeringConnection"],
+  },
+  { sid: "DenyDisablingEbsEncryptionByDefault", actions: ["ec2:DisableEbsEncryptionByDefault"], exempt: [ORGANIZATION_ROLE] },
+  // infra-deploy deletes flow logs in reviewed plans (replacements, teardowns), but only terraform's: the next one
+  { sid: "DenyDeletingFlowLogs", actions: FLOW_LOG_DELETION, resources: FLOW_LOG_RESOURCES, exempt: [ORGANIZATION_ROLE, DEPLOY_ROLE] },
+  {
+    sid: "DenyDeletingFlowLogsTerraformDidNotMake",
+    actions: FLOW_LOG_DELETION,
+    resources: FLOW_LOG_RESOURCES,
+    conditions: { ArnLike: { "aws:PrincipalArn": [DEPLOY_ROLE] }, StringNotEquals: { "aws:ResourceTag/ManagedBy": ["terraform"] } },
+  },
+  {
+    sid: "DenyRetaggingFlowLogs",
+    actions: ["ec2:CreateTags", "ec2:DeleteTags"],
+    resources: ["arn:aws:ec2:*:*:vpc-flow-log/*"],
+    exempt: [ORGANIZATION_ROLE],
+    conditions: { StringNotEquals: { "ec2:CreateAction": ["CreateFlowLogs"] }, "ForAnyValue:StringEquals": { "aws:TagKeys": ["ManagedBy"] } },
+  },
+  {
+    sid: "DenyBlindingTheAuditTrail",
+    actions: [
+      "cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+      "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateFromAdministratorAccount", "guardduty:CreateFilter", "guardduty:UpdateFilter",
+      "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "config:StopConfigurationRecorder", "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
+      "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule", "access-analyzer:UpdateArchiveRule",
+      "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
+    ],
+    exempt: [ORGANIZATION_ROLE],
+  },
+  {
+    sid: "DenyShorteningAuditLogRetention",
+    actions: ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey"],
+    resources: ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"],
+    exempt: [ORGANIZATION_ROLE, DEPLOY_ROLE],
+  },
+  {
+    sid: "DenyChangingThePlatformRoles",
+    actions: [
+      "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:DeleteRole",
+      "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole",
+      "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy",
+    ],
+    resources: [
+      ORGANIZATION_ROLE, DEPLOY_ROLE, "arn:aws:iam::*:role/infra-break-glass", "arn:aws:iam::*:role/infra-platform-admin",
+      "arn:aws:iam::*:role/infra-image-push", "arn:aws:iam::*:policy/infra-deploy-boundary",
+    ],
+    exempt: [ORGANIZATION_ROLE],
+  },
+  { sid: "DenyLongLivedAccessKeys", actions: ["iam:CreateAccessKey", "iam:CreateUser", "iam:CreateLoginProfile"], exempt: [ORGANIZATION_ROLE] },
+  { sid: "DenyLeavingTheOrganization", actions: ["organizations:LeaveOrganization"] },
+];
+
+/** What the region lock may leave usable in every region: global services, or ones answering only in us-east-1. */
+export const REGION_LOCK_GLOBAL_ACTIONS: readonly string[] = [
+  "account:*", "budgets:*", "ce:*", "cur:*", "health:*", "iam:*", "organizations:*",
+  "pricing:*", "route53:*", "route53domains:*", "sts:*", "support:*", "trustedadvisor:*",
+  "ec2:DescribeRegions", "s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock",
+  "s3:ListAllMyBuckets",
+];
+
+const REGION_KEY = "aws:requestedregion";
+const PRINCIPAL_KEY = "aws:principalarn";
+/** Condition operators with which `aws:PrincipalArn` exempts the principals it names from a denial. */
+const EXEMPTING = new Set(["ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"]);
+
+interface Statement {
+  sid: string | undefined;
+  deny: boolean;
+  actions: string[] | undefined;
+  notActions: string[] | undefined;
+  resources: string[] | undefined;
+  conditions: Array<{ op: string; key: string; values: string[] }>;
+}
+
+/** One instance of a service control policy: its statements, where it is written, the accounts it is attached to. */
+interface ScpInstance {
+  policy: PolicyResource;
+  key: string;
+  statements: Statement[];
+  /** Environments whose account it is attached to, as far as HCL tells. */
+  attachedTo: Set<string>;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? (value as string[]) : undefined;
+}
+
+/** A policy document's statements; undefined when it is not one this can read. */
+function statementsOf(document: string): Statement[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(document);
+  } catch {
+    return undefined;
+  }
+  const raw = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)["Statement"] : undefined;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.flatMap((item) => {
+    if (typeof item !== "object" || item === null) return [];
+    const statement = item as Record<string, unknown>;
+    const condition = statement["Condition"];
+    const conditions = Object.entries(typeof condition === "object" && condition !== null ? condition : {}).flatMap(([op, tests]) =>
+      Object.entries(typeof tests === "object" && tests !== null ? tests : {}).map(([key, values]) => ({ op, key, values: stringList(values) ?? [JSON.stringify(values)] })),
+    );
+    return [
+      {
+        sid: typeof statement["Sid"] === "string" ? statement["Sid"] : undefined,
+        deny: statement["Effect"] === "Deny",
+        actions: stringList(statement["Action"]),
+        notActions: stringList(statement["NotAction"]),
+        resources: statement["NotResource"] === undefined ? stringList(statement["Resource"]) : undefined,
+        conditions,
+      },
+    ];
+  });
+}
+
+/** IAM's wildcards (`*`, `?`); actions compare without case, resources with. */
+function wildcardMatches(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  return new RegExp(`^${expression}$`, ignoreCase ? "i" : "").test(value);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item) => b.includes(item));
+}
+
+/** Why a statement denying an action on the required resources does not keep the denial: extra exemptions or narrowing conditions. */
+function conditionProblems(statement: Statement, denial: RequiredDenial): { exempted: string[]; narrowed: Statement["conditions"] } {
+  const exempted: string[] = [];
+  const narrowed: Statement["conditions"] = [];
+  for (const { op, key, values } of statement.conditions) {
+    if (key.toLowerCase() === PRINCIPAL_KEY && EXEMPTING.has(op)) {
+      exempted.push(...values.filter((value) => !(denial.exempt ?? []).includes(value)));
+      continue;
+    }
+    const designed = denial.conditions?.[op]?.[key];
+    if (!designed || !sameSet(designed, values)) narrowed.push({ op, key, values });
+  }
+  return { exempted, narrowed };
+}
+
+interface DenialVerdict {
+  missing: string[];
+  /** The statement that denies the actions with a weakening condition, and what weakens it. */
+  weakened?: { statement: Statement; exempted: string[]; narrowed: Statement["conditions"]; actions: string[] };
+}
+
+function judgeDenial(denial: RequiredDenial, statements: readonly Statement[]): DenialVerdict {
+  const missing: string[] = [];
+  let weakened: DenialVerdict["weakened"];
+  for (const action of denial.actions) {
+    const denying = statements.filter(
+      (statement) =>
+        statement.deny &&
+        statement.actions?.some((pattern) => wildcardMatches(pattern, action, true)) &&
+        (denial.resources ?? ["*"]).every((resource) => statement.resources?.some((pattern) => pattern === "*" || wildcardMatches(pattern, resource, false))),
+    );
+    const problems = denying.map((statement) => ({ statement, ...conditionProblems(statement, denial) }));
+    if (problems.some(({ exempted, narrowed }) => exempted.length === 0 && narrowed.length === 0)) continue;
+    // the statement written for this denial, where one still denies the action: that is the one weakened
+    const first = problems.find(({ statement }) => statement.sid === denial.sid) ?? problems[0];
+    if (!first) missing.push(action);
+    else if (!weakened) weakened = { ...first, actions: [action] };
+    else weakened.actions.push(action);
+  }
+  return weakened ? { missing, weakened } : { missing };
+}
+
+/** The line of a statement (its Sid) in the org stack's files, or of a text within its first lines. */
+function statementLine(tree: PolicyTree, sid: string | undefined, within?: string): { file: string; line: number } | undefined {
+  if (sid === undefined) return undefined;
+  for (const instance of tree.instances) {
+    for (const { file } of instance.files) {
+      const text = tree.texts.get(file) ?? "";
+      const match = new RegExp(`Sid\\s*=\\s*"${sid.replace(/[^\w-]/g, "")}"`).exec(text);
+      if (!match) continue;
+      const line = lineAt(text, match.index);
+      if (within !== undefined) {
+        const lines = text.split("\n");
+        for (let index = line - 1; index < Math.min(lines.length, line + 15); index += 1) {
+          if ((lines[index] ?? "").includes(within)) return { file, line: index + 1 };
+        }
+      }
+      return { file, line };
+    }
+  }
+  return undefined;
+}
+
+function pointAt(resource: PolicyResource, attribute: string): { file?: string; line?: number } {
+  const line = resource.lineOf(attribute);
+  return { ...(resource.file ? { file: resource.file } : {}), ...(line !== undefined ? { line } : {}) };
+}
+
+/** `aws_organizations_X.NAME[INDEX].attr`: the referenced resource and its index, written as a source. */
+const ORG_REFERENCE = /^\$\{\s*(aws_organizations_(?:policy|account|organization|organizational_unit))\.([\w-]+)(?:\[\s*([^\]]+?)\s*\])?\.[\w.[\]]+\s*\}$/;
+
+/** The instance key an index expression names in an attachment's instance `key`: `each.key`, a quoted key, or none (""). */
+function indexKey(index: string | undefined, key: string): string | undefined {
+  if (index === undefined) return "";
+  if (index === "each.key") return key;
+  const quoted = /^"([\w-]+)"$/.exec(index);
+  return quoted ? quoted[1] : undefined;
+}
+
+interface ScpScan {
+  instances: ScpInstance[];
+  /** Something HCL cannot resolve: a policy's content or existence, an attachment's target. */
+  unknown: boolean;
+}
+
+/**
+ * Every service control policy of the org stack, each instance with its statements and the
+ * environments it is attached to (an account of the org stack is keyed by its environment; an
+ * attachment to the organization's root reaches every one).
+ */
+function scanScps(resources: readonly PolicyResource[], environments: readonly string[]): ScpScan {
+  let unknown = false;
+  const instances: ScpInstance[] = [];
+  for (const policy of ofType(resources, "aws_organizations_policy")) {
+    const type = valueOf(policy, "type");
+    if (type !== undefined && type !== "SERVICE_CONTROL_POLICY") {
+      if (type === UNKNOWN) unknown = true;
+      continue;
+    }
+    const contents = valuesByInstance(policy, "content");
+    if (policy.uncertain || contents === UNKNOWN) {
+      unknown = true;
+      continue;
+    }
+    for (const [key, content] of contents) {
+      const statements = typeof content === "string" ? statementsOf(content) : undefined;
+      if (!statements) unknown = true;
+      else instances.push({ policy, key, statements, attachedTo: new Set() });
+    }
+  }
+  for (const attachment of ofType(resources, "aws_organizations_policy_attachment")) {
+    const policyRef = ORG_REFERENCE.exec(attachment.sources("policy_id")[0] ?? "");
+    const targetRef = ORG_REFERENCE.exec(attachment.sources("target_id")[0] ?? "");
+    const keys = valuesByInstance(attachment, "target_id");
+    if (!policyRef || policyRef[1] !== "aws_organizations_policy") {
+      // a literal id is a policy made elsewhere; an expression HCL cannot follow may be one of ours
+      if ((attachment.sources("policy_id")[0] ?? "").includes("${")) unknown = true;
+      continue;
+    }
+    if (attachment.uncertain || keys === UNKNOWN || !targetRef) {
+      unknown = true;
+      continue;
+    }
+    for (const key of keys.keys()) {
+      const policyKey = indexKey(policyRef[3], key);
+      const targetKey = indexKey(targetRef[3], key);
+      const instance = instances.find((candidate) => candidate.policy.name === policyRef[2] && candidate.policy.module === attachment.module && candidate.key === policyKey);
+      if (policyKey === undefined || targetKey === undefined) unknown = true;
+      if (!instance || targetKey === undefined) continue;
+      if (targetRef[1] === "aws_organizations_organization") for (const env of environments) instance.attachedTo.add(env);
+      else if (targetRef[1] === "aws_organizations_account") instance.attachedTo.add(targetKey);
+      else unknown = true; // an organizational unit: which accounts it holds is not in the HCL
+    }
+  }
+  return { instances, unknown };
+}
+
+function listed(items: readonly string[]): string {
+  return items.join(", ");
+}
+
+function guardRailFindings(tree: PolicyTree, scan: ScpScan, environments: readonly string[], organization: { file?: string; line?: number }): Violation[] {
+  const all = scan.instances.flatMap((instance) => instance.statements);
+  const verdicts = GUARD_RAILS.map((denial) => ({ denial, verdict: judgeDenial(denial, all) }));
+  // A statement removed whole has no line left: the content of the policy still holding the others does.
+  const holding = scan.instances.find((instance) => GUARD_RAILS.some((denial) => judgeDenial(denial, instance.statements).missing.length < denial.actions.length));
+  const anchor = holding ? pointAt(holding.policy, "content") : organization;
+  const found: Violation[] = [];
+  if (!scan.unknown && verdicts.every(({ denial, verdict }) => verdict.missing.length === denial.actions.length)) {
+    return [{ message: `no service control policy of the org stack holds the guard rails (${listed(GUARD_RAILS.map((denial) => denial.sid))}); restore aws_organizations_policy.guardrails and its attachment to every environment account`, ...organization }];
+  }
+  for (const { denial, verdict } of verdicts) {
+    if (verdict.missing.length > 0 && !scan.unknown) {
+      const where = statementLine(tree, denial.sid) ?? anchor;
+      found.push({ message: `the guard rails no longer deny ${listed(verdict.missing)} (statement ${denial.sid}); every environment account must be denied it, as the compliance page promises`, ...where });
+    }
+    if (verdict.weakened) {
+      const { statement, exempted, narrowed, actions } = verdict.weakened;
+      const name = statement.sid ?? denial.sid;
+      const where = statementLine(tree, statement.sid, exempted.length > 0 ? "aws:PrincipalArn" : narrowed[0]?.key) ?? anchor;
+      const how = [
+        ...(exempted.length > 0 ? [`exempts ${listed(exempted)} (aws:PrincipalArn) from denying ${listed(actions)}; only ${denial.exempt && denial.exempt.length > 0 ? listed(denial.exempt) : "no principal"} may be exempt`] : []),
+        ...(narrowed.length > 0 ? [`denies ${listed(actions)} only under ${listed(narrowed.map(({ op, key, values }) => `${op} ${key} ${JSON.stringify(values)}`))}, a condition the guard rails do not have`] : []),
+      ];
+      found.push({ message: `guard-rail statement ${name} ${how.join("; and ")}`, ...where });
+    }
+  }
+  if (scan.unknown) return found;
+  // Denials the content keeps must reach every account: name each policy holding them but not attached to all.
+  const detached = new Map<ScpInstance, Set<string>>();
+  for (const { denial, verdict } of verdicts) {
+    if (verdict.missing.length > 0 || verdict.weakened) continue;
+    for (const env of environments) {
+      const applied = scan.instances.filter((instance) => instance.attachedTo.has(env)).flatMap((instance) => instance.statements);
+      const verdictThere = judgeDenial(denial, applied);
+      if (verdictThere.missing.length === 0 && !verdictThere.weakened) continue;
+      const holder = scan.instances.find((instance) => judgeDenial(denial, instance.statements).missing.length < denial.actions.length);
+      if (holder) (detached.get(holder) ?? detached.set(holder, new Set()).get(holder))?.add(env);
+    }
+  }
+  for (const [instance, envs] of detached) {
+    found.push({ message: `${instance.policy.address}${instance.key ? `["${instance.key}"]` : ""} holds guard rails but is not attached to the account of ${listed([...envs].sort())}; attach it (aws_organizations_policy_attachment) to every environment account`, address: instance.policy.address, ...pointAt(instance.policy, "content") });
+  }
+  return found;
+}
+
+/** What is wrong with a region-lock statement for an environment promised `region`, in words naming no region of its own; undefined when it keeps the promise. */
+function regionLockProblem(statement: Statement, region: string): string | undefined {
+  const problems: string[] = [];
+  const lock = statement.conditions.filter(({ key }) => key.toLowerCase() === REGION_KEY);
+  const allowed = [...new Set(lock.flatMap(({ values }) => values))];
+  const exactly = lock.every(({ op, values }) => op === "StringNotEquals" || (op === "StringNotLike" && values.every((value) => !/[*?]/.test(value))));
+  if (!allowed.includes(region)) problems.push(`allows ${listed(allowed)} instead of its promised region`);
+  else if (allowed.length > 1 || !exactly) problems.push(`allows ${listed(allowed.filter((value) => value !== region)) || "wildcard regions"} besides its promised region`);
+  const exemptActions = statement.actions !== undefined ? ["every action it does not list"] : (statement.notActions ?? []).filter((action) => !REGION_LOCK_GLOBAL_ACTIONS.includes(action));
+  if (exemptActions.length > 0) problems.push(`leaves ${listed(exemptActions)} usable in every region`);
+  if (!(statement.resources ?? []).includes("*")) problems.push("covers only some resources");
+  const others = statement.conditions.filter(({ key }) => key.toLowerCase() !== REGION_KEY);
+  if (others.length > 0) problems.push(`exempts requests matching ${listed(others.map(({ op, key, values }) => `${op} ${key} ${JSON.stringify(values)}`))}`);
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+function regionLockFindings(tree: PolicyTree, scan: ScpScan, environments: readonly string[], anchor: { file?: string; line?: number }): Violation[] {
+  // One weakening usually touches every account (one statement, for_each over them): one finding naming them all.
+  const grouped = new Map<string, { message: string; where: { file?: string; line?: number; address?: string }; envs: string[] }>();
+  const add = (key: string, env: string, message: string, where: { file?: string; line?: number; address?: string }) => {
+    const group = grouped.get(key) ?? { message, where, envs: [] };
+    group.envs.push(env);
+    grouped.set(key, group);
+  };
+  const isLock = (statement: Statement) => statement.deny && statement.conditions.some(({ key }) => key.toLowerCase() === REGION_KEY);
+  for (const env of environments) {
+    const region = promisedRegion(env);
+    const applied = scan.instances.filter((instance) => instance.attachedTo.has(env)).flatMap((instance) => instance.statements.filter(isLock));
+    if (applied.some((statement) => regionLockProblem(statement, region) === undefined)) continue;
+    const weak = applied[0];
+    if (weak) {
+      const problem = regionLockProblem(weak, region) as string;
+      add(`weak|${weak.sid ?? ""}|${problem}`, env, problem, statementLine(tree, weak.sid, "aws:RequestedRegion") ?? anchor);
+      continue;
+    }
+    if (scan.unknown) continue;
+    const unattached = scan.instances.find((instance) => instance.statements.some(isLock) && (instance.key === env || instance.key === ""));
+    if (unattached) add(`detached|${unattached.policy.address}`, env, `is not attached: ${unattached.policy.address} holds it, but no aws_organizations_policy_attachment gives it to the account`, { address: unattached.policy.address, ...pointAt(unattached.policy, "content") });
+    else add("none", env, "is gone: no service control policy denies the account the other regions; restore aws_organizations_policy.region_lock and its attachments", anchor);
+  }
+  return [...grouped.values()].map(({ message, where, envs }) => ({
+    message: `the region lock of ${listed(envs)} ${message} (promised: ${listed(envs.map((env) => `${env} ${promisedRegion(env)}`))})`,
+    ...where,
+  }));
+}
+
+export const orgGuardRails: PolicyRule = {
+  id: "org-guard-rails",
+  rationale:
+    "The organization's service control policies enforce what no environment's own roles can undo: every guard-rail denial (no replication, sharing, unencrypted EBS, deleted flow logs, blinded audit trail, changed platform roles, access keys, leaving), exempting only the principals it names, and a region lock allowing each account its promised region alone.",
+  promise: `${PROMISES.region} ${PROMISES.audit}`,
+  severity: "error",
+  org({ tree, resources, environments }) {
+    const organization = ofType(resources, "aws_organizations_organization")[0];
+    // where the organization enables SCPs: the place to start when none holds what it must
+    const anchor = organization ? pointAt(organization, "enabled_policy_types") : { file: path.join(tree.environment.dir, "main.tf") };
+    const scan = scanScps(resources, environments);
+    return [...guardRailFindings(tree, scan, environments, anchor), ...regionLockFindings(tree, scan, environments, anchor)];
+  },
+};
+
 /** Every rule, in the order they are listed and reported. */
 export const policyRules: readonly PolicyRule[] = [
   regionPromise,
@@ -1279,12 +1695,14 @@ export const policyRules: readonly PolicyRule[] = [
   iamTrust,
   preventDestroy,
   destructionProtected,
+  orgGuardRails,
   moduleRemote,
 ];
 
-export function ruleKinds(rule: PolicyRule): Array<"hcl" | "plan"> {
+export function ruleKinds(rule: PolicyRule): Array<"hcl" | "plan" | "org"> {
   return [
     ...(rule.resources || rule.tree ? (["hcl"] as const) : []),
     ...(rule.resources || rule.plan ? (["plan"] as const) : []),
+    ...(rule.org ? (["org"] as const) : []),
   ];
 }

@@ -8,7 +8,7 @@ import { blockingFindings, describeFinding } from "../policy/index.js";
 import { isRegistryUnreachable, type Terraform } from "../terraform/runner.js";
 import { requireTerraform, terraformFor, type WorkflowContext } from "./context.js";
 import { readOptions } from "./work-dir.js";
-import { reportFor, staticFindings } from "./policy.js";
+import { ORG_SCOPE, orgFindings, reportFor, staticFindings } from "./policy.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -57,6 +57,9 @@ export async function check(context: WorkflowContext, input: CheckInput): Promis
   for (const env of checkedEnvs) {
     for (const step of await checkEnvironment(context, env)) record(step);
   }
+  // The org stack's SCPs guard every environment, so they are judged whichever --env is checked.
+  const org = await checkOrg(context);
+  if (org) record(org);
   const roots = (await findRoots(context.root)).filter((dir) => isChecked(context.root, dir, checkedEnvs));
   await context.logger.step(`init, validate, lint and test ${roots.length} roots`, () =>
     forEachLimited(roots, availableParallelism(), async (dir) => {
@@ -104,6 +107,24 @@ async function checkEnvironment(context: WorkflowContext, env: string): Promise<
       : { status: "failed", reason: `${findings.length} finding(s)`, details: [...findings, ...notes] }),
   };
   return [config, policy];
+}
+
+/** The rules over the organization's stack: its guard rails and region lock (null where there is no org stack). */
+async function checkOrg(context: WorkflowContext): Promise<CheckStep | null> {
+  let present = true;
+  const step = await timed("policy", ORG_SCOPE.name, async () => {
+    const findings = await orgFindings(context);
+    if (findings === null) {
+      present = false;
+      return { status: "skipped" };
+    }
+    const report = await reportFor(context, ORG_SCOPE, findings);
+    const blocking = blockingFindings(report.findings);
+    const notes = report.findings.filter((finding) => !blocking.includes(finding)).map(describeFinding);
+    if (blocking.length === 0) return { status: "passed", ...(notes.length > 0 ? { details: notes } : {}) };
+    return { status: "failed", reason: `${blocking.length} finding(s)`, details: [...blocking.map(describeFinding), ...notes] };
+  });
+  return present ? step : null;
 }
 
 /** init -backend=false, validate, tflint and `terraform test` for one root, in order. */

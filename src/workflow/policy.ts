@@ -1,9 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { readEnvironment, type Environment } from "../config/environment.js";
-import { BundleError } from "../errors.js";
+import { listEnvironments, readEnvironment, type Environment } from "../config/environment.js";
+import { BundleError, ConfigError } from "../errors.js";
 import { BundleFile } from "../bundle/layout.js";
-import { evaluatePlan, evaluateTree, loadPolicyTree, mergeFindings, type Finding } from "../policy/index.js";
+import { evaluateOrgTree, evaluatePlan, evaluateTree, loadOrgPolicyTree, loadPolicyTree, mergeFindings, ORG_DIR, type Finding } from "../policy/index.js";
 import { policyReport, type PolicyReport } from "../policy/report.js";
 import { applyWaivers, readWaivers, type WaiversFile } from "../policy/waivers.js";
 import type { PlanJson } from "../review/plan-json.js";
@@ -15,6 +15,19 @@ export async function staticFindings(context: WorkflowContext, environment: Envi
   const tree = await loadPolicyTree(environment, readOptions(context));
   return evaluateTree(tree);
 }
+
+/**
+ * The rules over the organization's stack (`<root>/org`), judged for every environment under
+ * envs/; null where the tree has no org stack. Not part of an environment's findings: infra
+ * never plans the org stack, and one org edit would fail every environment's plan and apply.
+ */
+export async function orgFindings(context: WorkflowContext): Promise<Finding[] | null> {
+  const tree = await loadOrgPolicyTree(context.root, readOptions(context));
+  return tree ? evaluateOrgTree(tree, await listEnvironments(context.root)) : null;
+}
+
+/** Waivers of the org stack's findings name `env: "org"`, or no env. */
+export const ORG_SCOPE = { name: ORG_DIR } as const;
 
 export interface PlanFindingsInput {
   environment: Environment;
@@ -33,7 +46,7 @@ export function planFindings({ environment, plan, allowDestroy }: PlanFindingsIn
  */
 export async function reportFor(
   context: WorkflowContext,
-  environment: Environment,
+  environment: Pick<Environment, "name">,
   findings: readonly Finding[],
   waivers?: WaiversFile,
 ): Promise<PolicyReport> {
@@ -63,6 +76,15 @@ export async function policy(context: WorkflowContext, input: PolicyInput): Prom
   const fromPlan = planFile ? planFindings({ environment, plan: await readPlanJson(planFile), allowDestroy: input.allowDestroy }) : [];
   const report = await reportFor(context, environment, planFile ? mergeFindings(hcl, fromPlan) : hcl);
   return { env: environment.name, plan: planFile, ...report };
+}
+
+/** `infra policy --org`: the rules over the organization's stack alone. */
+export async function orgPolicy(context: WorkflowContext): Promise<PolicyResult> {
+  const findings = await context.logger.step("static policy (org)", () => orgFindings(context));
+  if (findings === null) {
+    throw new ConfigError(`the tree ${context.root} has no organization stack (${ORG_DIR}/)`, `create ${path.join(context.root, ORG_DIR)} with its service control policies, or run \`infra policy --env E\``);
+  }
+  return { env: ORG_SCOPE.name, plan: null, ...(await reportFor(context, ORG_SCOPE, findings)) };
 }
 
 function relativeToTree(root: string, file: string): string {

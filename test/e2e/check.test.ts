@@ -252,6 +252,8 @@ describe("infra check on the repository's terraform tree", () => {
       expect(statusOf(result, "config", env), env).toBe("passed");
       expect(statusOf(result, "policy", env), env).toBe("passed");
     }
+    // the org stack's guard rails and region lock, judged once for every environment
+    expect(statusOf(result, "policy", "org")).toBe("passed");
     expect(result.steps.filter((s) => s.status === "failed")).toEqual([]);
     const tflint = result.steps.find((s) => s.step === "tflint" && s.target === "envs/dev");
     expect(["passed", "skipped"]).toContain(tflint?.status);

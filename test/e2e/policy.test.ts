@@ -33,10 +33,41 @@ describe("infra policy --list", () => {
     expect(rules.find((rule) => rule.id === "region-provider")).toMatchObject({ runsOn: ["hcl"], promise: expect.stringContaining("us-east-2") });
   });
 
+  it("lists the rule over the org stack's service control policies", async () => {
+    const run = await runInfra(["policy", "--list", "--json"]);
+    const { rules } = JSON.parse(run.stdout) as { rules: Array<{ id: string; runsOn: string[]; promise: string }> };
+    expect(rules.find((rule) => rule.id === "org-guard-rails")).toMatchObject({ runsOn: ["org"], promise: expect.stringContaining("us-east-2") });
+  });
+
   it("is a usage error without --env or --list", async () => {
     const run = await runInfra(["policy"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("infra policy needs --env E (or --list)");
+    expect(run.stderr).toContain("infra policy needs --env E, --org or --list");
+  });
+});
+
+describe("infra policy --org", () => {
+  it("passes the org stack as it ships and names file and line of the deploy role exempted from a guard rail", async () => {
+    const root = await copyPolicyTree();
+    const passing = await runInfra(["policy", "--org", "--root", root, "--json"]);
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(JSON.parse(passing.stdout) as PolicyResult).toMatchObject({ env: "org", status: "passed", findings: [] });
+
+    const exempted = '"aws:PrincipalArn" = [local.organization_admin_role, local.deploy_role] } }\n      },\n      {\n        Sid      = "DenyLeavingTheOrganization"';
+    await applyEdits(root, [
+      { file: "org/main.tf", from: '"aws:PrincipalArn" = local.organization_admin_role } }\n      },\n      {\n        Sid      = "DenyLeavingTheOrganization"', to: exempted },
+    ]);
+    const failing = await runInfra(["policy", "--org", "--root", root]);
+    expect(failing.code).toBe(1);
+    const line = await lineIn(root, "org/main.tf", exempted);
+    expect(failing.stdout).toContain(`[org-guard-rails] guard-rail statement DenyLongLivedAccessKeys exempts arn:aws:iam::*:role/infra-deploy (aws:PrincipalArn)`);
+    expect(failing.stdout).toContain(`(org/main.tf line ${line})`);
+  });
+
+  it("takes neither --env nor --plan", async () => {
+    const run = await runInfra(["policy", "--org", "--env", "dev"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("infra policy --org takes neither --env nor --plan");
   });
 });
 

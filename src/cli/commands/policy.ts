@@ -4,6 +4,7 @@ import { createContext, printResult, withCommonOptions, type CommonOptions } fro
 
 interface PolicyArgs extends CommonOptions {
   list: boolean;
+  org: boolean;
   env?: string;
   plan?: string;
   "allow-destroy": string[];
@@ -16,6 +17,7 @@ export const policyCommand: CommandModule<object, PolicyArgs> = {
     withCommonOptions(yargs)
       .option("list", { type: "boolean", default: false, describe: "Print every rule with its rationale, promise and severity" })
       .option("env", { type: "string", describe: "Environment whose roots and modules the rules read" })
+      .option("org", { type: "boolean", default: false, describe: "Run the rules over the organization's stack (org/: guard rails, region lock) instead; `infra check` always does" })
       .option("plan", { type: "string", describe: "Also run the plan rules on a plan bundle directory or a `terraform show -json` file" })
       .option("allow-destroy", {
         type: "string",
@@ -24,7 +26,8 @@ export const policyCommand: CommandModule<object, PolicyArgs> = {
         describe: "Address of a protected resource the plan may delete or replace (repeatable)",
       })
       .example("$0 policy --list", "every rule, with the promise it keeps")
-      .example("$0 policy --env prod --plan artifacts/prod", "the HCL rules and the plan rules for prod"),
+      .example("$0 policy --env prod --plan artifacts/prod", "the HCL rules and the plan rules for prod")
+      .example("$0 policy --org", "the organization's service control policies against the promised guard rails and regions"),
   handler: async (args) => {
     if (args.list) {
       const { policyRules } = await import("../../policy/index.js");
@@ -45,7 +48,15 @@ export const policyCommand: CommandModule<object, PolicyArgs> = {
       );
       return;
     }
-    if (args.env === undefined) throw new UsageError("infra policy needs --env E (or --list)", "run `infra policy --list`, or `infra policy --env dev`");
+    if (args.org) {
+      if (args.env !== undefined || args.plan !== undefined) throw new UsageError("infra policy --org takes neither --env nor --plan", "run `infra policy --org` alone, or `infra policy --env E` for an environment");
+      const [{ orgPolicy }, { renderPolicyText }] = await Promise.all([import("../../workflow/policy.js"), import("../../policy/report.js")]);
+      const result = await orgPolicy(createContext(args));
+      printResult(args.json, result, () => renderPolicyText(result));
+      if (result.status === "failed") process.exitCode = 1;
+      return;
+    }
+    if (args.env === undefined) throw new UsageError("infra policy needs --env E, --org or --list", "run `infra policy --list`, or `infra policy --env dev`");
     const [{ policy }, { renderPolicyText }] = await Promise.all([import("../../workflow/policy.js"), import("../../policy/report.js")]);
     const result = await policy(createContext(args), {
       env: args.env,

@@ -19,7 +19,7 @@ afterAll(async () => {
 const FACTS = 'locals {\n  environment   = "dev"\n  region        = "eu-central-1"\n  account_id    = "123456789012"\n  promoted_from = null\n}\n';
 
 /** envs/dev calling modules/m with `call` (the module block's body), and modules/m's main.tf. */
-async function findings(call: string, module: string, rule: string): Promise<Finding[]> {
+async function findings(call: string, module: string, rule: string, moduleFiles: Record<string, string> = {}): Promise<Finding[]> {
   const workspace = await mkdtemp(path.join(tmpdir(), "infra-policy-eval-"));
   workspaces.push(workspace);
   const root = path.join(workspace, "terraform");
@@ -28,6 +28,10 @@ async function findings(call: string, module: string, rule: string): Promise<Fin
   await writeFile(path.join(root, "envs", "dev", "environment.tf"), FACTS);
   await writeFile(path.join(root, "envs", "dev", "main.tf"), `module "m" {\n  source = "../../modules/m"\n${call}\n}\n`);
   await writeFile(path.join(root, "modules", "m", "main.tf"), module);
+  for (const [name, text] of Object.entries(moduleFiles)) {
+    await mkdir(path.dirname(path.join(root, "modules", "m", name)), { recursive: true });
+    await writeFile(path.join(root, "modules", "m", name), text);
+  }
   const tree = await loadPolicyTree(await readEnvironment(root, "dev", {}), {});
   return evaluateTree(tree).filter((finding) => finding.rule === rule);
 }
@@ -262,5 +266,38 @@ describe("who a role's trust admits", () => {
   it("accepts a trust bound to one repository's environment, and named principals", async () => {
     expect(await findings("", role(github(', "token.actions.githubusercontent.com:sub" = "repo:example/infra:environment:prod"')), "iam-trust")).toEqual([]);
     expect(await findings("", role('{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::123456789012:role/a" } }'), "iam-trust")).toEqual([]);
+  });
+});
+
+describe("terraform's file functions, read from the committed tree", () => {
+  // One repository per file under repos/, its tag mutability read from settings.txt: as the org
+  // stack reads each environment's region from its environment.tf.
+  const READ_FROM_FILES = `
+locals {
+  mutability = regex("(?m)^mode\\\\s*=\\\\s*\\"([A-Z]+)\\"", file("\${path.module}/settings.txt"))[0]
+  names      = { for f in fileset("\${path.module}/repos", "*/name.txt") : dirname(f) => trimspace(file("\${path.module}/repos/\${f}")) }
+}
+
+resource "aws_ecr_repository" "this" {
+  for_each             = local.names
+  name                 = each.key
+  image_tag_mutability = local.mutability
+}
+`;
+
+  it("follows fileset, file, regex and dirname to a value, both ways", async () => {
+    const repos = { "repos/api/name.txt": "api\n", "repos/web/name.txt": "web\n", "repos/README": "not matched\n" };
+    const mutable = await findings("", READ_FROM_FILES, "ecr-immutable-tags", { "settings.txt": '# tags\nmode = "MUTABLE"\n', ...repos });
+    expect(mutable.map((finding) => finding.message)).toEqual(['module.m.aws_ecr_repository.this has image_tag_mutability = "MUTABLE"; set it to "IMMUTABLE"']);
+    expect(await findings("", READ_FROM_FILES, "ecr-immutable-tags", { "settings.txt": 'mode = "IMMUTABLE"\n', ...repos })).toEqual([]);
+  });
+
+  it("makes nothing where fileset matches no file, and leaves unknown what it cannot read", async () => {
+    expect(await findings("", READ_FROM_FILES, "ecr-immutable-tags", { "settings.txt": 'mode = "MUTABLE"\n' })).toEqual([]);
+    // no such file: terraform would fail; here it is unknown, not "not set"
+    expect(await findings("", READ_FROM_FILES.replace("settings.txt", "missing.txt"), "ecr-immutable-tags", { "repos/api/name.txt": "api" })).toEqual([]);
+    // outside the tree: never read
+    const outside = READ_FROM_FILES.replace('file("${path.module}/settings.txt")', 'file("/etc/hostname")');
+    expect(await findings("", outside, "ecr-immutable-tags", { "repos/api/name.txt": "api" })).toEqual([]);
   });
 });
