@@ -1,0 +1,213 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Keeps one comment per environment on a pull request in step with its read-only plan
+ * (`pr-comment-<env>` in .github/workflows/infra.yml): the first run writes it, every later run
+ * rewrites the same comment, found by the marker it starts with (`<!-- infra-plan:<env> -->`).
+ * Counts, destructive changes and policy come first; the bundle's summary.md follows collapsed;
+ * whatever does not fit GitHub's 65,536 characters is left to report.html in the run's artifact.
+ *
+ *   npx tsx scripts/pr-comment.ts --env ENV --bundle artifacts/ENV --pr NUMBER [--report-url URL]
+ *
+ * The bundle is the artifact `pr-plan-<env>` (summary.md, summary.json, manifest.json; its tfplan
+ * never leaves the plan job). --report-url is where that artifact is downloaded (the upload step's
+ * `artifact-url`); without it the comment links the run.
+ *
+ * Environment: GITHUB_TOKEN (the job's token, `pull-requests: write`), GITHUB_REPOSITORY,
+ * GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_RUN_ID (set by the runner).
+ */
+import type { Octokit } from "@octokit/rest";
+import { runAsScript } from "./entry-point.js";
+import { GITHUB_BODY_LIMIT, githubFromEnv, parseFlags, refusal, type Repository } from "./github.js";
+import { BundleFile } from "../src/bundle/layout.js";
+import { readBundleText } from "../src/bundle/read.js";
+import { ConfigError, UsageError } from "../src/errors.js";
+import type { Finding } from "../src/policy/index.js";
+import { renderPolicyMarkdown, type PolicyVerdict } from "../src/policy/report.js";
+import { markdownCode, markdownText } from "../src/review/escape.js";
+import { actionLabel, countsLabel, headline, protectedDestructionsIn } from "../src/review/render.js";
+import { parseSummaryJson } from "../src/review/summary-file.js";
+import { describeCounts, isDestructive, type Summary } from "../src/review/summary.js";
+
+const marker = (env: string) => `<!-- infra-plan:${env} -->`;
+/** The part above the collapsed summary.md: long lists of destroys or findings are cut to this, so summary.md keeps room. */
+const HEAD_LIMIT = 20_000;
+
+export interface PlanComment {
+  env: string;
+  summary: Summary;
+  /** The bundle's summary.md, escaped where it was written. */
+  summaryMarkdown: string;
+  commit: string | null;
+  policy: (PolicyVerdict & { findings: Finding[] }) | null;
+  /** Where report.html can be downloaded (the artifact, or the run that holds it); null outside Actions. */
+  reportUrl: string | null;
+}
+
+export type CommentOutcome = { action: "created" | "updated"; id: number };
+
+/** Reads the PR plan bundle of `env`; a missing or foreign file is one sentence naming it. */
+export async function readPlanComment(dir: string, env: string, reportUrl: string | null): Promise<PlanComment> {
+  const hint = `pass the directory the artifact pr-plan-${env} was downloaded to (\`dagger call plan --env ${env} --read-only -o DIR\` writes it)`;
+  const read = async (name: string) => {
+    const text = await readBundleText(dir, name);
+    if (text === null) throw new ConfigError(`the plan bundle ${dir} has no ${name}`, hint);
+    return text;
+  };
+  const manifestFile = `${dir}/${BundleFile.manifest}`;
+  let manifest: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(await read(BundleFile.manifest));
+    manifest = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${manifestFile} is not JSON`, hint);
+  }
+  if (manifest["env"] !== env) throw new ConfigError(`${manifestFile} is the plan of ${JSON.stringify(manifest["env"])}, not of ${env}`, hint);
+  const findings = Array.isArray(manifest["findings"]) ? (manifest["findings"] as Finding[]) : [];
+  const verdict = manifest["policy"] as PolicyVerdict | undefined;
+  const summary = parseSummaryJson(await read(BundleFile.summaryJson), `${dir}/${BundleFile.summaryJson}`);
+  return {
+    env,
+    summary,
+    summaryMarkdown: await read(BundleFile.summaryMarkdown),
+    commit: typeof manifest["commit"] === "string" ? manifest["commit"] : null,
+    policy: verdict && (verdict.status === "passed" || verdict.status === "failed") ? { ...verdict, waivers: verdict.waivers ?? [], findings } : null,
+    reportUrl,
+  };
+}
+
+/** Lines while they fit `limit` characters, then one saying how many were left out. */
+function linesWithin(lines: readonly string[], limit: number, more: (left: number) => string): string[] {
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 > limit) return [...kept, more(lines.length - kept.length)];
+    kept.push(line);
+    used += line.length + 1;
+  }
+  return kept;
+}
+
+/**
+ * Where summary.md may be cut: after a line that closes no open fence or `<details>`, so the cut
+ * leaves no code block swallowing what follows. Returns the longest such prefix of at most `limit`.
+ */
+export function cutMarkdown(markdown: string, limit: number): string {
+  let fence: string | null = null;
+  let open = 0;
+  let best = 0;
+  let offset = 0;
+  for (const line of markdown.split("\n")) {
+    offset += line.length + 1;
+    if (offset > limit) break;
+    const run = /^(`{3,})/.exec(line)?.[1];
+    if (fence !== null) {
+      if (line.trimEnd() === fence) fence = null;
+    } else if (run) fence = run;
+    else if (line.startsWith("<details>")) open += 1;
+    else if (line.startsWith("</details>")) open -= 1;
+    if (fence === null && open === 0) best = offset;
+  }
+  return markdown.slice(0, best);
+}
+
+/** A URL as a markdown link target: only http(s), and nothing in it that could end the link. */
+function linkTarget(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+    return parsed.href.replace(/[()<>\s]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  } catch {
+    return null;
+  }
+}
+
+/** The comment: marker, counts, destructive changes, policy; then summary.md collapsed, cut with a link to report.html when it would not fit. */
+export function commentBody(plan: PlanComment, limit = GITHUB_BODY_LIMIT): string {
+  const { summary, env } = plan;
+  const head = [
+    marker(env),
+    `### Read-only plan of ${markdownCode(env)}${plan.commit ? ` at ${markdownCode(plan.commit.slice(0, 12))}` : ""}`,
+    "",
+    `**${markdownText(headline(summary))}**`,
+  ];
+  if (summary.hasChanges) head.push("", `${markdownText(countsLabel(summary))}: ${markdownText(describeCounts(summary.counts))}`);
+  const protectedDestructions = protectedDestructionsIn(summary);
+  if (protectedDestructions.length > 0) {
+    head.push(
+      "",
+      "> [!CAUTION]",
+      `> **${protectedDestructions.length} protected resource(s) will be deleted or replaced; apply refuses each until \`--allow-destroy ADDRESS\` names it:**`,
+      ...linesWithin(
+        protectedDestructions.map((found) => `> - ${markdownText(found.action)} ${markdownCode(found.address)} (${markdownText(found.kind)})`),
+        HEAD_LIMIT / 4,
+        (left) => `> - …and ${left} more in summary.md below`,
+      ),
+    );
+  }
+  const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
+  if (destructive.length > 0) {
+    head.push(
+      "",
+      "> [!WARNING]",
+      `> **${destructive.length} resource(s) will be destroyed or replaced:**`,
+      ...linesWithin(
+        destructive.map((resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}`),
+        HEAD_LIMIT / 2,
+        (left) => `> - …and ${left} more in summary.md below`,
+      ),
+    );
+  }
+  if (plan.policy) {
+    const policy = renderPolicyMarkdown(plan.policy).trimEnd().split("\n");
+    head.push(...linesWithin(policy, HEAD_LIMIT / 4, (left) => `- …and ${left} more lines of policy in summary.md below`));
+  } else {
+    head.push("", "No policy verdict in this bundle's manifest.");
+  }
+  const link = plan.reportUrl === null ? null : linkTarget(plan.reportUrl);
+  const where = link ? `[report.html in the artifact pr-plan-${markdownText(env)}](${link})` : `report.html in the artifact pr-plan-${markdownText(env)} of this run`;
+  const open = ["", "<details><summary>The whole summary (summary.md)</summary>", "", ""].join("\n");
+  const close = "\n\n</details>\n";
+  const cutNote = `\n… cut to fit GitHub's ${GITHUB_BODY_LIMIT} characters: everything is in ${where}.\n`;
+  const top = `${head.join("\n")}\n`;
+  const full = `${top}${open}${plan.summaryMarkdown.trimEnd()}${close}`;
+  if (full.length <= limit) return full;
+  const room = limit - top.length - open.length - close.length - cutNote.length;
+  return `${top}${open}${cutMarkdown(plan.summaryMarkdown, Math.max(0, room)).trimEnd()}${close}${cutNote}`;
+}
+
+/** Writes the comment of `plan.env` on the pull request, or rewrites the one already there; other comments are left alone. */
+export async function syncPlanComment(octokit: Octokit, repository: Repository, pullRequest: number, plan: PlanComment): Promise<CommentOutcome> {
+  const body = commentBody(plan);
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: pullRequest, per_page: 100 });
+  // Only a bot's comment is ours to rewrite: a person who pastes the marker keeps their comment.
+  const existing = comments.find((comment) => comment.user?.type === "Bot" && (comment.body ?? "").startsWith(`${marker(plan.env)}\n`));
+  if (existing) {
+    await octokit.rest.issues.updateComment({ ...repository, comment_id: existing.id, body });
+    return { action: "updated", id: existing.id };
+  }
+  const created = await octokit.rest.issues.createComment({ ...repository, issue_number: pullRequest, body });
+  return { action: "created", id: created.data.id };
+}
+
+const USAGE = { what: "name the environment, its plan bundle and the pull request", line: "npx tsx scripts/pr-comment.ts --env ENV --bundle artifacts/ENV --pr NUMBER [--report-url URL]" };
+
+async function main(args: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
+  const flags = parseFlags(args, ["env", "bundle", "pr", "report-url"], USAGE, ["report-url"]);
+  if (!/^[1-9]\d{0,9}$/.test(flags.pr)) throw new UsageError(`--pr ${JSON.stringify(flags.pr)} is not a pull request number`, "pass ${{ github.event.pull_request.number }}");
+  if (!/^[A-Za-z0-9_-]+$/.test(flags.env)) throw new UsageError(`--env ${JSON.stringify(flags.env)} is not an environment name`, "pass the name of a folder under terraform/envs/");
+  if (flags["report-url"] !== undefined && linkTarget(flags["report-url"]) === null) {
+    throw new UsageError(`--report-url ${JSON.stringify(flags["report-url"])} is not an http(s) URL`, "pass the upload step's artifact-url, or leave it out to link the run");
+  }
+  const { octokit, repository, runUrl } = githubFromEnv(processEnv, { where: "the pr-comment job of infra.yml", permission: "pull-requests: write" });
+  const plan = await readPlanComment(flags.bundle, flags.env, flags["report-url"] ?? runUrl);
+  let outcome: CommentOutcome;
+  try {
+    outcome = await syncPlanComment(octokit, repository, Number(flags.pr), plan);
+  } catch (error) {
+    throw refusal(error, `write the plan comment of ${flags.env} on pull request #${flags.pr} of ${repository.owner}/${repository.repo}`, "check that the job has `pull-requests: write` and that GITHUB_API_URL is the repository's API");
+  }
+  process.stdout.write(`plan comment of ${flags.env} on pull request #${flags.pr}: ${outcome.action} (${outcome.id})\n`);
+}
+
+runAsScript(import.meta.url, () => main(process.argv.slice(2), process.env));
