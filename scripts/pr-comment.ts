@@ -63,17 +63,37 @@ export async function readPlanComment(dir: string, env: string, reportUrl: strin
     throw new ConfigError(`${manifestFile} is not JSON`, hint);
   }
   if (manifest["env"] !== env) throw new ConfigError(`${manifestFile} is the plan of ${JSON.stringify(manifest["env"])}, not of ${env}`, hint);
-  const findings = Array.isArray(manifest["findings"]) ? (manifest["findings"] as Finding[]) : [];
-  const verdict = manifest["policy"] as PolicyVerdict | undefined;
+  const findings = manifest["findings"] ?? [];
+  const verdict = manifest["policy"];
+  if (!Array.isArray(findings) || !findings.every(isFinding) || (verdict !== undefined && !isVerdict(verdict))) {
+    throw new ConfigError(`${manifestFile} is not a manifest infra wrote (its findings or policy verdict are malformed)`, hint);
+  }
   const summary = parseSummaryJson(await read(BundleFile.summaryJson), `${dir}/${BundleFile.summaryJson}`);
   return {
     env,
     summary,
     summaryMarkdown: await read(BundleFile.summaryMarkdown),
     commit: typeof manifest["commit"] === "string" ? manifest["commit"] : null,
-    policy: verdict && (verdict.status === "passed" || verdict.status === "failed") ? { ...verdict, waivers: verdict.waivers ?? [], findings } : null,
+    policy: verdict === undefined ? null : { ...verdict, findings },
     reportUrl,
   };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+function isFinding(value: unknown): value is Finding {
+  return isRecord(value) && typeof value["rule"] === "string" && (value["severity"] === "error" || value["severity"] === "warning") && typeof value["message"] === "string";
+}
+
+function isVerdict(value: unknown): value is PolicyVerdict {
+  return (
+    isRecord(value) &&
+    (value["status"] === "passed" || value["status"] === "failed") &&
+    typeof value["errors"] === "number" &&
+    typeof value["warnings"] === "number" &&
+    Array.isArray(value["waivers"]) &&
+    value["waivers"].every((waiver) => isRecord(waiver) && typeof waiver["rule"] === "string" && typeof waiver["reason"] === "string" && typeof waiver["expires"] === "string")
+  );
 }
 
 /** Lines while they fit `limit` characters, then one saying how many were left out. */

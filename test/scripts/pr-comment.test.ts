@@ -8,6 +8,7 @@ import { GITHUB_BODY_LIMIT } from "../../scripts/github.js";
 import { commentBody, cutMarkdown, readPlanComment, syncPlanComment, type PlanComment } from "../../scripts/pr-comment.js";
 import type { Finding } from "../../src/policy/index.js";
 import { policyReport, renderPolicyMarkdown } from "../../src/policy/report.js";
+import type { WaiverInForce } from "../../src/policy/waivers.js";
 import { renderMarkdown, type PlanHeader } from "../../src/review/render.js";
 import { summaryDocument, summaryJsonText } from "../../src/review/summary-file.js";
 import { emptyCounts, type ResourceSummary, type Summary } from "../../src/review/summary.js";
@@ -33,8 +34,8 @@ const header = (env: string): PlanHeader => ({ env, region: "eu-central-1", acco
 const warning: Finding = { rule: "tags-required", severity: "warning", message: "terraform_data.<b>web</b> has no `owner` tag", address: "terraform_data.web", source: "plan" };
 
 /** A PR plan bundle as `dagger call plan --read-only` leaves it after the upload (no tfplan), written by the real renderers. */
-async function writeBundle(dir: string, env: string, summary: Summary, findings: Finding[] = [warning]): Promise<string> {
-  const policy = policyReport(findings, []);
+async function writeBundle(dir: string, env: string, summary: Summary, findings: Finding[] = [warning], waivers: WaiverInForce[] = []): Promise<string> {
+  const policy = policyReport(findings, waivers);
   await mkdir(dir, { recursive: true });
   const { findings: _, ...verdict } = policy;
   await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ schemaVersion: 1, ...header(env), counts: summary.counts, findings, policy: verdict, readOnly: true }));
@@ -87,7 +88,10 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
 
   it("puts counts, destructive changes and policy first, summary.md collapsed after them, and escapes what it adds", async () => {
     const plan = await readPlanComment(
-      await writeBundle(path.join(dir, "escape"), "dev", summaryOf([resource("terraform_data.x[\"</details><img src=x onerror=alert(1)>\"]", "destroy")])),
+      await writeBundle(path.join(dir, "escape"), "dev", summaryOf([resource("terraform_data.x[\"</details><img src=x onerror=alert(1)>\"]", "destroy")]), [warning], [
+        // A waivers file is part of the pull request: its rule and address are whatever it says.
+        { rule: "tags-required`</details>`", address: "terraform_data.`x`", reason: "migration <b>now</b>", expires: "2026-12-31", covered: 0 },
+      ]),
       "dev",
       "https://github.invalid/example/infra/actions/runs/5/artifacts/9",
     );
@@ -100,6 +104,7 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
     // The address is in a code span, the finding's HTML and backticks are escaped: nothing ends the <details> or opens a tag.
     expect(body).toContain('> - destroy `terraform_data.x["</details><img src=x onerror=alert(1)>"]`');
     expect(body).toContain("terraform\\_data.\\<b\\>web\\</b\\> has no \\`owner\\` tag");
+    expect(body).toContain("- `` tags-required`</details>` `` on `` terraform_data.`x` `` until 2026-12-31: migration \\<b\\>now\\</b\\>");
     expect(body).not.toContain("report.html in the artifact");
   });
 
@@ -169,15 +174,19 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
       [["--env", "staging", "--bundle", bundle, "--pr", "3", "--colour"], "error: name the environment, its plan bundle and the pull request\n"],
       [["--env", "staging", "--bundle", bundle, "--pr", "3", "--report-url", "javascript:alert(1)"], 'error: --report-url "javascript:alert(1)" is not an http(s) URL\n'],
     ] as const;
-    const [foreign, empty, ...bad] = await Promise.all([
+    const malformed = await writeBundle(path.join(dir, "malformed"), "staging", summaryOf([]));
+    await writeFile(path.join(malformed, "manifest.json"), JSON.stringify({ env: "staging", findings: [{ rule: "tags-required" }] }));
+    const [foreign, empty, broken, ...bad] = await Promise.all([
       runScript(["--env", "prod", "--bundle", bundle, "--pr", String(other)]),
       runScript(["--env", "staging", "--bundle", path.join(dir, "nothing"), "--pr", String(other)]),
+      runScript(["--env", "staging", "--bundle", malformed, "--pr", String(other)]),
       ...badArguments.map(([args]) => runScript([...args])),
     ]);
     expect(foreign!.code).toBe(1);
     expect(foreign!.stderr).toMatch(new RegExp(`^error: ${bundle.replaceAll("/", "\\/")}\\/manifest\\.json is the plan of "staging", not of prod\\n`));
     expect(empty!.code).toBe(1);
     expect(empty!.stderr).toMatch(/^error: the plan bundle .*nothing has no manifest\.json\n\nhint: pass the directory the artifact pr-plan-staging was downloaded to/);
+    expect(broken!.stderr).toMatch(/^error: .*malformed\/manifest\.json is not a manifest infra wrote \(its findings or policy verdict are malformed\)\n/);
     expect(bad.map((result) => ({ code: result.code, first: `${result.stderr.split("\n")[0]}\n` }))).toEqual(badArguments.map(([, sentence]) => ({ code: 2, first: sentence })));
     expect(JSON.stringify(github.comments)).toBe(before);
   });
