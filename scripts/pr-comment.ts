@@ -7,10 +7,12 @@
  * whatever does not fit GitHub's 65,536 characters is left to report.html in the run's artifact.
  *
  *   npx tsx scripts/pr-comment.ts --env ENV --bundle artifacts/ENV --pr NUMBER [--report-url URL]
+ *   npx tsx scripts/pr-comment.ts --env ENV --pr NUMBER --plan-result failure|skipped
  *
  * The bundle is the artifact `pr-plan-<env>` (summary.md, summary.json, manifest.json; its tfplan
  * never leaves the plan job). --report-url is where that artifact is downloaded (the upload step's
- * `artifact-url`); without it the comment links the run.
+ * `artifact-url`); without it the comment links the run. --plan-result is how the plan job ended
+ * (`needs.pr-plan-<env>.result`): without a bundle, the comment says there is no plan for this push.
  *
  * Environment: GITHUB_TOKEN (the job's token, `pull-requests: write`), GITHUB_REPOSITORY,
  * GITHUB_API_URL, GITHUB_SERVER_URL and GITHUB_RUN_ID (set by the runner).
@@ -196,9 +198,35 @@ export function commentBody(plan: PlanComment, limit = GITHUB_BODY_LIMIT): strin
   return `${top}${open}${cutMarkdown(plan.summaryMarkdown, Math.max(0, room)).trimEnd()}${close}${cutNote}`;
 }
 
+/** How the plan job ended when it made no bundle (needs.<job>.result). */
+export const PLAN_RESULTS = ["success", "failure", "skipped"] as const;
+
+export interface PlanNotMade {
+  env: string;
+  result: Exclude<(typeof PLAN_RESULTS)[number], "success">;
+  runUrl: string | null;
+}
+
+/**
+ * The comment when the newest push has no plan: it replaces the last plan's comment, which
+ * described an earlier push and would otherwise pass for this one's.
+ */
+export function notMadeBody(plan: PlanNotMade): string {
+  const link = plan.runUrl === null ? null : linkTarget(plan.runUrl);
+  return [
+    marker(plan.env),
+    `### Read-only plan of ${markdownCode(plan.env)}`,
+    "",
+    `**No plan for the latest push: the job ${markdownCode(`pr-plan-${plan.env}`)} ended with ${markdownText(plan.result)}**${link ? ` ([run](${link}))` : ""}.`,
+    "",
+    "What this comment showed before described an earlier push. Read the job's log, fix what it names and push again.",
+    "",
+  ].join("\n");
+}
+
 /** Writes the comment of `plan.env` on the pull request, or rewrites the one already there; other comments are left alone. */
-export async function syncPlanComment(octokit: Octokit, repository: Repository, pullRequest: number, plan: PlanComment): Promise<CommentOutcome> {
-  const body = commentBody(plan);
+export async function syncPlanComment(octokit: Octokit, repository: Repository, pullRequest: number, plan: PlanComment | PlanNotMade): Promise<CommentOutcome> {
+  const body = "summary" in plan ? commentBody(plan) : notMadeBody(plan);
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: pullRequest, per_page: 100 });
   // Only a bot's comment is ours to rewrite: a person who pastes the marker keeps their comment.
   const existing = comments.find((comment) => comment.user?.type === "Bot" && (comment.body ?? "").startsWith(`${marker(plan.env)}\n`));
@@ -210,17 +238,27 @@ export async function syncPlanComment(octokit: Octokit, repository: Repository, 
   return { action: "created", id: created.data.id };
 }
 
-const USAGE = { what: "name the environment, its plan bundle and the pull request", line: "npx tsx scripts/pr-comment.ts --env ENV --bundle artifacts/ENV --pr NUMBER [--report-url URL]" };
+const USAGE = {
+  what: "name the environment, its plan bundle and the pull request",
+  line: "npx tsx scripts/pr-comment.ts --env ENV --bundle artifacts/ENV --pr NUMBER [--report-url URL] [--plan-result success|failure|skipped]",
+};
 
 async function main(args: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
-  const flags = parseFlags(args, ["env", "bundle", "pr", "report-url"], USAGE, ["report-url"]);
+  const flags = parseFlags(args, ["env", "bundle", "pr", "report-url", "plan-result"], USAGE, ["bundle", "report-url", "plan-result"]);
+  const result = flags["plan-result"] ?? "success";
+  if (!(PLAN_RESULTS as readonly string[]).includes(result)) {
+    throw new UsageError(`--plan-result ${JSON.stringify(result)} is not ${PLAN_RESULTS.join(", ")}`, "pass ${{ needs.pr-plan-ENV.result }} (a cancelled plan needs no comment)");
+  }
+  if (result === "success" && flags.bundle === undefined) throw new UsageError(USAGE.what, `usage: ${USAGE.line}`);
   if (!/^[1-9]\d{0,9}$/.test(flags.pr)) throw new UsageError(`--pr ${JSON.stringify(flags.pr)} is not a pull request number`, "pass ${{ github.event.pull_request.number }}");
   if (!/^[A-Za-z0-9_-]+$/.test(flags.env)) throw new UsageError(`--env ${JSON.stringify(flags.env)} is not an environment name`, "pass the name of a folder under terraform/envs/");
   if (flags["report-url"] !== undefined && linkTarget(flags["report-url"]) === null) {
     throw new UsageError(`--report-url ${JSON.stringify(flags["report-url"])} is not an http(s) URL`, "pass the upload step's artifact-url, or leave it out to link the run");
   }
   const { octokit, repository, runUrl } = githubFromEnv(processEnv, { where: "the pr-comment job of infra.yml", permission: "pull-requests: write" });
-  const plan = await readPlanComment(flags.bundle, flags.env, flags["report-url"] ?? runUrl);
+  const plan = flags.bundle === undefined || result !== "success"
+    ? { env: flags.env, result: result as PlanNotMade["result"], runUrl }
+    : await readPlanComment(flags.bundle, flags.env, flags["report-url"] ?? runUrl);
   let outcome: CommentOutcome;
   try {
     outcome = await syncPlanComment(octokit, repository, Number(flags.pr), plan);

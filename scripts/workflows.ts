@@ -103,8 +103,8 @@ function uploadStep(name: string, dir: string, retentionDays: number, options: {
   ];
 }
 
-function downloadStep(name: string, dir: string): string[] {
-  return [`- uses: ${ACTIONS.download}`, "  with:", `    name: ${name}`, `    path: ${dir}/`];
+function downloadStep(name: string, dir: string, condition?: string): string[] {
+  return [`- uses: ${ACTIONS.download}`, ...(condition ? [`  if: ${condition}`] : []), "  with:", `    name: ${name}`, `    path: ${dir}/`];
 }
 
 /** A job's permissions: each job says exactly what it needs, on top of the workflow's read-only default. */
@@ -157,8 +157,11 @@ function pullRequestPlanJob(env: ChainEnvironment): string[] {
 /** The PR plan's comment: a job of its own, so the token that writes to the pull request never sits beside AWS credentials. */
 function pullRequestCommentJob(env: ChainEnvironment): string[] {
   const dir = `artifacts/${env.name}`;
+  const plan = `needs.pr-plan-${env.name}.result`;
   return job(`pr-comment-${env.name}`, [
-    `if: ${SAME_REPO_PR}`,
+    "# Also after a failed or skipped plan, whose comment says so: the last plan's comment would pass for this push's.",
+    "# A cancelled plan has a newer push behind it, and that run comments.",
+    `if: \${{ !cancelled() && ${SAME_REPO_PR} && ${plan} != 'cancelled' }}`,
     `needs: pr-plan-${env.name}`,
     "runs-on: ubuntu-latest",
     "timeout-minutes: 10",
@@ -169,14 +172,15 @@ function pullRequestCommentJob(env: ChainEnvironment): string[] {
     ...indent(
       [
         ...checkoutStep(),
-        ...downloadStep(`pr-plan-${env.name}`, dir),
+        ...downloadStep(`pr-plan-${env.name}`, dir, `${plan} == 'success'`),
         "- run: npm ci --no-audit --no-fund",
         `- name: The plan comment of ${env.name}`,
         "  env:",
         "    GITHUB_TOKEN: ${{ github.token }}",
         "    PR_NUMBER: ${{ github.event.pull_request.number }}",
+        `    PLAN_RESULT: \${{ ${plan} }}`,
         `    REPORT_URL: \${{ needs.pr-plan-${env.name}.outputs.report-url }}`,
-        `  run: npx tsx scripts/pr-comment.ts --env ${env.name} --bundle ${dir} --pr "$PR_NUMBER" \${REPORT_URL:+--report-url "$REPORT_URL"}`,
+        `  run: npx tsx scripts/pr-comment.ts --env ${env.name} --bundle ${dir} --pr "$PR_NUMBER" --plan-result "$PLAN_RESULT" \${REPORT_URL:+--report-url "$REPORT_URL"}`,
       ],
       2,
     ),

@@ -156,6 +156,15 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
     expect(updated).toMatchObject({ code: 0, stdout: expect.stringContaining("updated") });
     expect(ours(github, other, "staging")).toHaveLength(1);
 
+    // The next push's plan fails: the comment stops showing the last plan as if it were this push's.
+    const failed = await runScript(["--env", "staging", "--bundle", path.join(dir, "never-downloaded"), "--pr", String(other), "--plan-result", "failure"]);
+    expect(failed).toMatchObject({ code: 0, stdout: expect.stringContaining("updated") });
+    expect(ours(github, other, "staging").map((comment) => comment.body)).toEqual([
+      "<!-- infra-plan:staging -->\n### Read-only plan of `staging`\n\n**No plan for the latest push: the job `pr-plan-staging` ended with failure** ([run](https://github.invalid/example/infra/actions/runs/78)).\n\nWhat this comment showed before described an earlier push. Read the job's log, fix what it names and push again.\n",
+    ]);
+    expect((await runScript(["--env", "staging", "--bundle", bundle, "--pr", String(other)])).stdout).toContain("updated");
+    expect(ours(github, other, "staging")[0]!.body).toContain("**Plan: 1 to add, 0 to change, 1 to destroy\\.**");
+
     const before = JSON.stringify(github.comments);
     github.readOnly = true;
     const forbidden = await runScript(["--env", "staging", "--bundle", bundle, "--pr", String(other)]);
@@ -173,6 +182,8 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
       [["--env", "staging", "--bundle", bundle, "--pr", "12a"], 'error: --pr "12a" is not a pull request number\n'],
       [["--env", "staging", "--bundle", bundle, "--pr", "3", "--colour"], "error: name the environment, its plan bundle and the pull request\n"],
       [["--env", "staging", "--bundle", bundle, "--pr", "3", "--report-url", "javascript:alert(1)"], 'error: --report-url "javascript:alert(1)" is not an http(s) URL\n'],
+      [["--env", "staging", "--bundle", bundle, "--pr", "3", "--plan-result", "cancelled"], 'error: --plan-result "cancelled" is not success, failure, skipped\n'],
+      [["--env", "staging", "--pr", "3"], "error: name the environment, its plan bundle and the pull request\n"],
     ] as const;
     const malformed = await writeBundle(path.join(dir, "malformed"), "staging", summaryOf([]));
     await writeFile(path.join(malformed, "manifest.json"), JSON.stringify({ env: "staging", findings: [{ rule: "tags-required" }] }));

@@ -138,9 +138,12 @@ describe("the committed workflows", () => {
     for (const env of chain) {
       const comment = infra.jobs[`pr-comment-${env.name}`]!;
       expect(comment.needs).toBe(`pr-plan-${env.name}`);
-      expect(comment.if).toBe(infra.jobs[`pr-plan-${env.name}`]!.if);
+      // The plan's fork condition, and also after a failed plan (so its comment says there is none), never after a cancelled one.
+      expect(comment.if).toBe(`\${{ !cancelled() && ${infra.jobs[`pr-plan-${env.name}`]!.if} && needs.pr-plan-${env.name}.result != 'cancelled' }}`);
+      expect(comment.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!.if).toBe(`needs.pr-plan-${env.name}.result == 'success'`);
+      expect(comment.steps.at(-1)!.env!["PLAN_RESULT"]).toBe(`\${{ needs.pr-plan-${env.name}.result }}`);
       expect(comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
-      expect(comment.steps.at(-1)!.run).toBe(`npx tsx scripts/pr-comment.ts --env ${env.name} --bundle artifacts/${env.name} --pr "$PR_NUMBER" \${REPORT_URL:+--report-url "$REPORT_URL"}`);
+      expect(comment.steps.at(-1)!.run).toBe(`npx tsx scripts/pr-comment.ts --env ${env.name} --bundle artifacts/${env.name} --pr "$PR_NUMBER" --plan-result "$PLAN_RESULT" \${REPORT_URL:+--report-url "$REPORT_URL"}`);
       expect(comment.steps.at(-1)!.env!["REPORT_URL"]).toBe(`\${{ needs.pr-plan-${env.name}.outputs.report-url }}`);
       const plan = infra.jobs[`pr-plan-${env.name}`] as Job & { outputs?: Record<string, string> };
       expect(plan.outputs).toEqual({ "report-url": "${{ steps.upload.outputs.artifact-url }}" });
