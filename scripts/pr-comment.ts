@@ -163,7 +163,7 @@ export function commentBody(plan: PlanComment, limit = GITHUB_BODY_LIMIT): strin
       ...linesWithin(
         protectedDestructions.map((found) => `> - ${markdownText(found.action)} ${markdownCode(found.address)} (${markdownText(found.kind)})`),
         HEAD_LIMIT / 4,
-        (left) => `> - …and ${left} more in summary.md below`,
+        (left) => `> - …and ${left} more: see the summary below, or report.html in the artifact`,
       ),
     );
   }
@@ -176,13 +176,13 @@ export function commentBody(plan: PlanComment, limit = GITHUB_BODY_LIMIT): strin
       ...linesWithin(
         destructive.map((resource) => `> - ${markdownText(actionLabel(resource))} ${markdownCode(resource.address)}`),
         HEAD_LIMIT / 2,
-        (left) => `> - …and ${left} more in summary.md below`,
+        (left) => `> - …and ${left} more: see the summary below, or report.html in the artifact`,
       ),
     );
   }
   if (plan.policy) {
     const policy = renderPolicyMarkdown(plan.policy).trimEnd().split("\n");
-    head.push(...linesWithin(policy, HEAD_LIMIT / 4, (left) => `- …and ${left} more lines of policy in summary.md below`));
+    head.push(...linesWithin(policy, HEAD_LIMIT / 4, (left) => `- …and ${left} more lines: manifest.json in the artifact lists every finding`));
   } else {
     head.push("", "No policy verdict in this bundle's manifest.");
   }

@@ -119,7 +119,7 @@ describe("scripts/pr-comment.ts against a GitHub API on 127.0.0.1", () => {
     expect(body.length).toBeGreaterThan(GITHUB_BODY_LIMIT - 5_000);
     expect(body).toMatch(/<\/details>\n\n… cut to fit GitHub's 65536 characters: everything is in \[report\.html in the artifact pr-plan-prod\]\(https:\/\/github\.invalid\/example\/infra\/actions\/runs\/5\/artifacts\/9\)\.\n$/);
     expect(body).toContain("> **40 resource(s) will be destroyed or replaced:**");
-    expect(body).toMatch(/> - …and \d+ more in summary\.md below/);
+    expect(body).toMatch(/> - …and \d+ more: see the summary below, or report\.html in the artifact\n/);
     // Every fence and <details> opened is closed: the cut fell between blocks.
     expect(body.match(/^```/gm)!.length).toBeGreaterThan(10);
     expect(body.match(/^```/gm)!.length % 2).toBe(0);
