@@ -15,14 +15,12 @@
  * GITHUB_API_URL (the runner sets it), GITHUB_SERVER_URL and GITHUB_RUN_ID (the link to the run).
  */
 import { readFile } from "node:fs/promises";
-import { Octokit } from "@octokit/rest";
-import { parseArgv } from "zx";
+import type { Octokit } from "@octokit/rest";
 import { runAsScript } from "./entry-point.js";
-import { ConfigError, UsageError } from "../src/errors.js";
+import { fitBody, GITHUB_BODY_LIMIT, githubFromEnv, parseFlags, refusal, type Repository } from "./github.js";
+import { ConfigError } from "../src/errors.js";
 
 export const DRIFT_LABEL = "infra-drift";
-/** GitHub refuses an issue body over 65,536 characters. */
-export const ISSUE_BODY_LIMIT = 65_536;
 const marker = (env: string) => `<!-- infra-drift:${env} -->`;
 const titleOf = (env: string) => `Drift in ${env}: infrastructure changed outside terraform`;
 
@@ -65,14 +63,11 @@ export async function readDriftReport(file: string, env: string): Promise<DriftR
 /** The issue body: the marker, what changed (the review's markdown), the run; cut to GitHub's limit with a pointer to the run. */
 export function issueBody(report: DriftReport, run: RunLink): string {
   const head = `${marker(report.env)}\n\`infra drift --env ${report.env}\` found changes made outside terraform${run.url ? ` ([run](${run.url}))` : ""}. Bring them back under terraform (change the code and apply it) or undo them; this issue closes itself when the next check finds no drift.\n\n`;
-  const full = `${head}${report.markdown}`;
-  if (full.length <= ISSUE_BODY_LIMIT) return full;
-  const tail = `\n\n... cut to fit GitHub's ${ISSUE_BODY_LIMIT} characters: the whole report is the drift artifact${run.url ? ` of [the run](${run.url})` : ""}.\n`;
-  return `${full.slice(0, ISSUE_BODY_LIMIT - tail.length)}${tail}`;
+  return fitBody(`${head}${report.markdown}`, `\n\n... cut to fit GitHub's ${GITHUB_BODY_LIMIT} characters: the whole report is the drift artifact${run.url ? ` of [the run](${run.url})` : ""}.\n`);
 }
 
 /** Opens, updates or closes the one issue of `report.env`. */
-export async function syncDriftIssue(octokit: Octokit, repository: { owner: string; repo: string }, report: DriftReport, run: RunLink): Promise<IssueOutcome> {
+export async function syncDriftIssue(octokit: Octokit, repository: Repository, report: DriftReport, run: RunLink): Promise<IssueOutcome> {
   const open = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: "open", labels: DRIFT_LABEL, per_page: 100 });
   const existing = open.find((issue) => issue.pull_request === undefined && (issue.body ?? "").startsWith(marker(report.env)));
   if (report.drifted) {
@@ -90,46 +85,17 @@ export async function syncDriftIssue(octokit: Octokit, repository: { owner: stri
   return { action: "closed", number: existing.number };
 }
 
-function required(processEnv: NodeJS.ProcessEnv, name: string): string {
-  const value = processEnv[name];
-  if (!value) throw new ConfigError(`${name} is not set`, "run this in the drift workflow's issue job, or set it (GITHUB_TOKEN needs issues: write)");
-  return value;
-}
-
 async function main(args: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
-  const argv = parseArgv(args, { string: ["env", "report"] });
-  const unknown = Object.keys(argv).filter((key) => !["_", "env", "report"].includes(key));
-  const env: unknown = argv["env"];
-  const reportFile: unknown = argv["report"];
-  if (unknown.length > 0 || argv._.length > 0 || typeof env !== "string" || env === "" || typeof reportFile !== "string" || reportFile === "") {
-    throw new UsageError("name the environment and its report", "usage: npx tsx scripts/drift-issue.ts --env ENV --report drift/ENV/drift.json");
-  }
-  const report = await readDriftReport(reportFile, env);
-  const token = required(processEnv, "GITHUB_TOKEN");
-  const [owner, repo, ...extra] = required(processEnv, "GITHUB_REPOSITORY").split("/");
-  if (!owner || !repo || extra.length > 0) throw new ConfigError(`GITHUB_REPOSITORY "${processEnv["GITHUB_REPOSITORY"]}" is not owner/name`, "set it as the runner does, e.g. example-org/infra");
-  const server = processEnv["GITHUB_SERVER_URL"];
-  const runId = processEnv["GITHUB_RUN_ID"];
-  const run = { url: server && runId ? `${server}/${owner}/${repo}/actions/runs/${runId}` : null };
-  // Octokit's own log would print each failed request before our sentence; the sentence says it all.
-  const quiet = () => undefined;
-  const octokit = new Octokit({
-    auth: token,
-    ...(processEnv["GITHUB_API_URL"] ? { baseUrl: processEnv["GITHUB_API_URL"] } : {}),
-    request: { retries: 0 },
-    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-  });
+  const flags = parseFlags(args, ["env", "report"], { what: "name the environment and its report", line: "npx tsx scripts/drift-issue.ts --env ENV --report drift/ENV/drift.json" });
+  const report = await readDriftReport(flags.report, flags.env);
+  const { octokit, repository, runUrl } = githubFromEnv(processEnv, { where: "the drift workflow's issue job", permission: "issues: write" });
   let outcome: IssueOutcome;
   try {
-    outcome = await syncDriftIssue(octokit, { owner, repo }, report, run);
+    outcome = await syncDriftIssue(octokit, repository, report, { url: runUrl });
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    throw new ConfigError(
-      `GitHub refused to update the drift issue of ${env} in ${owner}/${repo}${typeof status === "number" ? ` (HTTP ${status})` : ""}: ${(error as Error).message.split("\n")[0]}`,
-      "check that the job has `issues: write` and that GITHUB_API_URL is the repository's API",
-    );
+    throw refusal(error, `update the drift issue of ${flags.env} in ${repository.owner}/${repository.repo}`, "check that the job has `issues: write` and that GITHUB_API_URL is the repository's API");
   }
-  process.stdout.write(outcome.action === "none" ? `no drift in ${env}, and no open drift issue\n` : `drift issue #${outcome.number} of ${env}: ${outcome.action}\n`);
+  process.stdout.write(outcome.action === "none" ? `no drift in ${flags.env}, and no open drift issue\n` : `drift issue #${outcome.number} of ${flags.env}: ${outcome.action}\n`);
 }
 
 runAsScript(import.meta.url, () => main(process.argv.slice(2), process.env));

@@ -91,9 +91,9 @@ function requirePlanKeyStep(env: ChainEnvironment): string[] {
   ];
 }
 
-function uploadStep(name: string, dir: string, retentionDays: number, options: { always?: boolean; withoutPlan?: boolean } = {}): string[] {
+function uploadStep(name: string, dir: string, retentionDays: number, options: { always?: boolean; withoutPlan?: boolean; id?: string } = {}): string[] {
   return [
-    `- uses: ${ACTIONS.upload}`,
+    ...(options.id ? [`- id: ${options.id}`, `  uses: ${ACTIONS.upload}`] : [`- uses: ${ACTIONS.upload}`]),
     ...(options.always ? ["  if: always()"] : []),
     "  with:",
     `    name: ${name}`,
@@ -103,8 +103,8 @@ function uploadStep(name: string, dir: string, retentionDays: number, options: {
   ];
 }
 
-function downloadStep(name: string, dir: string): string[] {
-  return [`- uses: ${ACTIONS.download}`, "  with:", `    name: ${name}`, `    path: ${dir}/`];
+function downloadStep(name: string, dir: string, condition?: string): string[] {
+  return [`- uses: ${ACTIONS.download}`, ...(condition ? [`  if: ${condition}`] : []), "  with:", `    name: ${name}`, `    path: ${dir}/`];
 }
 
 /** A job's permissions: each job says exactly what it needs, on top of the workflow's read-only default. */
@@ -131,6 +131,9 @@ function pullRequestPlanJob(env: ChainEnvironment): string[] {
     "# A newer push to the pull request makes this plan moot; it never shares a group with an apply.",
     ...concurrency(`infra-pr-\${{ github.event.pull_request.number }}-plan-${env.name}`, "true"),
     ...permissions({ contents: "read", "id-token": "write" }),
+    "# Where the artifact (report.html among it) is downloaded: the PR comment links it when the summary does not fit.",
+    "outputs:",
+    "  report-url: ${{ steps.upload.outputs.artifact-url }}",
     "steps:",
     ...indent(
       [
@@ -144,7 +147,40 @@ function pullRequestPlanJob(env: ChainEnvironment): string[] {
         "- name: Plan summary",
         `  run: cat ${dir}/summary.md >> "$GITHUB_STEP_SUMMARY"`,
         "# The read-only tfplan holds the plan's secrets and can never be applied: it stays on the runner.",
-        ...uploadStep(`pr-plan-${env.name}`, dir, PR_PLAN_RETENTION_DAYS, { withoutPlan: true }),
+        ...uploadStep(`pr-plan-${env.name}`, dir, PR_PLAN_RETENTION_DAYS, { withoutPlan: true, id: "upload" }),
+      ],
+      2,
+    ),
+  ]);
+}
+
+/** The PR plan's comment: a job of its own, so the token that writes to the pull request never sits beside AWS credentials. */
+function pullRequestCommentJob(env: ChainEnvironment): string[] {
+  const dir = `artifacts/${env.name}`;
+  const plan = `needs.pr-plan-${env.name}.result`;
+  return job(`pr-comment-${env.name}`, [
+    "# Also after a failed or skipped plan, whose comment says so: the last plan's comment would pass for this push's.",
+    "# A cancelled plan has a newer push behind it, and that run comments.",
+    `if: \${{ !cancelled() && ${SAME_REPO_PR} && ${plan} != 'cancelled' }}`,
+    `needs: pr-plan-${env.name}`,
+    "runs-on: ubuntu-latest",
+    "timeout-minutes: 10",
+    "# One writer per pull request and environment: two runs never both create the comment.",
+    ...concurrency(`infra-pr-\${{ github.event.pull_request.number }}-comment-${env.name}`, "false"),
+    ...permissions({ contents: "read", "pull-requests": "write" }),
+    "steps:",
+    ...indent(
+      [
+        ...checkoutStep(),
+        ...downloadStep(`pr-plan-${env.name}`, dir, `${plan} == 'success'`),
+        "- run: npm ci --no-audit --no-fund",
+        `- name: The plan comment of ${env.name}`,
+        "  env:",
+        "    GITHUB_TOKEN: ${{ github.token }}",
+        "    PR_NUMBER: ${{ github.event.pull_request.number }}",
+        `    PLAN_RESULT: \${{ ${plan} }}`,
+        `    REPORT_URL: \${{ needs.pr-plan-${env.name}.outputs.report-url }}`,
+        `  run: npx tsx scripts/pr-comment.ts --env ${env.name} --bundle ${dir} --pr "$PR_NUMBER" --plan-result "$PLAN_RESULT" \${REPORT_URL:+--report-url "$REPORT_URL"}`,
       ],
       2,
     ),
@@ -275,7 +311,9 @@ export function renderInfraWorkflow(chain: readonly ChainEnvironment[]): string 
       "",
       `- pull_request: \`dagger check\`; a read-only plan of every environment (${chain.map((env) => env.name).join(", ")}) as the`,
       "  account's infra-plan role, which trusts only the pull_request OIDC subject; no GitHub environment, no",
-      "  tfplan uploaded. A pull request from a fork gets the check and a notice, no AWS job.",
+      "  tfplan uploaded; then one comment per environment on the pull request, rewritten on every push, by a job",
+      "  with no AWS credentials (pull-requests: write). A pull request from a fork gets the check and a notice, no",
+      "  AWS job and no comment.",
       `- push to main: for each environment in promotion order (${order}): plan in its GitHub environment as`,
       "  infra-deploy, apply that bundle (same commit, same environment), then push the ledger entry in a job of",
       "  its own, which the next environment's apply needs (its promotion gate reads the ledger).",
@@ -307,7 +345,7 @@ export function renderInfraWorkflow(chain: readonly ChainEnvironment[]): string 
           '        echo "The AWS jobs (the read-only plan of every environment) are skipped: GitHub gives the workflow of a fork no OIDC token for the roles of this repository. The check ran. A maintainer can push the branch to this repository to plan it."',
           '      } >> "$GITHUB_STEP_SUMMARY"',
         ]),
-        ...chain.flatMap((env) => pullRequestPlanJob(env)),
+        ...chain.flatMap((env) => [...pullRequestPlanJob(env), ...pullRequestCommentJob(env)]),
         ...chain.flatMap((env) => [
           ...planJob(env, env.promotedFrom === null ? "check" : `ledger-${env.promotedFrom}`),
           ...applyJob(env, [`plan-${env.name}`, ...(env.promotedFrom === null ? [] : [`ledger-${env.promotedFrom}`])]),

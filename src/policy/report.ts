@@ -1,5 +1,6 @@
 import { blockingFindings, describeFinding, type Finding } from "./index.js";
 import type { WaiverInForce } from "./waivers.js";
+import { markdownCode } from "../review/escape.js";
 
 /** What the manifest records: whether the bundle may be applied, and every waiver that held. */
 export interface PolicyVerdict {
@@ -43,7 +44,8 @@ export function renderPolicyMarkdown(report: PolicyReport): string {
   if (report.waivers.length > 0) {
     lines.push("", "Waivers in force:", "");
     for (const waiver of report.waivers) {
-      lines.push(`- \`${waiver.rule}\` on \`${escapeMarkdown(waiver.address ?? waiver.path ?? "")}\` until ${waiver.expires}: ${escapeMarkdown(waiver.reason)}`);
+      // The rule and address come from the waivers file a pull request may edit: a code span whose fence no backtick inside can close.
+      lines.push(`- ${markdownCode(waiver.rule)} on ${markdownCode(waiver.address ?? waiver.path ?? "")} until ${escapeMarkdown(waiver.expires)}: ${escapeMarkdown(waiver.reason)}`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -92,6 +92,7 @@ export function pullRequestViolations(workflow: Workflow): string[] {
     if (role !== undefined && role !== "infra-plan") problems.push(`${name} runs on pull_request as ${role}, not the read-only infra-plan`);
     if (job.permissions?.["contents"] === "write" || Object.values(job.permissions ?? {}).some((access) => access === "write-all")) problems.push(`${name} runs on pull_request with contents: write`);
     if (role !== undefined && !/head\.repo\.full_name == github\.repository/.test(job.if ?? "")) problems.push(`${name} needs AWS but does not skip pull requests from forks`);
+    if (job.permissions?.["pull-requests"] === "write" && !/head\.repo\.full_name == github\.repository/.test(job.if ?? "")) problems.push(`${name} writes to pull requests but does not skip pull requests from forks`);
     if (/dagger call plan /.test(runs(job)) && !/--read-only/.test(runs(job))) problems.push(`${name} plans on pull_request without --read-only`);
   }
   return problems;
@@ -111,9 +112,10 @@ export function permissionViolations(workflow: Workflow): string[] {
       if (foreign.length > 0 || awsStep(job)) problems.push(`${name} pushes the ledger beside ${foreign.map((step) => step.uses).join(", ") || "AWS credentials"}`);
       if (/\b(npm|npx|pip|curl|wget|dagger|apt-get)\b/.test(runs(job))) problems.push(`${name} pushes the ledger and installs or runs a third-party tool`);
     }
-    const writes = Object.entries(permissions).filter(([scope, access]) => access === "write" && !["id-token", "contents", "issues"].includes(scope));
+    const writes = Object.entries(permissions).filter(([scope, access]) => access === "write" && !["id-token", "contents", "issues", "pull-requests"].includes(scope));
     if (writes.length > 0) problems.push(`${name} writes ${writes.map(([scope]) => scope).join(", ")}`);
     if (permissions["issues"] === "write" && (awsStep(job) || !/scripts\/drift-issue\.ts/.test(runs(job)))) problems.push(`${name}: issues: write outside the drift issue job, or beside AWS credentials`);
+    if (permissions["pull-requests"] === "write" && (awsStep(job) || !/scripts\/pr-comment\.ts/.test(runs(job)))) problems.push(`${name}: pull-requests: write outside a plan comment job, or beside AWS credentials`);
   }
   return problems;
 }

@@ -14,6 +14,7 @@ import {
   planUploadViolations,
   pullRequestViolations,
   timeoutViolations,
+  type Job,
   type Workflow,
 } from "./rules.js";
 
@@ -127,6 +128,35 @@ describe("the committed workflows", () => {
     const forks = clone(infra);
     forks.jobs["pr-plan-prod"]!.if = "github.event_name == 'pull_request'";
     expect(pullRequestViolations(forks)).toEqual(["pr-plan-prod needs AWS but does not skip pull requests from forks"]);
+    const forkComment = clone(infra);
+    forkComment.jobs["pr-comment-staging"]!.if = "github.event_name == 'pull_request'";
+    expect(pullRequestViolations(forkComment)).toEqual(["pr-comment-staging writes to pull requests but does not skip pull requests from forks"]);
+  });
+
+  it("comment each environment's PR plan from a job of its own: after the plan, no AWS, only pull-requests: write", () => {
+    const infra = parsed["infra.yml"]!;
+    for (const env of chain) {
+      const comment = infra.jobs[`pr-comment-${env.name}`]!;
+      expect(comment.needs).toBe(`pr-plan-${env.name}`);
+      // The plan's fork condition, and also after a failed plan (so its comment says there is none), never after a cancelled one.
+      expect(comment.if).toBe(`\${{ !cancelled() && ${infra.jobs[`pr-plan-${env.name}`]!.if} && needs.pr-plan-${env.name}.result != 'cancelled' }}`);
+      expect(comment.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!.if).toBe(`needs.pr-plan-${env.name}.result == 'success'`);
+      expect(comment.steps.at(-1)!.env!["PLAN_RESULT"]).toBe(`\${{ needs.pr-plan-${env.name}.result }}`);
+      expect(comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+      expect(comment.steps.at(-1)!.run).toBe(`npx tsx scripts/pr-comment.ts --env ${env.name} --bundle artifacts/${env.name} --pr "$PR_NUMBER" --plan-result "$PLAN_RESULT" \${REPORT_URL:+--report-url "$REPORT_URL"}`);
+      expect(comment.steps.at(-1)!.env!["REPORT_URL"]).toBe(`\${{ needs.pr-plan-${env.name}.outputs.report-url }}`);
+      const plan = infra.jobs[`pr-plan-${env.name}`] as Job & { outputs?: Record<string, string> };
+      expect(plan.outputs).toEqual({ "report-url": "${{ steps.upload.outputs.artifact-url }}" });
+      expect(plan.steps.find((step) => step.id === "upload")!.uses).toMatch(/^actions\/upload-artifact@/);
+    }
+    expect(Object.entries(infra.jobs).filter(([, job]) => job.permissions?.["pull-requests"] === "write").map(([name]) => name)).toEqual(chain.map((env) => `pr-comment-${env.name}`));
+    const commentWithAws = clone(infra);
+    commentWithAws.jobs["pr-comment-dev"]!.steps.unshift(infra.jobs["pr-plan-dev"]!.steps.find((step) => step.uses?.startsWith("aws-actions/"))!);
+    commentWithAws.jobs["pr-comment-dev"]!.permissions!["id-token"] = "write";
+    expect(permissionViolations(commentWithAws)).toEqual(["pr-comment-dev: pull-requests: write outside a plan comment job, or beside AWS credentials"]);
+    const planThatComments = clone(infra);
+    planThatComments.jobs["pr-plan-dev"]!.permissions!["pull-requests"] = "write";
+    expect(permissionViolations(planThatComments)).toEqual(["pr-plan-dev: pull-requests: write outside a plan comment job, or beside AWS credentials"]);
   });
 
   it("grant id-token: write and contents: write only where needed; the ledger job has no AWS and installs nothing", () => {
