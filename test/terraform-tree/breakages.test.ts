@@ -260,11 +260,11 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "The node role must not carry AmazonEKS_CNI_Policy",
     },
     {
-      property: "only this cluster's Pod Identity assumes the CNI role",
+      property: "only this cluster's kube-system/aws-node assumes the CNI role (another service account admitted)",
       file: "main.tf",
-      from: 'ArnEquals    = { "aws:SourceArn" = local.cluster_arn }',
-      to: 'ArnLike      = { "aws:SourceArn" = "arn:aws:eks:*:*:cluster/*" }',
-      caughtBy: "Only EKS Pod Identity, for this cluster, may assume the VPC CNI's role",
+      from: '"aws:RequestTag/kubernetes-service-account" = "aws-node"',
+      to: '"aws:RequestTag/kubernetes-service-account" = "default"',
+      caughtBy: "Only EKS Pod Identity, for this cluster's kube-system/aws-node, may assume the VPC CNI's role",
     },
   ],
   "modules/networking#boundary": [

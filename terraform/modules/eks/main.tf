@@ -9,7 +9,6 @@ locals {
   partition  = data.aws_partition.current.partition
 
   log_group_name = "/aws/eks/${var.name}/cluster"
-  cluster_arn    = "arn:${local.partition}:eks:${local.region}:${local.account_id}:cluster/${var.name}"
 
   autoscaling_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
   log_types            = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -328,8 +327,8 @@ resource "aws_eks_addon" "pod_identity_agent" {
 # VPC CNI credentials (Pod Identity)
 ################################################################################
 
-# Only the aws-node pods of this cluster may assume it (the Pod Identity service passes the
-# cluster as the source).
+# Only the aws-node service account of this cluster may assume it: EKS Pod Identity tags each
+# session with the cluster, namespace and service account (session tags are on by default).
 resource "aws_iam_role" "vpc_cni" {
   name                 = "${var.name}-vpc-cni"
   permissions_boundary = var.permissions_boundary_arn
@@ -341,8 +340,12 @@ resource "aws_iam_role" "vpc_cni" {
       Principal = { Service = "pods.eks.amazonaws.com" }
       Action    = ["sts:AssumeRole", "sts:TagSession"]
       Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnEquals    = { "aws:SourceArn" = local.cluster_arn }
+        StringEquals = {
+          "aws:SourceAccount"                         = local.account_id
+          "aws:RequestTag/eks-cluster-name"           = var.name
+          "aws:RequestTag/kubernetes-namespace"       = "kube-system"
+          "aws:RequestTag/kubernetes-service-account" = "aws-node"
+        }
       }
     }]
   })

@@ -236,11 +236,15 @@ run "cni_through_pod_identity" {
       Principal = { Service = "pods.eks.amazonaws.com" }
       Action    = ["sts:AssumeRole", "sts:TagSession"]
       Condition = {
-        StringEquals = { "aws:SourceAccount" = "111111111111" }
-        ArnEquals    = { "aws:SourceArn" = "arn:aws:eks:eu-central-1:111111111111:cluster/infra-test" }
+        StringEquals = {
+          "aws:SourceAccount"                         = "111111111111"
+          "aws:RequestTag/eks-cluster-name"           = "infra-test"
+          "aws:RequestTag/kubernetes-namespace"       = "kube-system"
+          "aws:RequestTag/kubernetes-service-account" = "aws-node"
+        }
       }
     }]
-    error_message = "Only EKS Pod Identity, for this cluster, may assume the VPC CNI's role."
+    error_message = "Only EKS Pod Identity, for this cluster's kube-system/aws-node, may assume the VPC CNI's role."
   }
 }
 
