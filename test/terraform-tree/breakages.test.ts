@@ -205,7 +205,7 @@ const BREAKAGES: Record<string, Breakage[]> = {
       property: "the DNS allow list holds reviewed names only (everything added)",
       file: "main.tf",
       from: '"*.compute.internal.",',
-      to: '"*.compute.internal.", "*.",',
+      to: '"*.compute.internal.", "*",',
       caughtBy: "The DNS firewall must allow the region's AWS names, the VPC's hostnames and the reviewed domains passed in, nothing else",
     },
     {

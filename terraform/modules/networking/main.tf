@@ -617,7 +617,7 @@ resource "aws_route53_resolver_firewall_domain_list" "allowed" {
 
 resource "aws_route53_resolver_firewall_domain_list" "everything" {
   name    = "${var.name}-everything"
-  domains = ["*."]
+  domains = ["*"]
 
   tags = var.tags
 }

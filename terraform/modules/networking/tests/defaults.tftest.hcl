@@ -300,7 +300,7 @@ run "egress_only_through_reviewed_names" {
   }
 
   assert {
-    condition     = aws_route53_resolver_firewall_rule.allow.action == "ALLOW" && aws_route53_resolver_firewall_rule.allow.firewall_domain_list_id == "rslvr-fdl-allowed" && aws_route53_resolver_firewall_rule.block_everything_else.action == "BLOCK" && aws_route53_resolver_firewall_rule.block_everything_else.block_response == "NXDOMAIN" && aws_route53_resolver_firewall_domain_list.everything.domains == toset(["*."]) && aws_route53_resolver_firewall_rule.allow.priority < aws_route53_resolver_firewall_rule.block_everything_else.priority
+    condition     = aws_route53_resolver_firewall_rule.allow.action == "ALLOW" && aws_route53_resolver_firewall_rule.allow.firewall_domain_list_id == "rslvr-fdl-allowed" && aws_route53_resolver_firewall_rule.block_everything_else.action == "BLOCK" && aws_route53_resolver_firewall_rule.block_everything_else.block_response == "NXDOMAIN" && aws_route53_resolver_firewall_domain_list.everything.domains == toset(["*"]) && aws_route53_resolver_firewall_rule.block_everything_else.firewall_domain_list_id == "rslvr-fdl-everything" && aws_route53_resolver_firewall_rule.allow.priority < aws_route53_resolver_firewall_rule.block_everything_else.priority
     error_message = "The DNS firewall must answer every name outside the allow list with NXDOMAIN (the allow rule first, then a block of everything)."
   }
 
