@@ -32,6 +32,9 @@ const KEY_USERS: Array<[string, string]> = [
   ["ecr", "kms_key"],
   ["eks", "kms_key"],
   ["networking", "flow_logs_key"],
+  ["eks", "ebs_key"],
+  ["networking", "deploy_access_volume_key"],
+  ["networking", "session_key"],
 ];
 /** Every root accepts the provider proven here (5.100, from the local mirror) and 6.x; the lock pins one. */
 const AWS_CONSTRAINT = ">= 5.100, < 7.0";
@@ -212,6 +215,7 @@ describe("module structure", () => {
   it.each([
     ["eks", "kms_key", "log_group_name"],
     ["networking", "flow_logs_key", "flow_log_group_name"],
+    ["networking", "session_key", "session_log_group_name"],
   ])("modules/%s lets CloudWatch Logs use its key for its own log group only", (mod, call, local) => {
     expect(moduleCall(`modules/${mod}/main.tf`, call).log_group_arn).toBe(
       `arn:\${local.partition}:logs:\${local.region}:\${local.account_id}:log-group:\${local.${local}}`,
@@ -273,7 +277,7 @@ describe("secure defaults", () => {
     expect(defaultSg.ingress, "the default security group must have no ingress").toEqual([]);
     expect(defaultSg.egress, "the default security group must have no egress").toEqual([]);
     expect(first(parse(main).locals, "locals").interface_endpoints).toBe(
-      '${toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])}',
+      '${toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "eks", "autoscaling", "ssm", "ssmmessages", "ec2messages", "kms"])}',
     );
     expect(resource(main, "aws_vpc_endpoint", "interface").policy).toBe("${local.interface_endpoint_policy}");
     expect(resource(main, "aws_vpc_endpoint", "s3").policy).toBe("${local.s3_endpoint_policy}");

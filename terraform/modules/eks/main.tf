@@ -9,7 +9,9 @@ locals {
   partition  = data.aws_partition.current.partition
 
   log_group_name = "/aws/eks/${var.name}/cluster"
-  log_types      = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  autoscaling_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+  log_types            = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 }
 
 ################################################################################
@@ -36,6 +38,56 @@ module "kms_key" {
   }]
 
   tags = merge(var.tags, { Name = "${var.name}-eks" })
+}
+
+################################################################################
+# KMS key (node volumes)
+################################################################################
+
+# Managed node groups launch through an Auto Scaling group, whose service-linked role creates
+# and attaches the volumes: the key policy must name it, or nodes never start. It exists once
+# an account has had an Auto Scaling group; in a new account this module creates it first
+# (KMS refuses a policy naming a principal that does not exist).
+resource "aws_iam_service_linked_role" "autoscaling" {
+  count = var.create_autoscaling_service_linked_role ? 1 : 0
+
+  aws_service_name = "autoscaling.amazonaws.com"
+  description      = "Launches the managed nodes of EKS clusters, with volumes under their customer-managed key"
+
+  tags = var.tags
+}
+
+# Node volumes under a key of ours rather than aws/ebs, whose policy nobody here controls.
+module "ebs_key" {
+  source = "../kms-key"
+
+  description                = "Encrypts the EBS volumes of the nodes of EKS cluster ${var.name}"
+  alias                      = "alias/ebs/${var.name}-nodes"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+
+  statements = [
+    {
+      Sid       = "AutoScalingUsesTheKeyForNodeVolumes"
+      Effect    = "Allow"
+      Principal = { AWS = local.autoscaling_role_arn }
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+      Resource  = "*"
+    },
+    {
+      # EC2 attaches a volume through a grant the launching principal creates for it.
+      Sid       = "AutoScalingGrantsOnlyToAWSServices"
+      Effect    = "Allow"
+      Principal = { AWS = local.autoscaling_role_arn }
+      Action    = "kms:CreateGrant"
+      Resource  = "*"
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    },
+  ]
+
+  tags = merge(var.tags, { Name = "${var.name}-node-volumes" })
+
+  depends_on = [aws_iam_service_linked_role.autoscaling]
 }
 
 ################################################################################
@@ -169,9 +221,11 @@ resource "aws_iam_role" "node" {
   tags = var.tags
 }
 
-# AmazonSSMManagedInstanceCore: Session Manager is the only way onto a node (no SSH).
+# AmazonSSMManagedInstanceCore: Session Manager is the only way onto a node (no SSH). No
+# AmazonEKS_CNI_Policy: the VPC CNI gets it through Pod Identity (below), so no other pod can
+# reach ENI management through the node's role.
 resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"])
+  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"])
 
   role       = aws_iam_role.node.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.key}"
@@ -197,6 +251,7 @@ resource "aws_launch_template" "node" {
       volume_size           = each.value.disk_size_gib
       volume_type           = "gp3"
       encrypted             = true
+      kms_key_id            = module.ebs_key.arn
       delete_on_termination = true
     }
   }
@@ -244,7 +299,12 @@ resource "aws_eks_node_group" "this" {
     ignore_changes = [scaling_config[0].desired_size]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  # The VPC CNI on a new node needs its credentials before the node can become Ready.
+  depends_on = [
+    aws_iam_role_policy_attachment.node,
+    aws_eks_addon.pod_identity_agent,
+    aws_eks_pod_identity_association.vpc_cni,
+  ]
 }
 
 ################################################################################
@@ -252,7 +312,8 @@ resource "aws_eks_node_group" "this" {
 ################################################################################
 
 # Pods get AWS credentials through EKS Pod Identity (aws_eks_pod_identity_association per
-# service account), never from the node's instance role (IMDS hop limit 1).
+# service account), never from the node's instance role (IMDS hop limit 1). A DaemonSet is
+# healthy with no nodes, so the agent is installed before the node groups, which need it.
 resource "aws_eks_addon" "pod_identity_agent" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "eks-pod-identity-agent"
@@ -260,7 +321,50 @@ resource "aws_eks_addon" "pod_identity_agent" {
   resolve_conflicts_on_update = "OVERWRITE"
 
   tags = var.tags
+}
 
-  # A DaemonSet: it needs nodes to become healthy.
-  depends_on = [aws_eks_node_group.this]
+################################################################################
+# VPC CNI credentials (Pod Identity)
+################################################################################
+
+# Only the aws-node service account of this cluster may assume it: EKS Pod Identity tags each
+# session with the cluster, namespace and service account (session tags are on by default).
+resource "aws_iam_role" "vpc_cni" {
+  name                 = "${var.name}-vpc-cni"
+  permissions_boundary = var.permissions_boundary_arn
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "pods.eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount"                         = local.account_id
+          "aws:RequestTag/eks-cluster-name"           = var.name
+          "aws:RequestTag/kubernetes-namespace"       = "kube-system"
+          "aws:RequestTag/kubernetes-service-account" = "aws-node"
+        }
+      }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "vpc_cni" {
+  role       = aws_iam_role.vpc_cni.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKS_CNI_Policy"
+}
+
+resource "aws_eks_pod_identity_association" "vpc_cni" {
+  cluster_name    = aws_eks_cluster.this.name
+  namespace       = "kube-system"
+  service_account = "aws-node"
+  role_arn        = aws_iam_role.vpc_cni.arn
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy_attachment.vpc_cni]
 }

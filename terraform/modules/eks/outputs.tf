@@ -65,6 +65,21 @@ output "node_role_arn" {
   value       = aws_iam_role.node.arn
 }
 
+output "node_role_name" {
+  description = "Name of the IAM role the managed nodes run as (to attach further policies, e.g. Session Manager logging)."
+  value       = aws_iam_role.node.name
+}
+
+output "node_volume_kms_key_arn" {
+  description = "ARN of the customer-managed KMS key encrypting the nodes' EBS volumes."
+  value       = module.ebs_key.arn
+}
+
+output "vpc_cni_role_arn" {
+  description = "ARN of the IAM role the VPC CNI (`kube-system/aws-node`) gets through EKS Pod Identity."
+  value       = aws_iam_role.vpc_cni.arn
+}
+
 output "node_group_arns" {
   description = "ARNs of the managed node groups, by name."
   value       = { for k, g in aws_eks_node_group.this : k => g.arn }

@@ -102,7 +102,7 @@ variable "access_entries" {
 ################################################################################
 
 variable "node_groups" {
-  description = "Managed node groups, by name. Nodes run in `node_subnet_ids` with IMDSv2 required, an encrypted gp3 root volume and no SSH."
+  description = "Managed node groups, by name. Nodes run in `node_subnet_ids` with IMDSv2 required, a gp3 root volume encrypted with the module's own node-volume key and no SSH."
   type = map(object({
     instance_types = list(string)
     min_size       = number
@@ -134,6 +134,12 @@ variable "node_groups" {
     condition     = alltrue([for g in values(var.node_groups) : length(g.instance_types) > 0 && g.disk_size_gib >= 20])
     error_message = "Each node group needs at least one instance type and disk_size_gib >= 20."
   }
+}
+
+variable "create_autoscaling_service_linked_role" {
+  description = "Create the account's Auto Scaling service-linked role (`AWSServiceRoleForAutoScaling`), which launches the nodes and must be named in the node-volume key's policy. Set false where the account already has it (it exists once any Auto Scaling group was created there)."
+  type        = bool
+  default     = true
 }
 
 ################################################################################

@@ -20,9 +20,12 @@ locals {
   }
   nat_azs = var.nat_mode == "per_az" ? var.azs : [var.azs[0]]
 
-  # Interface endpoints a private EKS cluster needs to run without internet egress, and the
-  # three Session Manager needs to manage the nodes and the deploy-access instance.
-  interface_endpoints = toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])
+  # Every AWS service the nodes, their add-ons and the deploy-access instance call, reached
+  # inside the VPC: what a private EKS cluster needs (ec2, ecr.api, ecr.dkr, sts, logs,
+  # elasticloadbalancing, eks-auth for Pod Identity, eks, autoscaling for a cluster
+  # autoscaler), the three Session Manager needs, and kms (session encryption). S3 is the
+  # gateway endpoint below. Any other AWS name is refused by the DNS firewall.
+  interface_endpoints = toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "eks", "autoscaling", "ssm", "ssmmessages", "ec2messages", "kms"])
 
   # Every endpoint serves only principals of this account: a stolen credential of another
   # account cannot use the VPC's endpoints to reach its own resources (exfiltration).
@@ -88,7 +91,17 @@ locals {
     ]
   })
 
-  flow_log_group_name = "/aws/vpc/${var.name}/flow-logs"
+  flow_log_group_name    = "/aws/vpc/${var.name}/flow-logs"
+  session_log_group_name = "/aws/ssm/${var.name}/sessions"
+
+  # What the DNS firewall answers: the region's AWS names (the endpoints' private DNS, S3
+  # through its gateway, the private cluster API), the VPC's own hostnames, and whatever the
+  # caller reviewed and added. Everything else gets NXDOMAIN.
+  egress_allowed_domains = concat([
+    "*.${local.region}.amazonaws.com.",
+    "*.${local.region}.eks.amazonaws.com.",
+    "*.compute.internal.",
+  ], var.egress_allowed_domains)
 }
 
 ################################################################################
@@ -414,6 +427,34 @@ resource "aws_iam_role_policy_attachment" "deploy_access_ssm" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
+resource "aws_iam_role_policy_attachment" "deploy_access_sessions" {
+  role       = aws_iam_role.deploy_access.name
+  policy_arn = aws_iam_policy.session_logging.arn
+}
+
+# The instance's disk under a key of ours rather than aws/ebs. terraform launches it as one of
+# the administrators, and EC2 uses the key on that launcher's behalf: the administrators may
+# use it only through EC2 of this region, which never hands them a plaintext data key.
+module "deploy_access_volume_key" {
+  source = "../kms-key"
+
+  description                = "Encrypts the EBS volume of the deploy-access instance of ${var.name}"
+  alias                      = "alias/ebs/${var.name}-deploy-access"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+
+  statements = [{
+    Sid       = "LaunchersUseTheKeyThroughEC2"
+    Effect    = "Allow"
+    Principal = { AWS = var.kms_key_administrators }
+    Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    Resource  = "*"
+    Condition = { StringEquals = { "kms:ViaService" = "ec2.${local.region}.amazonaws.com", "kms:CallerAccount" = local.account_id } }
+  }]
+
+  tags = merge(var.tags, { Name = "${var.name}-deploy-access-volume" })
+}
+
 resource "aws_iam_instance_profile" "deploy_access" {
   name = "${var.name}-deploy-access"
   role = aws_iam_role.deploy_access.name
@@ -437,6 +478,7 @@ resource "aws_instance" "deploy_access" {
 
   root_block_device {
     encrypted   = true
+    kms_key_id  = module.deploy_access_volume_key.arn
     volume_type = "gp3"
   }
 
@@ -447,5 +489,173 @@ resource "aws_instance" "deploy_access" {
     ignore_changes = [ami]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.deploy_access_ssm, aws_vpc_endpoint.interface]
+  depends_on = [aws_iam_role_policy_attachment.deploy_access_ssm, aws_iam_role_policy_attachment.deploy_access_sessions, aws_vpc_endpoint.interface, aws_ssm_document.session_preferences]
+}
+
+################################################################################
+# Session Manager: encrypted with our key, every shell session logged
+################################################################################
+
+# The client starting a session asks for a data key (kms:GenerateDataKey), the instance's agent
+# decrypts it (kms:Decrypt); CloudWatch Logs encrypts the transcripts of this one log group.
+module "session_key" {
+  source = "../kms-key"
+
+  description                = "Encrypts Session Manager sessions and their logs in the account of ${var.name}"
+  alias                      = "alias/ssm/${var.name}-sessions"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+  log_group_arn              = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.session_log_group_name}"
+
+  statements = concat([{
+    Sid       = "InstancesDecryptSessions"
+    Effect    = "Allow"
+    Principal = { AWS = concat([aws_iam_role.deploy_access.arn], var.session_instance_role_arns) }
+    Action    = "kms:Decrypt"
+    Resource  = "*"
+    }], length(var.session_user_arns) == 0 ? [] : [{
+    Sid       = "UsersEncryptSessions"
+    Effect    = "Allow"
+    Principal = { AWS = var.session_user_arns }
+    Action    = "kms:GenerateDataKey"
+    Resource  = "*"
+  }])
+
+  tags = merge(var.tags, { Name = "${var.name}-sessions" })
+}
+
+resource "aws_cloudwatch_log_group" "sessions" {
+  name              = local.session_log_group_name
+  retention_in_days = var.session_log_retention_days
+  kms_key_id        = module.session_key.arn
+
+  tags = var.tags
+}
+
+# The account's Session Manager preferences (one per account and region, under this fixed
+# name): sessions encrypted with our key, transcripts streamed to the encrypted log group, and
+# the agent refuses to log to a group that is not encrypted. Port-forwarding sessions are TLS
+# end to end and are not transcribed (AWS logs shell sessions only); CloudTrail records each
+# StartSession.
+resource "aws_ssm_document" "session_preferences" {
+  name            = "SSM-SessionManagerRunShell"
+  document_type   = "Session"
+  document_format = "JSON"
+
+  content = jsonencode({
+    schemaVersion = "1.0"
+    description   = "Session Manager preferences: KMS-encrypted sessions, logged to an encrypted CloudWatch log group"
+    sessionType   = "Standard_Stream"
+    inputs = {
+      kmsKeyId                    = module.session_key.key_id
+      cloudWatchLogGroupName      = aws_cloudwatch_log_group.sessions.name
+      cloudWatchEncryptionEnabled = true
+      cloudWatchStreamingEnabled  = true
+      s3BucketName                = ""
+      s3KeyPrefix                 = ""
+      s3EncryptionEnabled         = true
+      runAsEnabled                = false
+      runAsDefaultUser            = ""
+      idleSessionTimeout          = "20"
+      maxSessionDuration          = "60"
+      shellProfile                = { linux = "", windows = "" }
+    }
+  })
+
+  tags = var.tags
+}
+
+# What an instance's SSM agent needs on top of AmazonSSMManagedInstanceCore to serve such a
+# session: decrypt with the session key, write the transcript to the one log group (and find
+# it: DescribeLogGroups takes no resource). Attached to the deploy-access instance here and to
+# the nodes by the caller (output session_logging_policy_arn).
+resource "aws_iam_policy" "session_logging" {
+  name        = "${var.name}-session-logging"
+  description = "Lets an SSM-managed instance serve KMS-encrypted Session Manager sessions logged to ${local.session_log_group_name}"
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "DecryptSessions"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = module.session_key.arn
+      },
+      {
+        Sid      = "WriteSessionLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = ["${aws_cloudwatch_log_group.sessions.arn}:*", aws_cloudwatch_log_group.sessions.arn]
+      },
+      {
+        Sid      = "FindTheLogGroup"
+        Effect   = "Allow"
+        Action   = "logs:DescribeLogGroups"
+        Resource = "*"
+      },
+    ]
+  })
+
+  tags = var.tags
+}
+
+################################################################################
+# Internet egress: Route 53 Resolver DNS Firewall (allow list)
+################################################################################
+
+# Every name resolved in the VPC goes through this allow list; anything else is answered
+# NXDOMAIN, so nothing here can find an internet host (or tunnel data out through DNS) that
+# was not reviewed into egress_allowed_domains. If the firewall is unavailable, queries fail
+# rather than pass (fail-closed).
+resource "aws_route53_resolver_firewall_domain_list" "allowed" {
+  name    = "${var.name}-egress-allowed"
+  domains = local.egress_allowed_domains
+
+  tags = var.tags
+}
+
+resource "aws_route53_resolver_firewall_domain_list" "everything" {
+  name    = "${var.name}-everything"
+  domains = ["*"]
+
+  tags = var.tags
+}
+
+resource "aws_route53_resolver_firewall_rule_group" "egress" {
+  name = "${var.name}-egress"
+
+  tags = var.tags
+}
+
+resource "aws_route53_resolver_firewall_rule" "allow" {
+  name                    = "allow-reviewed-domains"
+  action                  = "ALLOW"
+  firewall_domain_list_id = aws_route53_resolver_firewall_domain_list.allowed.id
+  firewall_rule_group_id  = aws_route53_resolver_firewall_rule_group.egress.id
+  priority                = 100
+}
+
+resource "aws_route53_resolver_firewall_rule" "block_everything_else" {
+  name                    = "block-everything-else"
+  action                  = "BLOCK"
+  block_response          = "NXDOMAIN"
+  firewall_domain_list_id = aws_route53_resolver_firewall_domain_list.everything.id
+  firewall_rule_group_id  = aws_route53_resolver_firewall_rule_group.egress.id
+  priority                = 200
+}
+
+resource "aws_route53_resolver_firewall_rule_group_association" "egress" {
+  name                   = "${var.name}-egress"
+  firewall_rule_group_id = aws_route53_resolver_firewall_rule_group.egress.id
+  vpc_id                 = aws_vpc.this.id
+  priority               = 101
+  mutation_protection    = "ENABLED"
+
+  tags = var.tags
+}
+
+resource "aws_route53_resolver_firewall_config" "this" {
+  resource_id        = aws_vpc.this.id
+  firewall_fail_open = "DISABLED"
 }

@@ -94,6 +94,58 @@ variable "deploy_access_instance_type" {
 }
 
 ################################################################################
+# Session Manager
+################################################################################
+
+variable "session_instance_role_arns" {
+  description = "IAM role ARNs of further SSM-managed instances (the EKS nodes' role) that serve Session Manager sessions: the session key lets them decrypt; attach `session_logging_policy_arn` to them. The deploy-access instance's role is always included."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.session_instance_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "session_instance_role_arns must list IAM role ARNs, e.g. \"arn:aws:iam::111111111111:role/infra-dev-node\"."
+  }
+}
+
+variable "session_user_arns" {
+  description = "IAM role ARNs of the people who start Session Manager sessions (e.g. `infra-platform-admin`, `infra-break-glass`): the session key lets them create the session's data key. Empty: nobody can start a KMS-encrypted session."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.session_user_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "session_user_arns must list IAM role or user ARNs, e.g. \"arn:aws:iam::111111111111:role/infra-platform-admin\"."
+  }
+}
+
+variable "session_log_retention_days" {
+  description = "Days to keep Session Manager transcripts; at least 365."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.session_log_retention_days)
+    error_message = "session_log_retention_days must be a CloudWatch Logs retention of at least 365: 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+################################################################################
+# Egress
+################################################################################
+
+variable "egress_allowed_domains" {
+  description = "Further domain names the DNS firewall resolves, each a reviewed internet destination (e.g. \"*.example.org.\"). The region's AWS names and the VPC's own hostnames are always allowed; every other name gets NXDOMAIN."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for d in var.egress_allowed_domains : can(regex("^(\\*\\.)?([a-z0-9-]+\\.)+[a-z]{2,}\\.?$", d))])
+    error_message = "egress_allowed_domains must list domain names, optionally starting with \"*.\", with at least a second-level label (e.g. \"*.example.org.\"); \"*\" or \"*.com\"-like entries that open whole top-level domains are refused."
+  }
+}
+
+################################################################################
 # Tags
 ################################################################################
 

@@ -5,7 +5,8 @@ locals {
   break_glass_role_arns  = ["arn:aws:iam::${var.account_id}:role/${var.break_glass_role_name}"]
   image_push_role_arn    = "arn:aws:iam::${var.account_id}:role/${var.image_push_role_name}"
   # infra-deploy may create roles only under its own boundary (account-roles).
-  deploy_boundary_arn = "arn:aws:iam::${var.account_id}:policy/infra-deploy-boundary"
+  deploy_boundary_arn     = "arn:aws:iam::${var.account_id}:policy/infra-deploy-boundary"
+  cluster_admin_role_arns = [for role in var.cluster_admin_role_names : "arn:aws:iam::${var.account_id}:role/${role}"]
 }
 
 ################################################################################
@@ -23,6 +24,11 @@ module "networking" {
 
   kms_break_glass_administrators = local.break_glass_role_arns
   permissions_boundary_arn       = local.deploy_boundary_arn
+
+  # Session Manager: the nodes serve sessions too; the cluster admins and break glass start them.
+  session_instance_role_arns = [module.eks.node_role_arn]
+  session_user_arns          = concat(local.cluster_admin_role_arns, local.break_glass_role_arns)
+  egress_allowed_domains     = var.egress_allowed_domains
 }
 
 ################################################################################
@@ -50,6 +56,12 @@ module "eks" {
       policy        = "AmazonEKSClusterAdminPolicy"
     }
   }
+}
+
+# The nodes' SSM agent serves encrypted, logged sessions like the deploy-access instance's.
+resource "aws_iam_role_policy_attachment" "node_sessions" {
+  role       = module.eks.node_role_name
+  policy_arn = module.networking.session_logging_policy_arn
 }
 
 ################################################################################

@@ -42,6 +42,12 @@ variable "az_letters" {
   }
 }
 
+variable "egress_allowed_domains" {
+  description = "Reviewed internet domains the VPC's DNS firewall resolves besides the region's AWS names (networking module), e.g. [\"*.example.org.\"]; every other name gets NXDOMAIN."
+  type        = list(string)
+  default     = []
+}
+
 variable "nat_mode" {
   description = "NAT gateways: `single` or `per_az`."
   type        = string

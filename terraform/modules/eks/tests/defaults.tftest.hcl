@@ -28,6 +28,18 @@ mock_provider "aws" {
     override_during = plan
     values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-0000-0000-000000000000" }
   }
+
+  override_resource {
+    target          = module.ebs_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/11111111-1111-1111-1111-111111111111" }
+  }
+
+  override_resource {
+    target          = aws_iam_role.vpc_cni
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111111111111:role/infra-test-vpc-cni", name = "infra-test-vpc-cni" }
+  }
 }
 
 variables {
@@ -61,7 +73,7 @@ run "secure_defaults" {
   command = plan
 
   assert {
-    condition     = aws_iam_role.cluster.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.node.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
+    condition     = aws_iam_role.cluster.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.node.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary" && aws_iam_role.vpc_cni.permissions_boundary == "arn:aws:iam::111111111111:policy/infra-deploy-boundary"
     error_message = "Every role the module creates must carry the permissions boundary passed in (infra-deploy may create no role without it)."
   }
 
@@ -162,6 +174,90 @@ run "operations" {
   assert {
     condition     = output.access_policy_arns == { admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" }
     error_message = "Each access entry must get exactly the access policy passed in."
+  }
+}
+
+run "keys_we_control" {
+  command = plan
+
+  assert {
+    condition     = aws_launch_template.node["general"].block_device_mappings[0].ebs[0].kms_key_id == "arn:aws:kms:eu-central-1:111111111111:key/11111111-1111-1111-1111-111111111111" && output.node_volume_kms_key_arn == module.ebs_key.arn
+    error_message = "Node volumes must be encrypted with the module's own customer-managed node-volume key, not the AWS-managed aws/ebs."
+  }
+
+  assert {
+    condition     = jsondecode(module.ebs_key.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-deploy"] && jsondecode(module.ebs_key.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"] && module.ebs_key.alias_name == "alias/ebs/infra-test-nodes"
+    error_message = "The node-volume key must be administered by exactly the administrators passed in, with break glass behind it, under alias/ebs/<name>-nodes."
+  }
+
+  assert {
+    condition = [for st in jsondecode(module.ebs_key.policy).Statement : st if !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], st.Sid)] == [
+      {
+        Sid       = "AutoScalingUsesTheKeyForNodeVolumes"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "AutoScalingGrantsOnlyToAWSServices"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+      },
+    ]
+    error_message = "Besides its administrators, only the Auto Scaling service-linked role may use the node-volume key (it launches the nodes), and it may create grants only for AWS services."
+  }
+
+  assert {
+    condition     = aws_iam_service_linked_role.autoscaling[0].aws_service_name == "autoscaling.amazonaws.com"
+    error_message = "By default the module creates the Auto Scaling service-linked role the node-volume key names (KMS refuses a policy naming a missing principal)."
+  }
+}
+
+run "cni_through_pod_identity" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(aws_iam_role_policy_attachment.node), "AmazonEKS_CNI_Policy") && alltrue([for a in values(aws_iam_role_policy_attachment.node) : !endswith(a.policy_arn, "/AmazonEKS_CNI_Policy")])
+    error_message = "The node role must not carry AmazonEKS_CNI_Policy: the VPC CNI gets it through Pod Identity, so other pods on the node cannot manage ENIs."
+  }
+
+  assert {
+    condition     = aws_eks_pod_identity_association.vpc_cni.namespace == "kube-system" && aws_eks_pod_identity_association.vpc_cni.service_account == "aws-node" && aws_eks_pod_identity_association.vpc_cni.role_arn == "arn:aws:iam::111111111111:role/infra-test-vpc-cni" && aws_iam_role_policy_attachment.vpc_cni.policy_arn == "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" && output.vpc_cni_role_arn == "arn:aws:iam::111111111111:role/infra-test-vpc-cni"
+    error_message = "The VPC CNI (kube-system/aws-node) must get AmazonEKS_CNI_Policy through a Pod Identity association with its own role."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.vpc_cni.assume_role_policy).Statement == [{
+      Effect    = "Allow"
+      Principal = { Service = "pods.eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount"                         = "111111111111"
+          "aws:RequestTag/eks-cluster-name"           = "infra-test"
+          "aws:RequestTag/kubernetes-namespace"       = "kube-system"
+          "aws:RequestTag/kubernetes-service-account" = "aws-node"
+        }
+      }
+    }]
+    error_message = "Only EKS Pod Identity, for this cluster's kube-system/aws-node, may assume the VPC CNI's role."
+  }
+}
+
+run "existing_autoscaling_service_linked_role" {
+  command = plan
+
+  variables {
+    create_autoscaling_service_linked_role = false
+  }
+
+  assert {
+    condition     = length(aws_iam_service_linked_role.autoscaling) == 0 && jsondecode(module.ebs_key.policy).Statement[3].Principal.AWS == "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    error_message = "Where the service-linked role exists, the module must not create it, and the node-volume key must still name it."
   }
 }
 

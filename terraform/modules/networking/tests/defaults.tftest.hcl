@@ -37,6 +37,54 @@ mock_provider "aws" {
   }
 
   override_resource {
+    target          = module.deploy_access_volume_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/22222222-2222-2222-2222-222222222222" }
+  }
+
+  override_resource {
+    target          = module.session_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/33333333-3333-3333-3333-333333333333", key_id = "33333333-3333-3333-3333-333333333333" }
+  }
+
+  override_resource {
+    target          = aws_iam_role.deploy_access
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111111111111:role/infra-test-deploy-access", name = "infra-test-deploy-access" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_log_group.sessions
+    override_during = plan
+    values          = { arn = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/ssm/infra-test/sessions" }
+  }
+
+  override_resource {
+    target          = aws_vpc.this
+    override_during = plan
+    values          = { id = "vpc-00000000000000000" }
+  }
+
+  override_resource {
+    target          = aws_route53_resolver_firewall_domain_list.allowed
+    override_during = plan
+    values          = { id = "rslvr-fdl-allowed" }
+  }
+
+  override_resource {
+    target          = aws_route53_resolver_firewall_domain_list.everything
+    override_during = plan
+    values          = { id = "rslvr-fdl-everything" }
+  }
+
+  override_resource {
+    target          = aws_route53_resolver_firewall_rule_group.egress
+    override_during = plan
+    values          = { id = "rslvr-frg-egress" }
+  }
+
+  override_resource {
     target          = aws_security_group.deploy_access
     override_during = plan
     values          = { id = "sg-0deployaccess00000" }
@@ -55,6 +103,9 @@ variables {
   kms_key_administrators   = ["arn:aws:iam::111111111111:role/infra-deploy"]
 
   kms_break_glass_administrators = ["arn:aws:iam::111111111111:role/infra-break-glass"]
+
+  session_instance_role_arns = ["arn:aws:iam::111111111111:role/infra-test-node"]
+  session_user_arns          = ["arn:aws:iam::111111111111:role/infra-platform-admin"]
 }
 
 run "secure_defaults" {
@@ -81,8 +132,8 @@ run "secure_defaults" {
   }
 
   assert {
-    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "ssm", "ssmmessages", "ec2messages"])
-    error_message = "A private cluster needs exactly the ec2, ecr.api, ecr.dkr, sts, logs, elasticloadbalancing and eks-auth interface endpoints, plus ssm, ssmmessages and ec2messages for Session Manager."
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ec2", "ecr.api", "ecr.dkr", "sts", "logs", "elasticloadbalancing", "eks-auth", "eks", "autoscaling", "ssm", "ssmmessages", "ec2messages", "kms"])
+    error_message = "Every AWS service the cluster and the deploy-access instance use must have its interface endpoint: ec2, ecr.api, ecr.dkr, sts, logs, elasticloadbalancing, eks-auth, eks, autoscaling, ssm, ssmmessages, ec2messages and kms."
   }
 
   assert {
@@ -176,6 +227,102 @@ run "closed_network" {
     condition     = aws_iam_role_policy_attachment.deploy_access_ssm.policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" && aws_vpc_security_group_egress_rule.deploy_access_https.cidr_ipv4 == "10.10.0.0/16"
     error_message = "The deploy-access instance must be managed by SSM and talk HTTPS only inside the VPC."
   }
+}
+
+run "keys_we_control" {
+  command = plan
+
+  assert {
+    condition     = aws_instance.deploy_access.root_block_device[0].kms_key_id == "arn:aws:kms:eu-central-1:111111111111:key/22222222-2222-2222-2222-222222222222" && output.deploy_access_volume_kms_key_arn == module.deploy_access_volume_key.arn
+    error_message = "The deploy-access instance's volume must be encrypted with the module's own customer-managed key, not the AWS-managed aws/ebs."
+  }
+
+  assert {
+    condition = [for st in jsondecode(module.deploy_access_volume_key.policy).Statement : st if !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], st.Sid)] == [{
+      Sid       = "LaunchersUseTheKeyThroughEC2"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::111111111111:role/infra-deploy"] }
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:ViaService" = "ec2.eu-central-1.amazonaws.com", "kms:CallerAccount" = "111111111111" } }
+    }]
+    error_message = "Besides its administrators' key management, the deploy-access volume key may be used only by the administrators who launch the instance, and only through EC2 of the region."
+  }
+
+  assert {
+    condition     = aws_ssm_document.session_preferences.name == "SSM-SessionManagerRunShell" && aws_ssm_document.session_preferences.document_type == "Session" && jsondecode(aws_ssm_document.session_preferences.content).inputs.kmsKeyId == "33333333-3333-3333-3333-333333333333"
+    error_message = "Session Manager sessions must be encrypted with the module's own session key (the account's SSM-SessionManagerRunShell preferences)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ssm_document.session_preferences.content).inputs.cloudWatchLogGroupName == "/aws/ssm/infra-test/sessions" && jsondecode(aws_ssm_document.session_preferences.content).inputs.cloudWatchEncryptionEnabled == true && jsondecode(aws_ssm_document.session_preferences.content).inputs.cloudWatchStreamingEnabled == true
+    error_message = "Session Manager must log every session to the session log group and refuse to log to an unencrypted one."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.sessions.kms_key_id == "arn:aws:kms:eu-central-1:111111111111:key/33333333-3333-3333-3333-333333333333" && aws_cloudwatch_log_group.sessions.retention_in_days >= 365
+    error_message = "The session log group must be encrypted with the session key and kept at least 365 days."
+  }
+
+  assert {
+    condition = [for st in jsondecode(module.session_key.policy).Statement : st if !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], st.Sid)] == [
+      { Sid = "InstancesDecryptSessions", Effect = "Allow", Principal = { AWS = ["arn:aws:iam::111111111111:role/infra-test-deploy-access", "arn:aws:iam::111111111111:role/infra-test-node"] }, Action = "kms:Decrypt", Resource = "*" },
+      { Sid = "UsersEncryptSessions", Effect = "Allow", Principal = { AWS = ["arn:aws:iam::111111111111:role/infra-platform-admin"] }, Action = "kms:GenerateDataKey", Resource = "*" },
+      {
+        Sid       = "CloudWatchLogsForThisLogGroup", Effect = "Allow", Principal = { Service = "logs.eu-central-1.amazonaws.com" },
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], Resource = "*",
+        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/ssm/infra-test/sessions" } }
+      },
+    ]
+    error_message = "Only the session instances may decrypt with the session key, only the session users create its data keys, and CloudWatch Logs uses it for the session log group only."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_policy.session_logging.policy).Statement == [
+      { Sid = "DecryptSessions", Effect = "Allow", Action = "kms:Decrypt", Resource = "arn:aws:kms:eu-central-1:111111111111:key/33333333-3333-3333-3333-333333333333" },
+      { Sid = "WriteSessionLogs", Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource = ["arn:aws:logs:eu-central-1:111111111111:log-group:/aws/ssm/infra-test/sessions:*", "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/ssm/infra-test/sessions"] },
+      { Sid = "FindTheLogGroup", Effect = "Allow", Action = "logs:DescribeLogGroups", Resource = "*" },
+    ] && aws_iam_role_policy_attachment.deploy_access_sessions.role == "infra-test-deploy-access"
+    error_message = "The deploy-access instance's role must be able to decrypt sessions with the session key and write to the session log group, and nothing more."
+  }
+}
+
+run "egress_only_through_reviewed_names" {
+  command = plan
+
+  variables {
+    egress_allowed_domains = ["*.example.org."]
+  }
+
+  assert {
+    condition     = aws_route53_resolver_firewall_domain_list.allowed.domains == toset(["*.eu-central-1.amazonaws.com.", "*.eu-central-1.eks.amazonaws.com.", "*.compute.internal.", "*.example.org."])
+    error_message = "The DNS firewall must allow the region's AWS names, the VPC's hostnames and the reviewed domains passed in, nothing else."
+  }
+
+  assert {
+    condition     = aws_route53_resolver_firewall_rule.allow.action == "ALLOW" && aws_route53_resolver_firewall_rule.allow.firewall_domain_list_id == "rslvr-fdl-allowed" && aws_route53_resolver_firewall_rule.block_everything_else.action == "BLOCK" && aws_route53_resolver_firewall_rule.block_everything_else.block_response == "NXDOMAIN" && aws_route53_resolver_firewall_domain_list.everything.domains == toset(["*"]) && aws_route53_resolver_firewall_rule.block_everything_else.firewall_domain_list_id == "rslvr-fdl-everything" && aws_route53_resolver_firewall_rule.allow.priority < aws_route53_resolver_firewall_rule.block_everything_else.priority
+    error_message = "The DNS firewall must answer every name outside the allow list with NXDOMAIN (the allow rule first, then a block of everything)."
+  }
+
+  assert {
+    condition     = aws_route53_resolver_firewall_rule.allow.firewall_rule_group_id == "rslvr-frg-egress" && aws_route53_resolver_firewall_rule.block_everything_else.firewall_rule_group_id == "rslvr-frg-egress" && aws_route53_resolver_firewall_rule_group_association.egress.firewall_rule_group_id == "rslvr-frg-egress" && aws_route53_resolver_firewall_rule_group_association.egress.vpc_id == "vpc-00000000000000000" && aws_route53_resolver_firewall_rule_group_association.egress.mutation_protection == "ENABLED"
+    error_message = "The DNS firewall rule group must be associated with the VPC, protected from changes by other associations."
+  }
+
+  assert {
+    condition     = aws_route53_resolver_firewall_config.this.resource_id == "vpc-00000000000000000" && aws_route53_resolver_firewall_config.this.firewall_fail_open == "DISABLED"
+    error_message = "The DNS firewall must fail closed: when it is unavailable, no name resolves."
+  }
+}
+
+run "rejects_allowing_a_whole_top_level_domain" {
+  command = plan
+
+  variables {
+    egress_allowed_domains = ["*.com."]
+  }
+
+  expect_failures = [var.egress_allowed_domains]
 }
 
 run "per_az_nat" {

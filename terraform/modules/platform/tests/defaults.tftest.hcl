@@ -23,7 +23,19 @@ mock_provider "aws" {
 override_resource {
   target          = module.eks.aws_iam_role.node
   override_during = plan
-  values          = { arn = "arn:aws:iam::111111111111:role/infra-test-node" }
+  values          = { arn = "arn:aws:iam::111111111111:role/infra-test-node", name = "infra-test-node" }
+}
+
+override_resource {
+  target          = module.networking.aws_iam_policy.session_logging
+  override_during = plan
+  values          = { arn = "arn:aws:iam::111111111111:policy/infra-test-session-logging" }
+}
+
+override_resource {
+  target          = module.networking.aws_iam_role.deploy_access
+  override_during = plan
+  values          = { arn = "arn:aws:iam::111111111111:role/infra-test-deploy-access" }
 }
 
 variables {
@@ -93,6 +105,16 @@ run "wiring" {
   assert {
     condition     = aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.from_port == 443 && aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.to_port == 443 && aws_vpc_security_group_ingress_rule.cluster_api_from_deploy_access.cidr_ipv4 == null
     error_message = "Only the deploy-access instance's security group may reach the cluster API, on 443."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.node_sessions.role == "infra-test-node" && aws_iam_role_policy_attachment.node_sessions.policy_arn == "arn:aws:iam::111111111111:policy/infra-test-session-logging"
+    error_message = "The nodes' role must carry the session-logging policy, so sessions on nodes are encrypted and logged like those on the deploy-access instance."
+  }
+
+  assert {
+    condition     = [for st in jsondecode(module.networking.session_kms_key_policy).Statement : st.Principal.AWS if st.Sid == "InstancesDecryptSessions" || st.Sid == "UsersEncryptSessions"] == [["arn:aws:iam::111111111111:role/infra-test-deploy-access", "arn:aws:iam::111111111111:role/infra-test-node"], ["arn:aws:iam::111111111111:role/infra-platform-admin", "arn:aws:iam::111111111111:role/infra-break-glass"]]
+    error_message = "The nodes (besides the deploy-access instance) must decrypt sessions, and the cluster admins and break glass start them."
   }
 
   assert {
