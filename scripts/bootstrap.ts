@@ -67,6 +67,8 @@ export function firstTimeOrder(environments: readonly string[]): string[] {
   return [
     "management account, as its administrator:   npx tsx scripts/bootstrap.ts org --first-run",
     "management account:                          cd terraform/org && terraform init && terraform apply",
+    "copy the log archive account's id (terraform -chdir=terraform/org output log_archive_account_id) into terraform/log-archive/log-archive.tf",
+    "log archive account, as the management administrator: cd terraform/log-archive && terraform init && terraform apply",
     "IAM Identity Center: create the Deployer and PlatformAdmin permission sets, assign them in each new account, and name their roles (with the aws-reserved/sso.amazonaws.com/<region>/ path) in terraform/bootstrap/<env>/main.tf",
     "copy each account id (terraform output account_ids) into terraform/envs/<env>/environment.tf and the bucket names of envs/<env>/backend.tf and bootstrap/<env>/backend.tf",
     ...environments.flatMap((env) => [

@@ -31,8 +31,10 @@ resource "aws_organizations_organization" "this" {
   aws_service_access_principals = [
     "access-analyzer.amazonaws.com",
     "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",
     "config.amazonaws.com",
     "guardduty.amazonaws.com",
+    "securityhub.amazonaws.com",
   ]
 
   lifecycle {
@@ -64,6 +66,60 @@ resource "aws_organizations_account" "this" {
       error_message = "account_emails has no address for environment \"${each.key}\" (terraform/envs/${each.key}); add one in terraform/org/terraform.tfvars."
     }
   }
+}
+
+################################################################################
+# Log archive account
+################################################################################
+
+# Where the audit evidence lives, out of reach of every workload account and of the deployers:
+# the organization trail's Object Lock bucket, Security Hub and the Config aggregator
+# (terraform/log-archive). Not an environment: no region lock, no deploy role.
+resource "aws_organizations_account" "log_archive" {
+  name              = "infra-log-archive"
+  email             = var.log_archive_email
+  role_name         = "OrganizationAccountAccessRole"
+  close_on_deletion = false
+
+  tags = { Environment = "log-archive" }
+
+  lifecycle {
+    prevent_destroy = true
+    # AWS does not report role_name back; changing it would replace the account.
+    ignore_changes = [role_name]
+
+    precondition {
+      condition     = !contains(values(var.account_emails), var.log_archive_email)
+      error_message = "log_archive_email is also an environment's address in account_emails: every account needs a root e-mail of its own; change one in terraform/org/terraform.tfvars."
+    }
+  }
+}
+
+# Security Hub findings and the Config aggregator of every account are administered from the
+# log archive account, not from the management account or a workload account.
+# (aws_securityhub_organization_admin_account registers Security Hub's delegation itself; a
+# second registration here would fail as already registered.)
+resource "aws_organizations_delegated_administrator" "config" {
+  account_id        = aws_organizations_account.log_archive.id
+  service_principal = "config.amazonaws.com"
+
+  depends_on = [aws_organizations_organization.this]
+}
+
+# Security Hub must be on in the management account before it can name its administrator.
+resource "aws_securityhub_account" "management" {
+  enable_default_standards = false
+}
+
+resource "aws_securityhub_organization_admin_account" "log_archive" {
+  admin_account_id = aws_organizations_account.log_archive.id
+
+  depends_on = [aws_securityhub_account.management, aws_organizations_organization.this]
+}
+
+resource "aws_organizations_policy_attachment" "guardrails_log_archive" {
+  policy_id = aws_organizations_policy.guardrails.id
+  target_id = aws_organizations_account.log_archive.id
 }
 
 ################################################################################

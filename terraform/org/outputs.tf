@@ -12,3 +12,8 @@ output "guardrails_policy_id" {
   description = "ID of the guard-rails service control policy attached to every environment account."
   value       = aws_organizations_policy.guardrails.id
 }
+
+output "log_archive_account_id" {
+  description = "Account id of the log archive account: copy it into terraform/log-archive/log-archive.tf (local.log_archive_account_id)."
+  value       = aws_organizations_account.log_archive.id
+}

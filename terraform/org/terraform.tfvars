@@ -4,3 +4,4 @@ account_emails = {
   prod    = "aws+infra-prod@example.com"
   staging = "aws+infra-staging@example.com"
 }
+log_archive_email = "aws+infra-log-archive@example.com"

@@ -208,7 +208,7 @@ describe("infra check on the repository's terraform tree", () => {
       }
     }
     const tests = result.steps.filter((s) => s.step === "test");
-    const suites = dirs.filter((dir) => dir.startsWith(`modules${path.sep}`) || dir === "org");
+    const suites = dirs.filter((dir) => dir.startsWith(`modules${path.sep}`) || dir === "org" || dir === "log-archive");
     expect(tests.map((s) => s.target).sort()).toEqual(suites);
     let runs = 0;
     for (const step of tests) {
@@ -239,6 +239,8 @@ describe("infra check on the repository's terraform tree", () => {
     expect(refused("org")?.details).toContain(`${path.join(root, "org", "terraform.tfvars")}: placeholder e-mail aws+infra-dev@example.com; set an address someone reads`);
     expect(refused("org")?.details?.join("\n")).toContain(`${path.join(root, "org", "management.tf")}: placeholder account id 000000000000`);
     expect(refused("bootstrap/org")?.details?.join("\n")).toContain("placeholder Identity Center role AWSReservedSSO_AdministratorAccess_0000000000000000");
+    expect(refused("org")?.details).toContain(`${path.join(root, "org", "terraform.tfvars")}: placeholder e-mail aws+infra-log-archive@example.com; set an address someone reads`);
+    expect(refused("log-archive")?.details?.join("\n")).toContain(`${path.join(root, "log-archive", "log-archive.tf")}: placeholder account id 444444444444`);
     expect(refused("org")?.reason).toContain('README "First-time setup"');
     expect(result.steps.filter((s) => s.status === "failed" && !(s.step === "config" && s.details?.every((d) => d.includes(": placeholder "))))).toEqual([]);
   });

@@ -44,6 +44,14 @@ describe("bootstrap order", () => {
     expect(at("bootstrap.ts staging")).toBeLessThan(at("infra plan --env dev"));
   });
 
+  it("creates the log archive's evidence (trail, Object Lock bucket) once terraform/org has made its account and its id is copied in", () => {
+    const order = firstTimeOrder(["dev"]);
+    const at = (text: string) => order.findIndex((line) => line.includes(text));
+    expect(at("output log_archive_account_id")).toBeGreaterThan(at("cd terraform/org"));
+    expect(at("cd terraform/log-archive")).toBe(at("output log_archive_account_id") + 1);
+    expect(at("cd terraform/log-archive")).toBeLessThan(at("bootstrap.ts dev"));
+  });
+
   it("assigns permission sets before the environment stacks name their roles, and commits each ledger key before planning", () => {
     const order = firstTimeOrder(["dev", "prod"]);
     const at = (text: string) => order.findIndex((line) => line.includes(text));

@@ -1,9 +1,9 @@
 /**
- * The mock tests bite: each promise the modules and the org stack make is broken on a copy of
- * the tree, and `terraform test` (with the real hashicorp/aws schema, from the local mirror) must
- * fail with the assertion that guards it. The breakages of one folder are applied together and
- * tested in one run (each assertion is evaluated, so each breakage shows its own message); one
- * run per folder keeps this affordable on two shared cores.
+ * The mock tests bite: each promise the modules, the org stack and the log archive make is
+ * broken on a copy of the tree, and `terraform test` (with the real hashicorp/aws schema, from
+ * the local mirror) must fail with the assertion that guards it. The breakages of one folder are
+ * applied together and tested in one run (each assertion is evaluated, so each breakage shows its
+ * own message); one run per folder keeps this affordable on two shared cores.
  *
  * Every `from` must occur exactly once in its file: when the code changes so that a breakage no
  * longer applies, this test says which one to rewrite instead of passing vacuously.
@@ -512,6 +512,106 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: '"cloudtrail:DeleteTrail", "cloudtrail:StopLogging", ',
       to: '"cloudtrail:DeleteTrail", ',
       caughtBy: "Stopping or deleting CloudTrail, GuardDuty, Config or Access Analyzer must be denied",
+    },
+    {
+      property: "Security Hub is administered from the log archive account",
+      file: "main.tf",
+      from: "admin_account_id = aws_organizations_account.log_archive.id",
+      to: 'admin_account_id = "000000000000"',
+      caughtBy: "Security Hub must be administered from the log archive account",
+    },
+    {
+      property: "the Config aggregator is delegated to the log archive account",
+      file: "main.tf",
+      from: 'service_principal = "config.amazonaws.com"',
+      to: 'service_principal = "config-multiaccountsetup.amazonaws.com"',
+      caughtBy: "AWS Config (the organization's aggregator) must be administered from the log archive account",
+    },
+    {
+      property: "the log archive account has a root address of its own",
+      file: "main.tf",
+      from: "condition     = !contains(values(var.account_emails), var.log_archive_email)",
+      to: 'condition     = var.log_archive_email != ""',
+      caughtBy: "The checkable object, aws_organizations_account.log_archive, was expected to report an error but did not",
+    },
+  ],
+  "log-archive": [
+    {
+      property: "the trail covers the whole organization",
+      file: "trail.tf",
+      from: "is_organization_trail         = true",
+      to: "is_organization_trail         = false",
+      caughtBy: "The trail must be the organization's",
+    },
+    {
+      property: "log file validation is on",
+      file: "trail.tf",
+      from: "enable_log_file_validation    = true",
+      to: "enable_log_file_validation    = false",
+      caughtBy: "Log file validation (digest files) must be on",
+    },
+    {
+      property: "log files are locked in compliance mode (governance mode can be bypassed)",
+      file: "main.tf",
+      from: 'mode = "COMPLIANCE"',
+      to: 'mode = "GOVERNANCE"',
+      caughtBy: "Every log file must be locked in compliance mode for the 365 days README states",
+    },
+    {
+      property: "CloudTrail writes only for this organization (aws:SourceOrgID)",
+      file: "main.tf",
+      from: '"aws:SourceOrgID" = local.organization_id',
+      to: '"aws:SourceAccount" = local.account_id',
+      caughtBy: "CloudTrail may write only for this organization's trail",
+    },
+    {
+      property: "nobody may delete log file versions",
+      file: "main.tf",
+      from: '"s3:DeleteObject", "s3:DeleteObjectVersion", ',
+      to: '"s3:DeleteObject", ',
+      caughtBy: "Deleting log files, their versions or the bucket must be denied to everyone",
+    },
+    {
+      property: "the bucket refuses requests without TLS",
+      file: "main.tf",
+      from: 'Condition = { Bool = { "aws:SecureTransport" = "false" } }',
+      to: 'Condition = { Bool = { "aws:SecureTransport" = "true" } }',
+      caughtBy: "The bucket must refuse every request without TLS",
+    },
+    {
+      property: "no principal may schedule the trail key's deletion",
+      file: "main.tf",
+      from: 'Action    = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"]',
+      to: 'Action    = ["kms:DeleteImportedKeyMaterial"]',
+      caughtBy: "Nobody may schedule the deletion of the trail key or disable it",
+    },
+    {
+      property: "Security Hub runs the CIS AWS Foundations standard",
+      file: "main.tf",
+      from: '"arn:aws:securityhub:${local.region}::standards/cis-aws-foundations-benchmark/v/1.4.0"',
+      to: '"arn:aws:securityhub:${local.region}::standards/pci-dss/v/3.2.1"',
+      caughtBy: "Security Hub must run the CIS AWS Foundations and AWS Foundational Security Best Practices standards",
+    },
+    {
+      property: "the Config aggregator covers every region",
+      file: "main.tf",
+      from: "all_regions = true",
+      to: "all_regions = false",
+      caughtBy: "The Config aggregator must gather every region of every account of the organization",
+    },
+    {
+      property: "console authentication failures are alarmed on",
+      file: "trail.tf",
+      from: '($.errorMessage = \\"Failed authentication\\")',
+      to: '($.errorMessage = \\"ok\\")',
+      caughtBy: "Each metric filter must match the events of its CIS monitoring item",
+    },
+    {
+      property: "the alarm topic is encrypted with our key",
+      file: "trail.tf",
+      from: "kms_master_key_id = module.alarm_key.arn",
+      to: 'kms_master_key_id = "alias/aws/sns"',
+      caughtBy: "The alarm topic must be encrypted with our key",
     },
   ],
 };

@@ -46,7 +46,7 @@ const ENVIRONMENTS: Record<string, { region: string; promotedFrom: string | null
   prod: { region: "us-east-2", promotedFrom: "staging", protected: true, natMode: "per_az", ecrScanType: "ENHANCED" },
 };
 /** The ids the template ships with; module tests and examples use them as mock accounts. */
-const PLACEHOLDER_ACCOUNTS = ["000000000000", "111111111111", "222222222222", "333333333333"];
+const PLACEHOLDER_ACCOUNTS = ["000000000000", "111111111111", "222222222222", "333333333333", "444444444444"];
 const HCL_FILE = /(\.tf|\.tftest\.hcl|\.tfvars|\.tflint\.hcl)$/;
 
 /**
@@ -65,10 +65,11 @@ function hclFiles(): string[] {
   return treeFiles().filter((rel) => HCL_FILE.test(rel));
 }
 
-/** The account ids the tree's facts state: each environment.tf and org/management.tf. */
+/** The account ids the tree's facts state: each environment.tf, org/management.tf and the log archive's. */
 function factAccountIds(): string[] {
   const factFiles = [...Object.keys(ENVIRONMENTS).map((env) => `envs/${env}/environment.tf`), "org/management.tf"];
-  return factFiles.map((rel) => String(first(parse(rel).locals, `locals of terraform/${rel}`).account_id));
+  const logArchive = String(first(parse("log-archive/log-archive.tf").locals, "locals of terraform/log-archive/log-archive.tf").log_archive_account_id);
+  return [...factFiles.map((rel) => String(first(parse(rel).locals, `locals of terraform/${rel}`).account_id)), logArchive];
 }
 
 function parse(rel: string): Hcl {
@@ -113,7 +114,7 @@ describe("terraform tree", () => {
 
   it("holds the modules, environments, bootstrap stacks and org", () => {
     const envs = Object.keys(ENVIRONMENTS);
-    for (const dir of [...MODULES.map((m) => `modules/${m}`), ...envs.map((e) => `envs/${e}`), ...envs.map((e) => `bootstrap/${e}`), "bootstrap/org", "org"]) {
+    for (const dir of [...MODULES.map((m) => `modules/${m}`), ...envs.map((e) => `envs/${e}`), ...envs.map((e) => `bootstrap/${e}`), "bootstrap/org", "org", "log-archive"]) {
       expect(files.some((rel) => rel.startsWith(`${dir}/`)), `terraform/${dir} has no HCL files`).toBe(true);
     }
   });
@@ -350,6 +351,23 @@ describe("secure defaults", () => {
     expect(realpathSync(path.join(TF_ROOT, "bootstrap/org/management.tf"))).toBe(realpathSync(path.join(TF_ROOT, "org/management.tf")));
     const emails = Object.keys(parse("org/terraform.tfvars").account_emails ?? {}).sort();
     expect(emails, "org/terraform.tfvars needs one root address per environment folder").toEqual(Object.keys(ENVIRONMENTS).sort());
+    expect(typeof parse("org/terraform.tfvars").log_archive_email, "org/terraform.tfvars needs the log archive account's root address").toBe("string");
+  });
+
+  it("log-archive: runs from the management account, into the log archive account through OrganizationAccountAccessRole", () => {
+    const management = first(parse("org/management.tf").locals, "locals");
+    expect(realpathSync(path.join(TF_ROOT, "log-archive/management.tf"))).toBe(realpathSync(path.join(TF_ROOT, "org/management.tf")));
+    const s3 = first(first(parse("log-archive/backend.tf").terraform, "terraform").backend?.s3, "backend s3");
+    expect(s3.bucket, "its state lives in the management account's bucket, beside terraform/org's").toBe(`infra-state-${management.account_id}-${management.region}`);
+    expect(s3.key).toBe("log-archive/terraform.tfstate");
+    const providers: Hcl[] = parse("log-archive/providers.tf").provider?.aws ?? [];
+    const logArchive = providers.find((p) => p.alias === undefined);
+    const mgmt = providers.find((p) => p.alias === "management");
+    expect(logArchive?.allowed_account_ids).toEqual(["${local.log_archive_account_id}"]);
+    expect(first(logArchive?.assume_role, "assume_role of the log archive provider").role_arn).toBe("${local.log_archive_admin_role_arn}");
+    expect(first(parse("log-archive/main.tf").locals, "locals").log_archive_admin_role_arn).toBe("arn:aws:iam::${local.log_archive_account_id}:role/OrganizationAccountAccessRole");
+    expect(mgmt?.allowed_account_ids, "the organization trail is the management account's").toEqual(["${local.account_id}"]);
+    expect(resource("log-archive/trail.tf", "aws_cloudtrail", "organization").provider).toBe("${aws.management}");
   });
 
   it("bootstrap/org: the management account's deploy role is no administrator (SCPs do not apply there)", () => {

@@ -11,6 +11,7 @@ variables {
     prod    = "aws+infra-prod@infra-operators.eu"
     staging = "aws+infra-staging@infra-operators.eu"
   }
+  log_archive_email = "aws+infra-log-archive@infra-operators.eu"
 }
 
 run "accounts_and_region_locks" {

@@ -1,0 +1,1 @@
+../org/management.tf
