@@ -136,3 +136,19 @@ export async function exists(file: string): Promise<boolean> {
     () => false,
   );
 }
+
+/**
+ * A copy of fixture `name` whose environments have local ledger keys, their public halves
+ * committed: `infra ledger --write-key` as a user runs it. Without them a source environment's
+ * apply records an unsigned entry, which no promotion gate accepts.
+ */
+export async function fixtureWithLedgerKeys(name = "sensitive", envs: readonly string[] = ["dev", "prod"], edit?: (root: string) => Promise<void>): Promise<string> {
+  const root = await copyFixture(name);
+  await edit?.(root);
+  for (const env of envs) {
+    const run = await runInfra(["ledger", "--env", env, "--write-key", "--root", root]);
+    if (run.code !== 0 || !run.stdout.includes(`envs/${env}/ledger-key.pem: key `)) throw new Error(`infra ledger --write-key for ${env} failed: ${run.stderr}`);
+  }
+  commitChanges(root, "ledger keys");
+  return root;
+}

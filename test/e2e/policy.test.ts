@@ -4,17 +4,14 @@ import { describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { PolicyResult } from "../../src/workflow/policy.js";
 import type { GateResult } from "../../src/workflow/gate.js";
-import { commitChanges, copyFixture, readJson, runInfra, stateAddresses } from "../helpers.js";
+import { commitChanges, copyFixture, fixtureWithLedgerKeys, readJson, runInfra, stateAddresses } from "../helpers.js";
 import { applyEdits, copyPolicyTree, lineIn } from "../policy-helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "not-a-real-password" };
 
 /** The sensitive fixture (terraform_data, local backend) with prod placed in eu-central-1. */
 async function prodInTheWrongRegion(): Promise<string> {
-  const root = await copyFixture("sensitive");
-  await applyEdits(root, [{ file: "envs/prod/environment.tf", from: '"us-east-2"', to: '"eu-central-1"' }]);
-  commitChanges(root, "prod in the wrong region");
-  return root;
+  return fixtureWithLedgerKeys("sensitive", ["dev", "prod"], (root) => applyEdits(root, [{ file: "envs/prod/environment.tf", from: '"us-east-2"', to: '"eu-central-1"' }]));
 }
 
 describe("infra policy --list", () => {

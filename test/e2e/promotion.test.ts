@@ -6,21 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import type { Receipt } from "../../src/bundle/receipt.js";
 import { fakeStsEnv, startFakeSts, type FakeSts } from "../fake-sts.js";
-import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
+import { commitChanges, copyFixture, fixtureWithLedgerKeys, readJson, runInfra, stateAddresses, stateSerial, type RunResult } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "promotion-secret-5521" };
-
-/** A fixture copy whose environments have local ledger keys, their public halves committed: `infra ledger --write-key` as a user runs it. */
-async function fixtureWithLedgerKeys(): Promise<string> {
-  const root = await copyFixture("sensitive");
-  for (const name of ["dev", "prod"]) {
-    const run = await runInfra(["ledger", "--env", name, "--write-key", "--root", root]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`envs/${name}/ledger-key.pem: key `);
-  }
-  commitChanges(root, "ledger keys");
-  return root;
-}
 
 /** A blob in the repository of `root`, and the ref pointed at it, as anyone with push access could write them. */
 function writeRef(root: string, ref: string, text: string): string {

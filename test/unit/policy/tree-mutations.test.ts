@@ -44,7 +44,7 @@ const MUTATIONS: Mutation[] = [
     what: "an ECR replication rule",
     edits: [{ file: ECR, from: /$/, to: '\nresource "aws_ecr_replication_configuration" "this" {\n  replication_configuration {\n    rule {\n      destination {\n        region      = "us-east-2"\n        registry_id = "123456789012"\n      }\n    }\n  }\n}\n' }],
   },
-  { rule: "kms-single-region", env: "dev", what: "a multi-region key", edits: [{ file: "modules/kms-key/main.tf", from: "  enable_key_rotation     = true\n", to: "  enable_key_rotation     = true\n  multi_region            = true\n" }] },
+  { rule: "kms-single-region", env: "dev", what: "a multi-region key", edits: [{ file: "modules/kms-key/main.tf", from: "  deletion_window_in_days  = 30\n", to: "  deletion_window_in_days  = 30\n  multi_region             = true\n" }] },
   { rule: "account-allowed-ids", env: "dev", what: "a second allowed account", edits: [{ file: "envs/dev/providers.tf", from: "[local.account_id]", to: '[local.account_id, "333333333333"]' }] },
   { rule: "account-backend", env: "dev", what: "state in another account's bucket", edits: [{ file: "envs/dev/backend.tf", from: "infra-state-111111111111-eu-central-1", to: "infra-state-444444444444-eu-central-1" }] },
   { rule: "account-static-keys", env: "dev", what: "a static key in the provider", edits: [{ file: "envs/dev/providers.tf", from: "  allowed_account_ids", to: "  access_key          = var.access_key\n  allowed_account_ids" }] },
