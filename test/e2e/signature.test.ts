@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/bundle/manifest.js";
-import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial } from "../helpers.js";
+import { commitChanges, copyFixture, readJson, runInfra, stateAddresses, stateSerial, tempDir } from "../helpers.js";
 
 const env = { ...process.env, TF_VAR_db_password: "signature-secret-3310" };
 
@@ -50,6 +51,30 @@ describe("signed plans (optional: on once the repository trusts a key)", () => {
     expect(run.code, run.stderr).toBe(0);
     const receipt = await readJson<{ gates: Array<{ gate: string; reason: string }> }>(path.join(out, "receipt.json"));
     expect(receipt.gates.find((gate) => gate.gate === "signature")?.reason).toBe("manifest.json is signed by ci.pem");
+  });
+
+  it("decides on the one manifest.json it read: a swap while terraform runs for the gates changes neither the signature verdict nor the gates'", async () => {
+    const out = path.join(root, "..", "swapped");
+    const planned = await plan(out, { INFRA_SIGNING_KEY: signingKey });
+    expect(planned.code, planned.stderr).toBe(0);
+    const manifestFile = path.join(out, "manifest.json");
+    const original = await readJson<Manifest>(manifestFile);
+    const forged = path.join(root, "..", "forged-manifest.json");
+    await writeFile(forged, JSON.stringify({ ...original, region: "us-east-2", planDigest: "0".repeat(64) }, null, 2));
+    // terraform init and show run after apply read the manifest, before it decides: the window a second read would open.
+    const real = execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim();
+    const wrapper = path.join(await tempDir("swapping-manifest"), "terraform");
+    await writeFile(wrapper, `#!/bin/sh\ncp '${forged}' '${manifestFile}'\nexec '${real}' "$@"\n`);
+    await chmod(wrapper, 0o755);
+    const run = await runInfra(["apply", "--offline", "--env", "dev", "--plan", out, "--root", root], { env: { ...env, INFRA_TERRAFORM: wrapper } });
+    expect(await readFile(manifestFile, "utf8")).toBe(await readFile(forged, "utf8"));
+    expect(run.code, run.stderr).toBe(0);
+    const receipt = await readJson<{ planDigest: string; gates: Array<{ gate: string; reason: string }> }>(path.join(out, "receipt.json"));
+    expect(receipt.planDigest).toBe(original.planDigest);
+    expect(receipt.gates.find((gate) => gate.gate === "signature")?.reason).toBe("manifest.json is signed by ci.pem");
+    // Read again, the forged manifest is what it is: refused.
+    const again = await runInfra(["gate", "--offline", "--env", "dev", "--plan", out, "--root", root, "--json", "--quiet"], { env });
+    expect(again.code).toBe(1);
   });
 
   const planWithProgress = (out: string, signingKeyPem: string) =>
