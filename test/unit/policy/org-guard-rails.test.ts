@@ -169,7 +169,7 @@ describe("org-guard-rails on a copy of the real org stack", () => {
 
   it("does not call a policy detached when its attachment names it through an expression HCL cannot follow", async () => {
     const root = await copyPolicyTree();
-    await applyEdits(root, [{ file: ORG, from: "policy_id = aws_organizations_policy.guardrails.id", to: "policy_id = one([for p in [aws_organizations_policy.guardrails] : p.id])" }]);
+    await applyEdits(root, [{ file: ORG, from: "for_each = local.environments\n\n  policy_id = aws_organizations_policy.guardrails.id", to: "for_each = local.environments\n\n  policy_id = one([for p in [aws_organizations_policy.guardrails] : p.id])" }]);
     expect((await orgPolicy(quietContext(root))).findings).toEqual([]);
   });
 
