@@ -29,9 +29,10 @@ mock_provider "aws" {
 }
 
 variables {
+  kms_key_administrators    = ["arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"]
   environment               = "staging"
   github_repository         = "example-org/infra"
-  platform_admin_principals = ["arn:aws:iam::111111111111:role/AWSReservedSSO_PlatformAdmin_0123456789abcdef"]
+  platform_admin_principals = ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_PlatformAdmin_0123456789abcdef"]
   break_glass_principals    = ["arn:aws:iam::111111111111:user/break-glass"]
 }
 
