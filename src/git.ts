@@ -138,8 +138,8 @@ export async function readCommittedFile(repository: Repository, repoFile: string
 export async function exportCommitted(top: string, commit: string, dirs: readonly string[], dest: string): Promise<void> {
   const index = path.join(dest, ".infra-export-index");
   try {
+    const env = { ...process.env, GIT_INDEX_FILE: index };
     for (const dir of coveringDirs(dirs)) {
-      const env = { ...process.env, GIT_INDEX_FILE: index };
       const read = await exec("git", ["read-tree", dir === "" ? commit : `${commit}:${dir}`], { cwd: top, env });
       if (read.exitCode !== 0) throw new ToolError(`git read-tree of ${dir || "the repository"} at ${commit.slice(0, 12)} failed: ${read.stderr.trim()}`, "check that git can read the repository");
       const prefix = path.join(dest, dir) + path.sep;

@@ -221,7 +221,7 @@ async function policyAtCommit(
   }
   const exported = await mkdtemp(path.join(tmpdir(), "infra-committed-"));
   try {
-    await exportCommitted(source.repository.top, source.commit, [rootInRepository === "" ? "" : rootInRepository, ...source.repository.moduleDirs], exported);
+    await exportCommitted(source.repository.top, source.commit, [rootInRepository, ...source.repository.moduleDirs], exported);
     const committed = { ...context, root: path.join(exported, rootInRepository) };
     const environment = await readEnvironment(committed.root, env, readOptions(committed));
     const findings = mergeFindings(await staticFindings(committed, environment), planFindings({ environment, plan, allowDestroy }));

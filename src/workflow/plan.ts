@@ -83,11 +83,11 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     const planFile = path.join(privateDir, BundleFile.plan);
     // --offline is for local state only, as terraform itself recorded the backend at init (even
     // when init then failed to reach it): that reading covers every file terraform reads.
-    await initEnvironment(context, terraform, terraformVersion).catch(async (error: unknown) => {
+    try {
+      await initEnvironment(context, terraform, terraformVersion);
+    } finally {
       if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
-      throw error;
-    });
-    if (input.offline) requireLocalBackend(environment, await terraform.recordedBackendType(), "terraform init recorded");
+    }
     await logger.step(`terraform plan (${environment.name})`, () => terraform.plan(planFile, readOnly ? READ_ONLY_PLAN_ARGS : []));
     // Judged on what terraform actually read, after it read it: an edit made while terraform
     // planned, an ignored override file or a module outside --root all show here.

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseStatus, readRevision } from "../../src/git.js";
+import { exportCommitted, parseStatus, readRevision } from "../../src/git.js";
 
 describe("readRevision", () => {
   let dir: string;
@@ -40,5 +40,40 @@ describe("readRevision", () => {
 describe("parseStatus", () => {
   it("returns no commit for a repository without one", () => {
     expect(parseStatus("# branch.oid (initial)\n# branch.head main\n")).toEqual({ commit: null, dirty: false });
+  });
+});
+
+describe("exportCommitted", () => {
+  let dir: string;
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=infra-test", "-c", "user.email=infra-test@example.invalid", ...args], { cwd: dir }).toString().trim();
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "infra-export-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("writes the committed files of the named directories, export-ignore or not, and never the working tree's edits", async () => {
+    git("init", "-q");
+    await mkdir(path.join(dir, "envs", "dev"), { recursive: true });
+    await mkdir(path.join(dir, "modules", "app"), { recursive: true });
+    await mkdir(path.join(dir, "other"));
+    await writeFile(path.join(dir, ".gitattributes"), "*.tf export-ignore\n");
+    await writeFile(path.join(dir, "envs", "dev", "main.tf"), "# committed\n");
+    await writeFile(path.join(dir, "modules", "app", "main.tf"), "# module\n");
+    await writeFile(path.join(dir, "other", "notes.txt"), "not asked for\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "first");
+    await writeFile(path.join(dir, "envs", "dev", "main.tf"), "# edited, not committed\n");
+    const dest = path.join(dir, "..", `${path.basename(dir)}-out`);
+    await mkdir(dest);
+    try {
+      await exportCommitted(dir, git("rev-parse", "HEAD"), ["envs", "envs/dev", "modules/app"], dest);
+      expect(await readFile(path.join(dest, "envs", "dev", "main.tf"), "utf8")).toBe("# committed\n");
+      expect(await readFile(path.join(dest, "modules", "app", "main.tf"), "utf8")).toBe("# module\n");
+      expect((await readdir(dest)).sort()).toEqual(["envs", "modules"]);
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
   });
 });
