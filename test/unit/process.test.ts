@@ -9,9 +9,9 @@ afterEach(() => {
   for (const parent of parents.splice(0)) parent.kill();
 });
 
-/** A process that has ended but is never reaped: its parent (a shell that became `sleep`) never waits for it. */
+/** A process that has ended but is never reaped: its parent (a shell that became `sleep`) never waits for it. Half a second leaves the shell time to exec on a busy machine; reaped by bash first, it would never be a zombie. */
 async function zombie(): Promise<number> {
-  const parent = spawn("bash", ["-c", "sleep 0.05 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  const parent = spawn("bash", ["-c", "sleep 0.5 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
   parents.push(parent);
   const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
   for (let waited = 0; waited < 5000; waited += 20) {
