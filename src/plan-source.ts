@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { FIRST_RUN_BACKEND, FIRST_RUN_BACKEND_FILE } from "./first-run-backend.js";
 import { committedEntries, hashAsCommitted, openRepository, type CommittedEntry, type Repository } from "./git.js";
 import type { ConfigSnapshot, SnapshotModule } from "./terraform/plan-file.js";
 
@@ -21,10 +22,17 @@ export interface SourceCheck {
   remoteModules: Array<{ key: string; source: string; version: string | null }>;
   /** The repository the commit belongs to, and its directories the plan loaded local modules from; null outside one. */
   repository: { top: string; moduleDirs: string[] } | null;
+  /** The root held infra's first-run local backend override, uncommitted and byte for byte (account stacks only). */
+  firstRunBackend: boolean;
+}
+
+export interface SourceCheckOptions {
+  /** Accept src/first-run-backend.ts's override, exactly, in the root module (an account stack's first run). */
+  acceptFirstRunBackend?: boolean;
 }
 
 /** Compares `snapshot`, taken by terraform running in `configDir`, with HEAD of the repository holding it. */
-export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: string, displayRoot: string): Promise<SourceCheck> {
+export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: string, displayRoot: string, options: SourceCheckOptions = {}): Promise<SourceCheck> {
   const configDigest = snapshotDigest(snapshot);
   const remoteModules = remoteModulesOf(snapshot.modules);
   const repository = await openRepository(configDir);
@@ -35,6 +43,7 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
       differences: [`${displayPath(displayRoot, configDir)} is not in a git repository with a commit, so no commit vouches for the plan`],
       remoteModules,
       repository: null,
+      firstRunBackend: false,
     };
   }
   const remoteKeys = new Set(remoteModules.map((module) => module.key));
@@ -53,11 +62,16 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
   // Named relative to the terraform tree, or to the repository for what lies outside the tree.
   const show = (repoFile: string) => displayPath(displayRoot, path.join(repository.top, repoFile), repoFile);
   const inPlan = new Set<string>();
+  let firstRunBackend = false;
   for (const file of snapshot.files) {
     const repoDir = localDirs.get(file.module);
     if (repoDir === undefined) continue;
     const repoFile = path.posix.join(repoDir, file.name);
     inPlan.add(repoFile);
+    if (options.acceptFirstRunBackend && isFirstRunBackend(file, committed.has(repoFile))) {
+      firstRunBackend = true;
+      continue;
+    }
     differences.push(...(await compareFile(repository, committed.get(repoFile), repoFile, file.content, show)));
   }
   for (const [repoFile, entry] of committed) {
@@ -75,7 +89,18 @@ export async function checkPlanSource(snapshot: ConfigSnapshot, configDir: strin
       differences.push(`${show(lockFile)} is committed but the plan holds no lock file`);
     }
   }
-  return { commit: repository.commit, configDigest, differences, remoteModules, repository: { top: repository.top, moduleDirs: [...new Set(localDirs.values())] } };
+  return {
+    commit: repository.commit,
+    configDigest,
+    differences,
+    remoteModules,
+    repository: { top: repository.top, moduleDirs: [...new Set(localDirs.values())] },
+    firstRunBackend,
+  };
+}
+
+function isFirstRunBackend(file: ConfigSnapshot["files"][number], committed: boolean): boolean {
+  return file.module === "" && file.name === FIRST_RUN_BACKEND_FILE && !committed && file.content.equals(Buffer.from(FIRST_RUN_BACKEND));
 }
 
 async function compareFile(

@@ -62,8 +62,12 @@ export interface IdentityTarget {
   factsFile: string;
   commit: string | null;
   dirty: boolean | null;
-  /** The role terraform runs as: infra-deploy unless said otherwise (infra-plan for a read-only plan or a drift check). */
-  roleName?: string;
+  /**
+   * The role terraform runs as: infra-deploy unless said otherwise (infra-plan for a read-only
+   * plan or a drift check); null for the caller as it is (an account stack, which runs before
+   * any role of the chain exists).
+   */
+  roleName?: string | null;
 }
 
 /** Step 2 of the chain: what to do with the caller GetCallerIdentity returned. */
@@ -76,6 +80,7 @@ export function nextIdentityStep(caller: CallerIdentity, target: IdentityTarget)
       hint: `use credentials for the ${target.env} account: sign in to it (for example \`aws sso login\` and AWS_PROFILE) or run in the ${target.env} GitHub environment`,
     };
   }
+  if (target.roleName === null) return { kind: "use-as-is", caller };
   const roleName = target.roleName ?? DEPLOY_ROLE_NAME;
   const assumed = parseAssumedRoleArn(caller.arn);
   if (assumed?.roleName === roleName) return { kind: "use-as-is", caller };

@@ -66,7 +66,7 @@ export async function resolveIdentity(
   if (step.kind === "use-as-is") return { facts: { ...verified, principalArn: caller.arn, assumed: false }, processEnv };
   try {
     const { credentials, assumedRoleArn } = await assumeRole(connection, step.roleArn, step.sessionName);
-    const problem = checkAssumedRole(assumedRoleArn, target.accountId, target.roleName);
+    const problem = checkAssumedRole(assumedRoleArn, target.accountId, target.roleName ?? undefined);
     if (problem) return { facts: { status: "failed", problem, hint: "check the STS endpoint (AWS_ENDPOINT_URL_STS) and the role's trust policy", caller }, processEnv };
     return {
       facts: { ...verified, principalArn: assumedRoleArn, assumed: true },

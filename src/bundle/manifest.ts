@@ -24,7 +24,7 @@ export interface Manifest extends PlanHeader {
    * For the reviewer: the plan's configuration snapshot digest and how it differed from the
    * commit when planned. Apply re-derives both from the plan file itself and never reads these.
    */
-  source?: { configDigest: string; differences: string[] };
+  source?: { configDigest: string; differences: string[]; firstRunBackend?: true };
   /** Present when tfplan is encrypted at rest (INFRA_PLAN_KEY at plan time); planDigest is then over the ciphertext. */
   planEncryption?: PlanEncryption;
   /** Planned with `--read-only` (a pull request's plan, as infra-plan, without the state lock): for review only, apply refuses it. */
@@ -93,6 +93,9 @@ function checkManifestShape(value: unknown, file: string): Manifest {
       `${file} is not a plan manifest (${badFiles.length > 0 ? `bad file entries: ${badFiles.map(([name]) => JSON.stringify(name)).join(", ")}` : `planDigest or the digest of ${BundleFile.plan} is missing or not a sha256`})`,
       "make a new plan; never edit a bundle by hand",
     );
+  }
+  if (record["stack"] !== undefined && typeof record["stack"] !== "string") {
+    throw new BundleError(`${file} is not a plan manifest (stack is not a string)`, "make a new plan; never edit a bundle by hand");
   }
   if (record["planEncryption"] !== undefined && !isPlanEncryption(record["planEncryption"])) {
     throw new BundleError(`${file} is not a plan manifest (planEncryption is not {algorithm: "aes-256-gcm", keyId})`, "make a new plan; never edit a bundle by hand");

@@ -15,6 +15,8 @@ const OUTCOMES: readonly Outcome[] = ["applied", "failed", "interrupted", "start
 
 export interface Receipt {
   env: string;
+  /** The account stack applied (bootstrap/dev, org); absent for an environment's own root. */
+  stack?: string;
   region: string;
   accountId: string;
   /** The commit the plan's own configuration was checked against, file by file, before applying. */

@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import { APPROVAL_LENGTH, type CiDeployment } from "../gates/approval.js";
+import type { StackChoice } from "../config/environment.js";
 import type { GateOptions } from "../workflow/gate.js";
 import { readEnv, type EnvKey } from "./env.js";
 
@@ -8,8 +9,13 @@ export interface OfflineOption {
   offline: boolean;
 }
 
-export interface GateArgs extends OfflineOption {
-  env: string;
+/** `--env ENV` or `--stack STACK`: exactly one names the root to plan, gate or apply. */
+export interface StackChoiceArgs {
+  env?: string;
+  stack?: string;
+}
+
+export interface GateArgs extends OfflineOption, StackChoiceArgs {
   plan: string;
   approve?: string;
   "allow-destroy"?: string[];
@@ -23,10 +29,32 @@ export function withOfflineOption<T>(yargs: Argv<T>): Argv<T & OfflineOption> {
   });
 }
 
+export function withStackChoice<T>(yargs: Argv<T>, what: string): Argv<T & StackChoiceArgs> {
+  return yargs
+    .option("env", { type: "string", describe: `Environment ${what}: a folder under <root>/envs` })
+    .option("stack", {
+      type: "string",
+      describe: `Account stack ${what}, instead of an environment: bootstrap/<env>, bootstrap/org, org or log-archive (runs as the caller; every apply needs --approve)`,
+    })
+    .check((args) => {
+      const given = ["env", "stack"].filter((key) => args[key] !== undefined);
+      if (given.length === 1) return true;
+      throw new UsageError(
+        given.length === 0 ? "name what to work on: --env ENV or --stack STACK" : "--env and --stack both name a root: pass one of them",
+        "an environment is a folder under <root>/envs; an account stack is bootstrap/<env>, bootstrap/org, org or log-archive",
+      );
+    }) as unknown as Argv<T & StackChoiceArgs>;
+}
+
+export function stackChoiceFrom(args: StackChoiceArgs): StackChoice {
+  if (args.stack !== undefined) return { stack: String(args.stack) };
+  if (args.env !== undefined) return { env: String(args.env) };
+  throw new UsageError("name what to work on: --env ENV or --stack STACK", "run `infra plan --help`");
+}
+
 /** The flags `infra gate` and `infra apply` share. */
 export function withGateOptions<T>(yargs: Argv<T>): Argv<T & GateArgs> {
-  return withOfflineOption(yargs)
-    .option("env", { type: "string", demandOption: true, describe: "Environment the bundle must have been made for" })
+  return withStackChoice(withOfflineOption(yargs), "the bundle must have been made for")
     .option("plan", { type: "string", demandOption: true, describe: "Plan bundle directory written by `infra plan`" })
     .option("approve", {
       type: "string",
@@ -51,7 +79,7 @@ export function gateOptionsFrom(args: GateArgs, processEnv: NodeJS.ProcessEnv): 
   const empty = allowDestroy.find((address) => address.trim() === "");
   if (empty !== undefined) throw new UsageError("--allow-destroy needs a resource address", "pass the address the gate names, e.g. --allow-destroy module.platform.aws_eks_cluster.this");
   return {
-    env: args.env,
+    ...stackChoiceFrom(args),
     bundle: args.plan,
     offline: args.offline,
     approve: approve ?? null,

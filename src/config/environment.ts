@@ -14,7 +14,15 @@ export interface Environment {
   name: string;
   /** The terraform tree (`--root`), holding `envs/` and `modules/`. */
   root: string;
-  /** The environment root terraform runs in: `<root>/envs/<name>`. */
+  /** The root terraform runs in, relative to the tree: `envs/<name>`, or an account stack such as `bootstrap/<name>` or `org`. */
+  stack: string;
+  /**
+   * An account stack (bootstrap/<env>, bootstrap/org, org, log-archive) makes what the pipeline
+   * later runs as: it runs as the caller (no deploy role exists yet, and the management account
+   * has none), every apply needs a person's approval, and it is never promoted through the ledger.
+   */
+  accountStack: boolean;
+  /** The root terraform runs in: `<root>/<stack>`. */
   dir: string;
   /** The file holding the `locals` facts, named in every message about them. */
   factsFile: string;
@@ -69,15 +77,83 @@ export async function listEnvironments(root: string): Promise<string[]> {
 export async function readEnvironment(root: string, name: string, options: ReadOptions): Promise<Environment> {
   const known = await listEnvironments(root);
   if (!known.includes(name)) throw unknownEnvironment(root, name, known);
-  const dir = path.join(envsDir(root), name);
+  return readStackRoot(root, `${ENVIRONMENT_STACKS}/${name}`, name, known, options);
+}
+
+const ENVIRONMENT_STACKS = "envs";
+const BOOTSTRAP_STACKS = "bootstrap";
+/** Top-level folders of the tree that are not stacks themselves. */
+const NOT_STACKS = new Set([ENVIRONMENT_STACKS, BOOTSTRAP_STACKS, "modules"]);
+
+/** Which root to plan or apply: an environment (`--env`) or any stack of the tree (`--stack`). */
+export type StackChoice = { env: string; stack?: undefined } | { env?: undefined; stack: string };
+
+export function readChosenStack(root: string, choice: StackChoice, options: ReadOptions): Promise<Environment> {
+  return choice.stack !== undefined ? readStack(root, choice.stack, options) : readEnvironment(root, choice.env, options);
+}
+
+/** How a choice is named to a person: `--env dev` or `--stack bootstrap/dev`. */
+export function describeChoice(choice: StackChoice): string {
+  return choice.stack !== undefined ? `--stack ${choice.stack}` : `--env ${choice.env}`;
+}
+
+/** The stack an `--env` names: its environment root. */
+export function environmentStack(env: string): string {
+  return `${ENVIRONMENT_STACKS}/${env}`;
+}
+
+/**
+ * Every root infra may plan, relative to the tree, sorted: `envs/<env>`, `bootstrap/<name>`, and
+ * the top-level folders holding .tf files (org, log-archive). Symlinked folders are not listed: a
+ * stack is a folder of the tree itself.
+ */
+export async function listStacks(root: string): Promise<string[]> {
+  const environments = (await listEnvironments(root)).map(environmentStack);
+  const folders = async (dir: string) =>
+    (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((entry) => entry.name);
+  const bootstraps = (await folders(path.join(root, BOOTSTRAP_STACKS))).map((name) => `${BOOTSTRAP_STACKS}/${name}`);
+  const topLevel: string[] = [];
+  for (const name of await folders(root)) {
+    if (NOT_STACKS.has(name)) continue;
+    if ((await readdir(path.join(root, name))).some((file) => file.endsWith(".tf"))) topLevel.push(name);
+  }
+  return [...environments, ...bootstraps, ...topLevel].sort();
+}
+
+/**
+ * Reads the stack `stack` names (as `--stack` gives it, relative to the tree). Only a name
+ * listStacks lists is accepted, compared as text: `.`, `..`, an absolute path, `envs/../org` or a
+ * symlink out of the tree names no stack.
+ */
+export async function readStack(root: string, stack: string, options: ReadOptions): Promise<Environment> {
+  const name = stack.replace(/\/+$/, "");
+  const known = await listEnvironments(root);
+  const stacks = await listStacks(root);
+  if (!stacks.includes(name)) {
+    throw new ConfigError(
+      `unknown stack "${stack}": there is no such root in ${displayPath(root)}`,
+      `use one of: ${stacks.join(", ")} (folders of the tree, as written there)`,
+    );
+  }
+  const [parent, folder] = name.split("/");
+  if (parent === ENVIRONMENT_STACKS && folder !== undefined) return readEnvironment(root, folder, options);
+  // A bootstrap stack belongs to the environment its folder names; org's stacks say theirs.
+  return readStackRoot(root, name, parent === BOOTSTRAP_STACKS ? (folder ?? null) : null, known, options);
+}
+
+async function readStackRoot(root: string, stack: string, expectedName: string | null, known: readonly string[], options: ReadOptions): Promise<Environment> {
+  const dir = path.join(root, stack);
   const files = await parseDirectory(dir, options);
   if (files.length === 0) {
-    throw new ConfigError(`environment root ${dir} has no .tf files`, `add the environment's configuration and its ${FACTS_FILE}`);
+    throw new ConfigError(`${stack.startsWith(`${ENVIRONMENT_STACKS}/`) ? "environment" : "stack"} root ${dir} has no .tf files`, `add the root's configuration and its ${FACTS_FILE}`);
   }
   const { facts, file: factsFile } = readFacts(files, dir);
+  const name = requireString(facts, "environment", factsFile);
   const environment: Environment = {
     name,
     root,
+    stack,
+    accountStack: !stack.startsWith(`${ENVIRONMENT_STACKS}/`),
     dir,
     factsFile,
     region: requireString(facts, "region", factsFile),
@@ -88,12 +164,8 @@ export async function readEnvironment(root: string, name: string, options: ReadO
     backend: readBackend(files),
     files,
   };
-  const declaredName = requireString(facts, "environment", factsFile);
-  if (declaredName !== name) {
-    throw new ConfigError(
-      `${factsFile} says environment = "${declaredName}" but lives in envs/${name}`,
-      `set environment = "${name}" or move the folder`,
-    );
+  if (expectedName !== null && name !== expectedName) {
+    throw new ConfigError(`${factsFile} says environment = "${name}" but lives in ${stack}`, `set environment = "${expectedName}" or move the folder`);
   }
   validateFacts(environment, known);
   return environment;

@@ -1,4 +1,4 @@
-import type { Environment } from "../config/environment.js";
+import { environmentStack, type Environment } from "../config/environment.js";
 import { BundleError, RefusedError, type InfraError } from "../errors.js";
 import type { FileDigests } from "../bundle/digest.js";
 import { BundleFile } from "../bundle/layout.js";
@@ -87,23 +87,33 @@ export interface ApplyGate {
 export const environmentGate: ApplyGate = {
   name: "environment",
   decide({ environment, manifest }) {
+    const bundleStack = manifest.stack ?? environmentStack(manifest.env);
+    // Two environments' roots differ by name already; an account stack is named as such.
+    const namesStacks = manifest.stack !== undefined || environment.accountStack;
     const mismatch = [
+      bundleStack !== environment.stack && namesStacks ? `stack ${bundleStack}` : "",
       manifest.env !== environment.name ? `environment ${manifest.env}` : "",
       manifest.region !== environment.region ? `region ${manifest.region}` : "",
       manifest.accountId !== environment.accountId ? `account ${manifest.accountId}` : "",
     ].filter(Boolean);
     if (mismatch.length === 0) {
-      return allow(this.name, `bundle was made for ${environment.name} (${environment.region}, ${environment.accountId})`);
+      const stack = environment.accountStack ? `${environment.stack}, account stack of ` : "";
+      return allow(this.name, `bundle was made for ${stack}${environment.name} (${environment.region}, ${environment.accountId})`);
     }
     return refuse(
       this.name,
       new RefusedError(
-        `this bundle was made for ${mismatch.join(", ")}, not for ${environment.name} (${environment.region}, account ${environment.accountId})`,
-        `apply it with --env ${manifest.env}, or make a plan for ${environment.name} with \`infra plan --env ${environment.name}\``,
+        `this bundle was made for ${mismatch.join(", ")}, not for ${namesStacks ? `${environment.stack} of ` : ""}${environment.name} (${environment.region}, account ${environment.accountId})`,
+        `apply it with ${manifest.stack !== undefined ? `--stack ${manifest.stack}` : `--env ${manifest.env}`}, or make a plan for ${namesStacks ? environment.stack : environment.name} with \`infra plan ${stackOption(environment)}\``,
       ),
     );
   },
 };
+
+/** The option that names `environment` on the command line. */
+export function stackOption(environment: Pick<Environment, "name" | "stack" | "accountStack">): string {
+  return environment.accountStack ? `--stack ${environment.stack}` : `--env ${environment.name}`;
+}
 
 export const integrityGate: ApplyGate = {
   name: "integrity",
@@ -176,6 +186,15 @@ export const defaultApplyGates: readonly ApplyGate[] = [
   destructionGate,
   signatureGate,
 ];
+
+/**
+ * The gates of `environment`'s applies. An account stack is applied once per account in the
+ * first-time order, by an administrator whose typed approval every apply needs, before the
+ * ledger key that would sign its entries exists: it is not promoted through the ledger.
+ */
+export function applyGatesFor(environment: Pick<Environment, "accountStack">): readonly ApplyGate[] {
+  return environment.accountStack ? defaultApplyGates.filter((gate) => gate !== promotionGate) : defaultApplyGates;
+}
 
 /**
  * Runs the gates in order; stops at the first refusal so its error is the one the user sees,

@@ -57,6 +57,15 @@ export const approvalGate: ApplyGate = {
       }
       return allow(this.name, `approved by a person for plan ${expected}`);
     }
+    if (environment.accountStack) {
+      return refuse(
+        this.name,
+        new RefusedError(
+          `${environment.stack} is an account stack: every apply of it needs a person's --approve <first ${APPROVAL_LENGTH} hex of the plan digest>, in CI too`,
+          reviewHint,
+        ),
+      );
+    }
     if (!environment.protected) return allow(this.name, `${environment.name} is not protected: no approval needed`);
     const { ci } = approval;
     if (ci !== null) {

@@ -1,4 +1,5 @@
 import type { IdentityFacts } from "../aws/identity.js";
+import type { Environment } from "../config/environment.js";
 import { RefusedError } from "../errors.js";
 import type { ApplyGate, GateDecision } from "./apply-gates.js";
 import { allow, refuse } from "./decision.js";
@@ -10,16 +11,26 @@ import { allow, refuse } from "./decision.js";
 export const identityGate: ApplyGate = {
   name: "identity",
   decide({ identity, environment }) {
-    return decideIdentity(this.name, identity, environment.name, environment.backend);
+    return decideIdentity(this.name, identity, environment, environment.backend);
   },
 };
 
 export function decideIdentity(
   gate: string,
   identity: IdentityFacts,
-  env: string,
+  environment: Pick<Environment, "name" | "stack" | "accountStack">,
   backend: { type: string; file: string } | null,
 ): GateDecision {
+  const env = environment.name;
+  if (identity.status === "offline" && environment.accountStack) {
+    return refuse(
+      gate,
+      new RefusedError(
+        `--offline skips the identity check, but ${environment.stack} is an account stack: it changes the ${env} AWS account even while its state is local`,
+        `run without --offline, with credentials for the ${env} account`,
+      ),
+    );
+  }
   if (identity.status === "offline") {
     if (backend === null || backend.type === "local") return allow(gate, "skipped: --offline, and the state is local (no AWS credentials were checked)");
     return refuse(
@@ -31,5 +42,6 @@ export function decideIdentity(
     );
   }
   if (identity.status === "failed") return refuse(gate, new RefusedError(identity.problem, identity.hint));
-  return allow(gate, `terraform runs as ${identity.principalArn} (account ${identity.caller.account})${identity.assumed ? `, assumed from ${identity.caller.arn}` : ""}`);
+  const how = identity.assumed ? `, assumed from ${identity.caller.arn}` : environment.accountStack ? `, the caller itself: account stack ${environment.stack} assumes no role` : "";
+  return allow(gate, `terraform runs as ${identity.principalArn} (account ${identity.caller.account})${how}`);
 }

@@ -12,6 +12,7 @@ import {
   headline,
   protectedDestructionsIn,
   resourceNotes,
+  titleText,
   warnings,
   wholeValues,
   type PlanHeader,
@@ -82,7 +83,7 @@ function sha256(text: string): string {
  */
 export function renderHtml(summary: Summary, header: PlanHeader | null): string {
   const csp = `default-src 'none'; style-src 'sha256-${sha256(STYLE)}'; script-src 'sha256-${sha256(SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
-  const title = header ? `Plan for ${header.env} (${header.region}, account ${header.accountId})` : "Plan review";
+  const title = titleText(header);
   const source = header
     ? `Source: ${describeSource(header)} · made ${header.createdAt} with terraform ${summary.terraformVersion ?? "(version not recorded)"}`
     : `Made with terraform ${summary.terraformVersion ?? "(version not recorded)"}`;

@@ -13,6 +13,8 @@ import {
 /** What the rendered summary says about where the plan came from. */
 export interface PlanHeader {
   env: string;
+  /** The account stack planned (bootstrap/dev, org); absent for an environment's own root, envs/<env>. */
+  stack?: string;
   region: string;
   accountId: string;
   commit: string | null;
@@ -164,8 +166,8 @@ export function headline(summary: Summary): string {
   return terraformPlanLine(summary.counts);
 }
 
-function titleText(header: PlanHeader | null): string {
-  return header ? `Plan for ${header.env} (${header.region}, account ${header.accountId})` : "Plan review";
+export function titleText(header: PlanHeader | null): string {
+  return header ? `Plan for ${header.stack !== undefined ? `account stack ${header.stack} of ` : ""}${header.env} (${header.region}, account ${header.accountId})` : "Plan review";
 }
 
 function sourceText(summary: Summary, header: PlanHeader | null): string {
@@ -256,7 +258,7 @@ export function renderMarkdown(summary: Summary, header: PlanHeader | null, opti
   const budget = new Budget(MARKDOWN_LIMIT - 2_000);
   const version = shorten(summary.terraformVersion ?? "unknown", 64);
   const title = header
-    ? `### Plan for ${markdownCode(header.env)} (${markdownText(header.region)}, account ${markdownText(header.accountId)})`
+    ? `### Plan for ${header.stack !== undefined ? `account stack ${markdownCode(header.stack)} of ` : ""}${markdownCode(header.env)} (${markdownText(header.region)}, account ${markdownText(header.accountId)})`
     : "### Plan review";
   const source = header
     ? `Source: ${markdownText(describeSource(header))} · terraform ${markdownCode(version)} · ${markdownText(header.createdAt)}`

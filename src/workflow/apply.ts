@@ -3,12 +3,12 @@ import path from "node:path";
 import { AppliedUnrecordedError, InfraError, InterruptedError } from "../errors.js";
 import { displayPath } from "../fs-errors.js";
 import type { SourceCheck } from "../plan-source.js";
-import { defaultApplyGates, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
+import { applyGatesFor, evaluateGates, gateRefusal, type GateDecision } from "../gates/apply-gates.js";
 import { approvalRecord } from "../gates/approval.js";
 import type { Manifest } from "../bundle/manifest.js";
 import { probeReceiptWritable, writeReceipt, type Outcome, type Receipt } from "../bundle/receipt.js";
 import { createRedaction } from "../review/redact.js";
-import { terraformFor, type WorkflowContext } from "./context.js";
+import { terraformForStack, type WorkflowContext } from "./context.js";
 import { gatherGateFacts, openBundle, openExecutablePlan, type GateFacts, type GateOptions } from "./gate.js";
 import { ledgerSignerFor, recordLedgerEntry } from "./ledger.js";
 import {
@@ -41,7 +41,7 @@ export interface ApplyResult {
 export async function apply(context: WorkflowContext, input: ApplyInput): Promise<ApplyResult> {
   const opened = await openBundle(context, input);
   const { bundle, manifest, environment, terraformVersion } = opened;
-  const terraform = terraformFor(context, environment.dir, `env/${environment.name}`);
+  const terraform = terraformForStack(context, environment);
   await settleEarlierApplies(context, terraform.dataDir, bundle);
 
   const executable = await openExecutablePlan(opened, terraform.dataDir, input.planKey);
@@ -50,7 +50,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       const gathered = await gatherGateFacts(context, opened, input, executable);
       // After the bundle was listed: the probe's temporary file must never be taken for part of the bundle.
       await probeReceiptWritable(bundle);
-      return { facts: gathered, decisions: await evaluateGates(input.gates ?? defaultApplyGates, gathered.input, { every: true }) };
+      return { facts: gathered, decisions: await evaluateGates(input.gates ?? applyGatesFor(environment), gathered.input, { every: true }) };
     });
     for (const decision of decisions) context.logger.info(`  ${decision.allowed ? "passed " : "REFUSED"} ${decision.gate}: ${decision.reason}`);
     const refused = decisions.find((decision) => !decision.allowed);
@@ -60,8 +60,9 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
     if (executedPlanJson === null || "unavailable" in gateInput.executed) throw new Error("gates passed without a readable plan");
     const source = gateInput.executed.source;
     // From here terraform runs with the deploy role's credentials (README "The credential chain").
-    const asDeployer = terraformFor({ ...context, processEnv: facts.processEnv }, environment.dir, `env/${environment.name}`);
-    const ledgerSigner = await ledgerSignerFor(context, environment, facts.processEnv);
+    const asDeployer = terraformForStack({ ...context, processEnv: facts.processEnv }, environment);
+    // Account stacks record no ledger entry: they are never promoted, and on a first run their ledger key does not exist yet.
+    const ledgerSigner = environment.accountStack ? null : await ledgerSignerFor(context, environment, facts.processEnv);
 
     const startedAt = context.now();
     const run = applyRunFiles(terraform.dataDir, startedAt);
@@ -82,7 +83,7 @@ export async function apply(context: WorkflowContext, input: ApplyInput): Promis
       await removeMarker(run.marker);
       const { commit } = receipt;
       const recorded =
-        outcome === "applied" && commit !== null
+        outcome === "applied" && commit !== null && !environment.accountStack
           ? await recordLedgerEntry(context, { environment, bundle, receipt: { ...receipt, commit }, signer: ledgerSigner, configDigest: source.configDigest })
           : null;
       return { receipt, receiptFile, ledgerRef: recorded };
@@ -151,6 +152,7 @@ function receiptOf(
 ): Receipt {
   return {
     env: facts.environment.name,
+    ...(facts.environment.accountStack ? { stack: facts.environment.stack } : {}),
     region: facts.environment.region,
     accountId: facts.environment.accountId,
     commit: source.commit,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { readEnvironment, requireRealAccount, requireTreeRoot, type Environment } from "../config/environment.js";
+import { readChosenStack, requireRealAccount, requireTreeRoot, type Environment, type StackChoice } from "../config/environment.js";
 import type { SourceRevision } from "../git.js";
 import type { Logger } from "../log.js";
 import type { PlanHeader } from "../review/render.js";
@@ -60,12 +60,21 @@ export async function requireTerraform(context: WorkflowContext): Promise<string
  * once (an uncached `terraform version` runs while the HCL parses). A missing or wrong
  * terraform is reported first, since nothing else can be trusted without it.
  */
-export async function openEnvironment(context: WorkflowContext, name: string): Promise<{ terraformVersion: string; environment: Environment }> {
-  const [version, environment] = await Promise.allSettled([requireTerraform(context), readEnvironment(context.root, name, readOptions(context))]);
+export async function openEnvironment(context: WorkflowContext, choice: StackChoice): Promise<{ terraformVersion: string; environment: Environment }> {
+  const [version, environment] = await Promise.allSettled([requireTerraform(context), readChosenStack(context.root, choice, readOptions(context))]);
   if (version.status === "rejected") throw version.reason;
   if (environment.status === "rejected") throw environment.reason;
   requireRealAccount(environment.value);
   return { terraformVersion: version.value, environment: environment.value };
+}
+
+/**
+ * The data dir plan, gate and apply of one stack share (its lock, its unfinished-apply markers):
+ * `env/<name>` for an environment, and one per account stack, so bootstrap/dev never shares dev's.
+ */
+export function terraformForStack(context: WorkflowContext, environment: Environment): Terraform {
+  const dataDirName = environment.accountStack ? `stack/${encodeURIComponent(environment.stack)}` : `env/${environment.name}`;
+  return terraformFor(context, environment.dir, dataDirName);
 }
 
 /** `terraform init` with the backend, skipped when nothing init depends on has changed. */

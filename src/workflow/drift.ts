@@ -8,7 +8,7 @@ import { createRedaction } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
 import { summaryDocument } from "../review/summary-file.js";
 import { summarizePlan, type Summary } from "../review/summary.js";
-import { initEnvironment, openEnvironment, planHeaderFor, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, planHeaderFor, terraformForStack, type WorkflowContext } from "./context.js";
 import { requireDeployer } from "./identity.js";
 
 export interface DriftInput {
@@ -35,10 +35,10 @@ export interface DriftResult {
  * write it, and a refresh-only plan changes nothing), rendered by the review. Its plan is discarded.
  */
 export async function drift(context: WorkflowContext, input: DriftInput): Promise<DriftResult> {
-  const { terraformVersion, environment } = await openEnvironment(context, input.env);
+  const { terraformVersion, environment } = await openEnvironment(context, { env: input.env });
   const revision = await readRevision(context.root);
   const asReader = await requireDeployer(context, environment, revision, input.offline ?? false, PLAN_ROLE_NAME);
-  const terraform = terraformFor(asReader, environment.dir, `env/${environment.name}`);
+  const terraform = terraformForStack(asReader, environment);
   await mkdir(terraform.dataDir, { recursive: true, mode: 0o700 });
   const privateDir = await mkdtemp(path.join(terraform.dataDir, "drift-"));
   try {

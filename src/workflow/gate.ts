@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { IdentityFacts } from "../aws/identity.js";
-import { readEnvironment, type Environment } from "../config/environment.js";
+import { readStack, type Environment, type StackChoice } from "../config/environment.js";
 import { InfraError } from "../errors.js";
 import { BundleFile, UNDIGESTED_FILES } from "../bundle/layout.js";
 import { listBundle } from "../bundle/listing.js";
@@ -12,7 +12,7 @@ import { signatureFactsOf } from "../bundle/signature.js";
 import { readBundleManifest, type Manifest } from "../bundle/manifest.js";
 import { readReceipt } from "../bundle/receipt.js";
 import {
-  defaultApplyGates,
+  applyGatesFor,
   evaluateGates,
   type ApplyGate,
   type ApplyGateInput,
@@ -31,14 +31,15 @@ import type { PolicyReport } from "../policy/report.js";
 import { parseWaivers, WAIVERS_FILE, type WaiversFile } from "../policy/waivers.js";
 import { parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import { readPlanFileFacts } from "../terraform/plan-file.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, terraformForStack, type WorkflowContext } from "./context.js";
 import { arriveAsDeployer } from "./identity.js";
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { readOptions } from "./work-dir.js";
 
-/** What a person or CI passes to the gates of one apply. */
-export interface GateOptions {
-  env: string;
+/** What a person or CI passes to the gates of one apply: the stack (`--env` or `--stack`), the bundle, approvals. */
+export type GateOptions = StackChoice & BundleGateOptions;
+
+export interface BundleGateOptions {
   bundle: string;
   /** Skip the identity check (local-backend stacks only; the identity gate refuses it elsewhere). */
   offline?: boolean;
@@ -91,10 +92,10 @@ export interface GateResult {
   decisions: Array<Omit<GateDecision, "refusal"> & { hint?: string }>;
 }
 
-export async function openBundle(context: WorkflowContext, options: Pick<GateOptions, "env" | "bundle">): Promise<OpenedBundle> {
+export async function openBundle(context: WorkflowContext, options: StackChoice & { bundle: string }): Promise<OpenedBundle> {
   const bundle = path.resolve(options.bundle);
   const { manifest, text } = await readBundleManifest(bundle);
-  const { terraformVersion, environment } = await openEnvironment(context, options.env);
+  const { terraformVersion, environment } = await openEnvironment(context, options);
   return { bundle, manifest, manifestText: text, environment, terraformVersion };
 }
 
@@ -133,7 +134,7 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
   const revision = { commit: source?.commit ?? null, dirty: source === null ? null : source.differences.length > 0 };
   const offline = options.offline ?? false;
   const identity = await arriveAsDeployer(context, environment, revision, offline);
-  const identityDecision = decideIdentity(identityGate.name, identity.facts, environment.name, backendOf(executed, environment));
+  const identityDecision = decideIdentity(identityGate.name, identity.facts, environment, backendOf(executed, environment));
   const processEnv = identity.processEnv;
 
   let executedPlanJson: PlanJson | null = null;
@@ -143,20 +144,21 @@ export async function gatherGateFacts(context: WorkflowContext, opened: OpenedBu
     const why = { unavailable: "not evaluated: terraform does not run as an identity the identity gate refused" };
     [policy, destructions] = [why, why];
   } else {
-    const terraform = terraformFor({ ...context, processEnv }, environment.dir, `env/${environment.name}`);
+    const terraform = terraformForStack({ ...context, processEnv }, environment);
     try {
       await initEnvironment({ ...context, processEnv }, terraform, terraformVersion);
       executedPlanJson = parsePlanJson(await terraform.showJson(executable.file), "terraform show -json of the plan to apply");
       destructions = protectedDestructions(executedPlanJson);
-      policy = await policyAtCommit(context, environment.name, source, executedPlanJson, options.allowDestroy ?? []);
+      policy = await policyAtCommit(context, environment.stack, source, executedPlanJson, options.allowDestroy ?? []);
     } catch (error) {
       if (!(error instanceof InfraError)) throw error;
       const why = { unavailable: `terraform could not read the plan to apply: ${error.message}` };
       [policy, destructions] = [why, why];
     }
   }
+  // Account stacks are not promoted (see applyGatesFor): no ledger is read for them.
   const promotionEntry =
-    environment.promotedFrom !== null && source?.commit && source.differences.length === 0 ? await readApplied(context.root, environment.promotedFrom, source.commit) : null;
+    !environment.accountStack && environment.promotedFrom !== null && source?.commit && source.differences.length === 0 ? await readApplied(context.root, environment.promotedFrom, source.commit) : null;
   const input: ApplyGateInput = {
     environment,
     manifest,
@@ -186,7 +188,7 @@ async function executedPlanFacts(executable: ExecutablePlan, environment: Enviro
   }
   try {
     const facts = await readPlanFileFacts(executable.file);
-    const source = await checkPlanSource(facts.snapshot, environment.dir, environment.root);
+    const source = await checkPlanSource(facts.snapshot, environment.dir, environment.root, { acceptFirstRunBackend: environment.accountStack });
     return { source, backendType: facts.backendType, createdAt: facts.createdAt, terraformVersion: facts.terraformVersion };
   } catch (error) {
     if (error instanceof InfraError) return { unavailable: error.message };
@@ -209,7 +211,7 @@ function backendOf(executed: ExecutedPlanFacts | Unavailable, environment: Envir
  */
 async function policyAtCommit(
   context: WorkflowContext,
-  env: string,
+  stack: string,
   source: SourceCheck | null,
   plan: PlanJson,
   allowDestroy: readonly string[],
@@ -223,7 +225,7 @@ async function policyAtCommit(
   try {
     await exportCommitted(source.repository.top, source.commit, [rootInRepository, ...source.repository.moduleDirs], exported);
     const committed = { ...context, root: path.join(exported, rootInRepository) };
-    const environment = await readEnvironment(committed.root, env, readOptions(committed));
+    const environment = await readStack(committed.root, stack, readOptions(committed));
     const findings = mergeFindings(await staticFindings(committed, environment), planFindings({ environment, plan, allowDestroy }));
     return await reportFor(committed, environment, findings, await committedWaivers(context.root, source.commit));
   } finally {
@@ -242,11 +244,11 @@ async function committedWaivers(root: string, commit: string | null): Promise<Wa
 /** `infra gate`: every gate's verdict, nothing applied. */
 export async function gate(context: WorkflowContext, options: GateOptions): Promise<GateResult> {
   const opened = await openBundle(context, options);
-  const dataDir = terraformFor(context, opened.environment.dir, `env/${opened.environment.name}`).dataDir;
+  const dataDir = terraformForStack(context, opened.environment).dataDir;
   const executable = await openExecutablePlan(opened, dataDir, options.planKey);
   try {
     const facts = await gatherGateFacts(context, opened, options, executable);
-    const decisions = await evaluateGates(options.gates ?? defaultApplyGates, facts.input, { every: true });
+    const decisions = await evaluateGates(options.gates ?? applyGatesFor(opened.environment), facts.input, { every: true });
     return describeGates(facts, decisions);
   } finally {
     await executable.remove();

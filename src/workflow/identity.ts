@@ -13,7 +13,9 @@ export async function arriveAsDeployer(
   offline: boolean,
   roleName?: string,
 ): Promise<ResolvedIdentity> {
-  const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision, ...(roleName ? { roleName } : {}) };
+  // An account stack makes the roles of the chain, so it runs as the caller, whose account STS verifies.
+  const role = environment.accountStack ? { roleName: null } : roleName ? { roleName } : {};
+  const target = { env: environment.name, accountId: environment.accountId, region: environment.region, factsFile: environment.factsFile, ...revision, ...role };
   if (offline) return resolveIdentity(target, context.processEnv, { offline });
   const resolved = await context.logger.step(`identity (STS, account ${environment.accountId})`, () => resolveIdentity(target, context.processEnv, { offline }));
   if (resolved.facts.status === "verified" && resolved.facts.breakGlass) {
@@ -31,7 +33,7 @@ export async function requireDeployer(
   roleName?: string,
 ): Promise<WorkflowContext> {
   const resolved = await arriveAsDeployer(context, environment, revision, offline, roleName);
-  const decision = decideIdentity(identityGate.name, resolved.facts, environment.name, environment.backend);
+  const decision = decideIdentity(identityGate.name, resolved.facts, environment, environment.backend);
   if (!decision.allowed) throw gateRefusal(decision);
   return { ...context, processEnv: resolved.processEnv };
 }

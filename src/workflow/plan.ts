@@ -13,7 +13,7 @@ import { parsePlanJson } from "../review/plan-json.js";
 import type { PlanHeader } from "../review/render.js";
 import type { Summary } from "../review/summary.js";
 import { INFRA_VERSION } from "../version.js";
-import { initEnvironment, openEnvironment, terraformFor, type WorkflowContext } from "./context.js";
+import { initEnvironment, openEnvironment, terraformForStack, type WorkflowContext } from "./context.js";
 import { planFindings, reportFor, staticFindings } from "./policy.js";
 import { writeReviewArtifacts } from "./review.js";
 import { requireDeployer } from "./identity.js";
@@ -21,14 +21,15 @@ import { encryptPlan, parsePlanKey, type PlanEncryption } from "../bundle/plan-e
 import { loadSigningKey, signManifest } from "../bundle/signature.js";
 import { describeSettled, settleEnvironment } from "./unfinished-apply.js";
 import { PLAN_ROLE_NAME } from "../aws/credential-chain.js";
-import type { Environment } from "../config/environment.js";
+import type { Environment, StackChoice } from "../config/environment.js";
 import { gateRefusal } from "../gates/apply-gates.js";
 import { decideIdentity, identityGate } from "../gates/identity.js";
 import { checkPlanSource } from "../plan-source.js";
 import { readPlanFileFacts } from "../terraform/plan-file.js";
 
-export interface PlanInput {
-  env: string;
+export type PlanInput = StackChoice & PlanOptions;
+
+export interface PlanOptions {
   /** Bundle directory; replaced whole only once the new bundle is complete. */
   out: string;
   /** Addresses of protected resources the plan may delete or replace (`--allow-destroy`). */
@@ -53,13 +54,14 @@ export interface PlanResult {
 /** infra-plan may read the state but not write its lock; a plan that can never be applied needs none. */
 const READ_ONLY_PLAN_ARGS = ["-lock=false"] as const;
 
-export function defaultBundleDir(env: string): string {
-  return path.join("artifacts", env);
+/** `artifacts/<env>` for an environment, `artifacts/<stack>` (artifacts/bootstrap/dev) for an account stack. */
+export function defaultBundleDir(choice: StackChoice): string {
+  return path.join("artifacts", ...(choice.stack !== undefined ? choice.stack.split("/").filter(Boolean) : [choice.env]));
 }
 
 export async function plan(context: WorkflowContext, input: PlanInput): Promise<PlanResult> {
   const { logger } = context;
-  const { terraformVersion, environment } = await openEnvironment(context, input.env);
+  const { terraformVersion, environment } = await openEnvironment(context, input);
   const signingKey = input.signingKey === undefined ? null : await loadSigningKey(input.signingKey, context.root);
   if (signingKey?.warning) logger.warn(signingKey.warning);
   const planKey = input.planKey === undefined ? null : parsePlanKey(input.planKey);
@@ -72,7 +74,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
   const asDeployer = await requireDeployer(context, environment, revision, input.offline ?? false, readOnly ? PLAN_ROLE_NAME : undefined);
 
   const out = await checkOut(input.out, { cwd: context.cwd, root: context.root });
-  const terraform = terraformFor(asDeployer, environment.dir, `env/${environment.name}`);
+  const terraform = terraformForStack(asDeployer, environment);
   for (const settled of await settleEnvironment(terraform.dataDir, context.now())) logger.warn(describeSettled(settled));
   // Written beside the target and renamed into place, so a failed plan never leaves half a bundle.
   const staging = await createStaging(out);
@@ -93,13 +95,15 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
     // planned, an ignored override file or a module outside --root all show here.
     const planFacts = await readPlanFileFacts(planFile);
     if (input.offline) requireLocalBackend(environment, planFacts.backendType, "the plan records");
-    const source = await checkPlanSource(planFacts.snapshot, environment.dir, context.root);
+    const source = await checkPlanSource(planFacts.snapshot, environment.dir, context.root, { acceptFirstRunBackend: environment.accountStack });
+    if (source.firstRunBackend) logger.warn(`first run of ${environment.stack}: the state stays in a local file until scripts/bootstrap.ts moves it into the state bucket`);
     for (const difference of source.differences) logger.warn(`not committed: ${difference}`);
     const [planJsonText, planText] = await logger.step("terraform show", () => Promise.all([terraform.showJson(planFile), terraform.showText(planFile)]));
     const planJson = parsePlanJson(planJsonText, "terraform show -json");
     const policy = await reportFor(context, environment, mergeFindings(hclFindings, planFindings({ environment, plan: planJson, allowDestroy: input.allowDestroy ?? [] })));
     const header: PlanHeader = {
       env: environment.name,
+      ...(environment.accountStack ? { stack: environment.stack } : {}),
       region: environment.region,
       accountId: environment.accountId,
       commit: source.commit,
@@ -129,7 +133,7 @@ export async function plan(context: WorkflowContext, input: PlanInput): Promise<
       terraformVersion,
       toolchain: toolchainOf(context.declaredToolchain ?? {}, INFRA_VERSION, process.versions.node),
       planDigest,
-      source: { configDigest: source.configDigest, differences: source.differences },
+      source: { configDigest: source.configDigest, differences: source.differences, ...(source.firstRunBackend ? { firstRunBackend: true as const } : {}) },
       ...(planEncryption ? { planEncryption } : {}),
       ...(readOnly ? { readOnly: true as const } : {}),
       hasChanges: summary.hasChanges,
@@ -184,7 +188,7 @@ async function declaredBackends(environment: Environment): Promise<Array<{ type:
 
 /** Refuses --offline for a stack whose state is not local, by the backend terraform itself reports. */
 function requireLocalBackend(environment: Environment, backendType: string | null, whose: string): void {
-  const decision = decideIdentity(identityGate.name, { status: "offline" }, environment.name, { type: backendType ?? "unknown", file: `as ${whose}` });
+  const decision = decideIdentity(identityGate.name, { status: "offline" }, environment, { type: backendType ?? "unknown", file: `as ${whose}` });
   if (!decision.allowed) throw gateRefusal(decision);
 }
 

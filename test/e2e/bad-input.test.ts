@@ -145,7 +145,8 @@ describe("bad input to apply", () => {
 
 describe("usage errors", () => {
   it.each([
-    [["plan"], "Missing required argument: env"],
+    [["plan"], "name what to work on: --env ENV or --stack STACK"],
+    [["plan", "--env", "dev", "--stack", "bootstrap/dev"], "--env and --stack both name a root"],
     [["apply", "--offline", "--env", "dev"], "Missing required argument: plan"],
     [["launch"], "Unknown argument: launch"],
     [["plan", "--offline", "--env", "dev", "--colour"], "Unknown argument"],

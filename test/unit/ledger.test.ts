@@ -189,6 +189,8 @@ describe("the signed promotion ledger in a real git repository", () => {
       promotedFrom: null,
       protected: false,
       maxPlanAgeMs: 86_400_000,
+      stack: "envs/dev",
+      accountStack: false,
       backend: { type: "s3", file: "envs/dev/backend.tf", config: {} },
       files: [],
     } satisfies Environment;

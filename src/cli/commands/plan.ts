@@ -1,9 +1,8 @@
 import type { Argv, CommandModule } from "yargs";
-import { planKeyFrom, signingKeyFrom, withOfflineOption, type OfflineOption } from "../gate-options.js";
+import { planKeyFrom, signingKeyFrom, stackChoiceFrom, withOfflineOption, withStackChoice, type OfflineOption, type StackChoiceArgs } from "../gate-options.js";
 import { createContext, printResult, withCommonOptions, type CommonOptions } from "../shell.js";
 
-interface PlanArgs extends CommonOptions, OfflineOption {
-  env: string;
+interface PlanArgs extends CommonOptions, OfflineOption, StackChoiceArgs {
   out?: string;
   "allow-destroy": string[];
   "read-only": boolean;
@@ -11,11 +10,10 @@ interface PlanArgs extends CommonOptions, OfflineOption {
 
 export const planCommand: CommandModule<object, PlanArgs> = {
   command: "plan",
-  describe: "Plan one environment and write the reviewable plan bundle",
+  describe: "Plan one environment (or account stack) and write the reviewable plan bundle",
   builder: (yargs: Argv) =>
-    withOfflineOption(withCommonOptions(yargs))
-      .option("env", { type: "string", demandOption: true, describe: "Environment to plan: a folder under <root>/envs" })
-      .option("out", { type: "string", describe: "Bundle directory [default: artifacts/<env>]" })
+    withStackChoice(withOfflineOption(withCommonOptions(yargs)), "to plan")
+      .option("out", { type: "string", describe: "Bundle directory [default: artifacts/<env>, or artifacts/<stack>]" })
       .option("allow-destroy", {
         type: "string",
         array: true,
@@ -27,7 +25,8 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         default: false,
         describe: "Plan as the read-only infra-plan role, without the state lock, for review only (a pull request's plan): apply refuses the bundle",
       })
-      .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries"),
+      .example("$0 plan --env dev", "write artifacts/dev/ with tfplan, manifest.json and summaries")
+      .example("$0 plan --stack bootstrap/dev", "plan the dev account's bootstrap stack into artifacts/bootstrap/dev/ (scripts/bootstrap.ts runs this)"),
   handler: async (args) => {
     const [{ plan, defaultBundleDir }, { renderText }, { renderPolicyText }, { growYoungGenerationQuickly }] = await Promise.all([
       import("../../workflow/plan.js"),
@@ -36,9 +35,10 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       import("../../heap.js"),
     ]);
     growYoungGenerationQuickly();
+    const choice = stackChoiceFrom(args);
     const result = await plan(createContext(args), {
-      env: args.env,
-      out: args.out ?? defaultBundleDir(args.env),
+      ...choice,
+      out: args.out ?? defaultBundleDir(choice),
       allowDestroy: args["allow-destroy"],
       offline: args.offline,
       readOnly: args["read-only"],

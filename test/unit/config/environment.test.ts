@@ -1,11 +1,13 @@
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   isPlaceholderAccountId,
   listEnvironments,
+  listStacks,
   readEnvironment,
+  readStack,
   requireRealAccount,
   type Environment,
 } from "../../../src/config/environment.js";
@@ -251,6 +253,33 @@ describe("readEnvironment", () => {
   });
 });
 
+describe("stacks", () => {
+  it("lists environments, bootstrap stacks and the top-level roots of the tree, and never modules or linked folders", async () => {
+    await tree({
+      "envs/dev/environment.tf": facts(),
+      "bootstrap/dev/environment.tf": facts(),
+      "org/management.tf": facts({ environment: "org", region: '"us-east-1"' }),
+      "modules/vpc/main.tf": "",
+      "docs/README.md": "",
+    });
+    await symlink(path.join(root, "org"), path.join(root, "linked-org"));
+    expect(await listStacks(root)).toEqual(["bootstrap/dev", "envs/dev", "org"]);
+  });
+
+  it("reads an account stack as one, its environment from its facts; an environment's root as an environment", async () => {
+    await tree({ "envs/dev/environment.tf": facts(), "bootstrap/dev/environment.tf": facts(), "org/management.tf": facts({ environment: "org", region: '"us-east-1"' }) });
+    expect(await readStack(root, "bootstrap/dev/", OPTIONS)).toMatchObject({ name: "dev", stack: "bootstrap/dev", accountStack: true, dir: path.join(root, "bootstrap", "dev") });
+    expect(await readStack(root, "org", OPTIONS)).toMatchObject({ name: "org", stack: "org", accountStack: true, region: "us-east-1" });
+    expect(await readStack(root, "envs/dev", OPTIONS)).toMatchObject({ name: "dev", stack: "envs/dev", accountStack: false });
+  });
+
+  it("refuses a bootstrap stack whose facts name another environment than its folder", async () => {
+    await tree({ "envs/dev/environment.tf": facts(), "envs/prod/environment.tf": facts({ environment: "prod" }), "bootstrap/dev/environment.tf": facts({ environment: "prod" }) });
+    const error = await failure(readStack(root, "bootstrap/dev", OPTIONS));
+    expect(error.message).toBe(`${path.join(root, "bootstrap", "dev", "environment.tf")} says environment = "prod" but lives in bootstrap/dev`);
+  });
+});
+
 describe("isPlaceholderAccountId", () => {
   it.each([
     ["111111111111", true],
@@ -267,6 +296,8 @@ describe("requireRealAccount", () => {
   const environment: Environment = {
     name: "prod",
     root: "/repo/terraform",
+    stack: "envs/prod",
+    accountStack: false,
     dir: "/repo/terraform/envs/prod",
     factsFile: "/repo/terraform/envs/prod/environment.tf",
     region: "us-east-2",

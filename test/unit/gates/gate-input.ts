@@ -9,6 +9,8 @@ export const FILES = { tfplan: "1111", "plan.txt": "2222" };
 export const ENVIRONMENT: Environment = {
   name: "dev",
   root: "/repo/terraform",
+  stack: "envs/dev",
+  accountStack: false,
   dir: "/repo/terraform/envs/dev",
   factsFile: "/repo/terraform/envs/dev/environment.tf",
   region: "eu-central-1",
@@ -63,7 +65,7 @@ export function input(overrides: { manifest?: Partial<Manifest>; environment?: P
     previousReceipt: null,
     terraformVersion: "1.11.4",
     executed: {
-      source: { commit: MANIFEST.commit, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null },
+      source: { commit: MANIFEST.commit, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null, firstRunBackend: false },
       backendType: "local",
       createdAt: MANIFEST.createdAt,
       terraformVersion: "1.11.4",

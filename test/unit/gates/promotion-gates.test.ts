@@ -38,7 +38,7 @@ async function allowed(gate: ApplyGate, facts: ApplyGateInput): Promise<string> 
 
 describe("freshnessGate", () => {
   const executed = (source: Partial<{ commit: string | null; differences: string[] }>, createdAt: string | null = MANIFEST.createdAt) => ({
-    executed: { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null, ...source }, backendType: "local", createdAt, terraformVersion: "1.11.4" },
+    executed: { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: [], remoteModules: [], repository: null, firstRunBackend: false, ...source }, backendType: "local", createdAt, terraformVersion: "1.11.4" },
   });
 
   it("allows a plan whose configuration is HEAD's, file by file, within the maximum age", async () => {
@@ -132,7 +132,7 @@ describe("promotionGate", () => {
   });
 
   it("looks up the commit the plan's configuration proved, never the manifest's field", async () => {
-    const differing = { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: ["envs/prod/local_override.tf is in the plan but not committed"], remoteModules: [], repository: null }, backendType: "local", createdAt: null, terraformVersion: "1.11.4" };
+    const differing = { source: { commit: COMMIT, configDigest: "c".repeat(64), differences: ["envs/prod/local_override.tf is in the plan but not committed"], remoteModules: [], repository: null, firstRunBackend: false }, backendType: "local", createdAt: null, terraformVersion: "1.11.4" };
     const { reason } = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: differing }));
     expect(reason).toBe("prod is promoted from dev, but no commit vouches for the plan to look up in the ledger");
     const unread = await refusal(promotionGate, input({ environment: PROD, promotionEntry: entry, executed: { unavailable: "tfplan could not be read" } }));
