@@ -22,6 +22,12 @@ export interface Environment {
    * has none), every apply needs a person's approval, and it is never promoted through the ledger.
    */
   accountStack: boolean;
+  /**
+   * An account stack of the organization's management account (org, bootstrap/org, log-archive):
+   * its facts name no environment under envs/, so the compliance page's promises about
+   * environments do not describe it; the organization's guard-rail rules do.
+   */
+  management: boolean;
   /** The root terraform runs in: `<root>/<stack>`. */
   dir: string;
   /** The file holding the `locals` facts, named in every message about them. */
@@ -154,6 +160,7 @@ async function readStackRoot(root: string, stack: string, expectedName: string |
     root,
     stack,
     accountStack: !stack.startsWith(`${ENVIRONMENT_STACKS}/`),
+    management: !known.includes(name),
     dir,
     factsFile,
     region: requireString(facts, "region", factsFile),

@@ -7,7 +7,7 @@ import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
 import { initIfChanged } from "../terraform/init-marker.js";
 import { cachedVersion } from "../terraform/version-cache.js";
-import { prepareWorkDir, readOptions, workDir } from "./work-dir.js";
+import { prepareWorkDir, readOptions, stackDataDir, workDir } from "./work-dir.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
 export interface WorkflowContext {
@@ -68,13 +68,9 @@ export async function openEnvironment(context: WorkflowContext, choice: StackCho
   return { terraformVersion: version.value, environment: environment.value };
 }
 
-/**
- * The data dir plan, gate and apply of one stack share (its lock, its unfinished-apply markers):
- * `env/<name>` for an environment, and one per account stack, so bootstrap/dev never shares dev's.
- */
+/** The terraform runner of a stack's plan, gate and apply, in the data dir they share (stackDataDir). */
 export function terraformForStack(context: WorkflowContext, environment: Environment): Terraform {
-  const dataDirName = environment.accountStack ? `stack/${encodeURIComponent(environment.stack)}` : `env/${environment.name}`;
-  return terraformFor(context, environment.dir, dataDirName);
+  return terraformFor(context, environment.dir, path.relative(workDir(context.root), stackDataDir(context.root, environment)));
 }
 
 /** `terraform init` with the backend, skipped when nothing init depends on has changed. */

@@ -12,6 +12,8 @@ import { readOptions } from "./work-dir.js";
 
 /** The static rules over an environment's roots and the modules they call. */
 export async function staticFindings(context: WorkflowContext, environment: Environment): Promise<Finding[]> {
+  // The management account's stacks are judged by the organization's guard rails, as `infra policy --org` judges them.
+  if (environment.management) return (await orgFindings(context)) ?? [];
   const tree = await loadPolicyTree(environment, readOptions(context));
   return evaluateTree(tree);
 }

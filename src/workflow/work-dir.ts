@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { ReadOptions } from "../config/environment.js";
+import type { Environment, ReadOptions } from "../config/environment.js";
 import { displayPath, fileSystemError } from "../fs-errors.js";
 
 // Apart from context.ts, which loads the terraform runner and child_process: `infra policy`
@@ -9,6 +9,14 @@ import { displayPath, fileSystemError } from "../fs-errors.js";
 /** Per-run working files (terraform data dirs) live here, outside the configuration. */
 export function workDir(root: string): string {
   return path.join(root, ".infra");
+}
+
+/**
+ * The data dir plan, gate and apply of one stack share (its lock, its unfinished-apply markers):
+ * `env/<name>` for an environment, and one per account stack, so bootstrap/dev never shares dev's.
+ */
+export function stackDataDir(root: string, environment: Pick<Environment, "name" | "stack" | "accountStack">): string {
+  return path.join(workDir(root), environment.accountStack ? `stack/${encodeURIComponent(environment.stack)}` : `env/${environment.name}`);
 }
 
 /** What a tool's own cache directory holds so that git never sees it, whatever the repository's .gitignore says. */

@@ -191,6 +191,7 @@ describe("the signed promotion ledger in a real git repository", () => {
       maxPlanAgeMs: 86_400_000,
       stack: "envs/dev",
       accountStack: false,
+      management: false,
       backend: { type: "s3", file: "envs/dev/backend.tf", config: {} },
       files: [],
     } satisfies Environment;

@@ -268,8 +268,8 @@ describe("stacks", () => {
 
   it("reads an account stack as one, its environment from its facts; an environment's root as an environment", async () => {
     await tree({ "envs/dev/environment.tf": facts(), "bootstrap/dev/environment.tf": facts(), "org/management.tf": facts({ environment: "org", region: '"us-east-1"' }) });
-    expect(await readStack(root, "bootstrap/dev/", OPTIONS)).toMatchObject({ name: "dev", stack: "bootstrap/dev", accountStack: true, dir: path.join(root, "bootstrap", "dev") });
-    expect(await readStack(root, "org", OPTIONS)).toMatchObject({ name: "org", stack: "org", accountStack: true, region: "us-east-1" });
+    expect(await readStack(root, "bootstrap/dev/", OPTIONS)).toMatchObject({ name: "dev", stack: "bootstrap/dev", accountStack: true, management: false, dir: path.join(root, "bootstrap", "dev") });
+    expect(await readStack(root, "org", OPTIONS)).toMatchObject({ name: "org", stack: "org", accountStack: true, management: true, region: "us-east-1" });
     expect(await readStack(root, "envs/dev", OPTIONS)).toMatchObject({ name: "dev", stack: "envs/dev", accountStack: false });
   });
 
@@ -298,6 +298,7 @@ describe("requireRealAccount", () => {
     root: "/repo/terraform",
     stack: "envs/prod",
     accountStack: false,
+    management: false,
     dir: "/repo/terraform/envs/prod",
     factsFile: "/repo/terraform/envs/prod/environment.tf",
     region: "us-east-2",

@@ -11,6 +11,7 @@ export const ENVIRONMENT: Environment = {
   root: "/repo/terraform",
   stack: "envs/dev",
   accountStack: false,
+  management: false,
   dir: "/repo/terraform/envs/dev",
   factsFile: "/repo/terraform/envs/dev/environment.tf",
   region: "eu-central-1",
