@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -72,4 +73,15 @@ export async function lineIn(root: string, file: string, text: string): Promise<
   const at = content.indexOf(text);
   if (at === -1 || content.indexOf(text, at + 1) !== -1) throw new Error(`${file}: expected exactly one ${text}`);
   return content.slice(0, at).split("\n").length;
+}
+
+/**
+ * The account id an environment of the real tree states in its facts: tests edit the tree by the
+ * value it holds, so they hold once a user has put the real ids in (never a pinned placeholder).
+ */
+export function accountIdOfTree(env: string): string {
+  const facts = readFileSync(path.join(REPO_ROOT, "terraform", "envs", env, "environment.tf"), "utf8");
+  const id = /^\s*account_id\s*=\s*"(\d{12})"/m.exec(facts)?.[1];
+  if (id === undefined) throw new Error(`terraform/envs/${env}/environment.tf states no account_id = "<12 digits>"`);
+  return id;
 }

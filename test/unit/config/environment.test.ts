@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   isPlaceholderAccountId,
+  findPlaceholders,
   listEnvironments,
   listStacks,
   readEnvironment,
@@ -277,6 +278,29 @@ describe("stacks", () => {
     await tree({ "envs/dev/environment.tf": facts(), "envs/prod/environment.tf": facts({ environment: "prod" }), "bootstrap/dev/environment.tf": facts({ environment: "prod" }) });
     const error = await failure(readStack(root, "bootstrap/dev", OPTIONS));
     expect(error.message).toBe(`${path.join(root, "bootstrap", "dev", "environment.tf")} says environment = "prod" but lives in bootstrap/dev`);
+  });
+});
+
+describe("findPlaceholders", () => {
+  it("names each template value no organisation can apply, with its file, and never a variable's description", async () => {
+    await tree({
+      "org/terraform.tfvars": 'emails = { dev = "aws+dev@example.com", prod = "ops@corp-mail.net" }\n',
+      "org/management.tf": 'locals {\n  account_id = "000000000000"\n}\n',
+      "org/main.tf": [
+        'variable "email" {\n  description = "e.g. someone@example.com"\n  type        = string\n}',
+        'locals {\n  admin = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-central-1/AWSReservedSSO_Admin_0000000000000000"\n  repository = "example-org/infra"\n}',
+      ].join("\n"),
+    });
+    const found = await findPlaceholders(path.join(root, "org"), OPTIONS);
+    const file = (name: string) => path.join(root, "org", name);
+    expect(found.sort()).toEqual(
+      [
+        `${file("main.tf")}: placeholder GitHub repository example-org/infra; set this repository's owner/name`,
+        `${file("main.tf")}: placeholder Identity Center role AWSReservedSSO_Admin_0000000000000000; name the role IAM Identity Center created`,
+        `${file("management.tf")}: placeholder account id 000000000000; set the real account id`,
+        `${file("terraform.tfvars")}: placeholder e-mail aws+dev@example.com; set an address someone reads`,
+      ].sort(),
+    );
   });
 });
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { policyRules } from "../../../src/policy/index.js";
 import { policy } from "../../../src/workflow/policy.js";
-import { applyEdits, copyPolicyTree, lineIn, quietContext, type Edit } from "../../policy-helpers.js";
+import { accountIdOfTree, applyEdits, copyPolicyTree, lineIn, quietContext, type Edit } from "../../policy-helpers.js";
 
 /**
  * copyPolicyTree copies the real environment roots, bootstraps and modules from terraform/.
  * Untouched, every rule holds; each case breaks one property and must fail exactly its rule.
  */
+const DEV_ACCOUNT = accountIdOfTree("dev");
+const PROD_ACCOUNT = accountIdOfTree("prod");
+/** An account of no environment of the tree. */
+const STRANGER_ACCOUNT = "987650001234";
 const EKS = "modules/eks/main.tf";
 const ECR = "modules/ecr/main.tf";
 const NET = "modules/networking/main.tf";
@@ -45,16 +49,16 @@ const MUTATIONS: Mutation[] = [
     edits: [{ file: ECR, from: /$/, to: '\nresource "aws_ecr_replication_configuration" "this" {\n  replication_configuration {\n    rule {\n      destination {\n        region      = "us-east-2"\n        registry_id = "123456789012"\n      }\n    }\n  }\n}\n' }],
   },
   { rule: "kms-single-region", env: "dev", what: "a multi-region key", edits: [{ file: "modules/kms-key/main.tf", from: "  deletion_window_in_days  = 30\n", to: "  deletion_window_in_days  = 30\n  multi_region             = true\n" }] },
-  { rule: "account-allowed-ids", env: "dev", what: "a second allowed account", edits: [{ file: "envs/dev/providers.tf", from: "[local.account_id]", to: '[local.account_id, "333333333333"]' }] },
-  { rule: "account-backend", env: "dev", what: "state in another account's bucket", edits: [{ file: "envs/dev/backend.tf", from: "infra-state-111111111111-eu-central-1", to: "infra-state-444444444444-eu-central-1" }] },
+  { rule: "account-allowed-ids", env: "dev", what: "a second allowed account", edits: [{ file: "envs/dev/providers.tf", from: "[local.account_id]", to: `[local.account_id, "${STRANGER_ACCOUNT}"]` }] },
+  { rule: "account-backend", env: "dev", what: "state in another account's bucket", edits: [{ file: "envs/dev/backend.tf", from: `infra-state-${DEV_ACCOUNT}-eu-central-1`, to: `infra-state-${STRANGER_ACCOUNT}-eu-central-1` }] },
   { rule: "account-static-keys", env: "dev", what: "a static key in the provider", edits: [{ file: "envs/dev/providers.tf", from: "  allowed_account_ids", to: "  access_key          = var.access_key\n  allowed_account_ids" }] },
   {
     rule: "account-distinct",
     env: "prod",
     what: "prod in dev's account",
     edits: [
-      { file: "envs/prod/environment.tf", from: '"222222222222"', to: '"111111111111"' },
-      { file: "envs/prod/backend.tf", from: "infra-state-222222222222", to: "infra-state-111111111111" },
+      { file: "envs/prod/environment.tf", from: `"${PROD_ACCOUNT}"`, to: `"${DEV_ACCOUNT}"` },
+      { file: "envs/prod/backend.tf", from: `infra-state-${PROD_ACCOUNT}`, to: `infra-state-${DEV_ACCOUNT}` },
     ],
   },
   { rule: "eks-public-endpoint", env: "dev", what: "the EKS public endpoint on", edits: [{ file: EKS, from: "endpoint_public_access  = false", to: "endpoint_public_access  = true" }] },
