@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { $, chalk, parseArgv, path } from "zx";
 import { isEntryPoint } from "./entry-point.js";
 import { readStack, requireRealAccount } from "../src/config/environment.js";
-import { ConfigError, describeError, ExitCode, InfraError, RefusedError, UsageError } from "../src/errors.js";
+import { ConfigError, describeError, ExitCode, InfraError, InterruptedError, RefusedError, UsageError } from "../src/errors.js";
 import { FIRST_RUN_BACKEND, FIRST_RUN_BACKEND_FILE } from "../src/first-run-backend.js";
 import { APPROVAL_LENGTH } from "../src/gates/approval.js";
 import { stackDataDir } from "../src/workflow/work-dir.js";
@@ -193,12 +193,16 @@ Exit codes: 0 done, 1 failed or refused (placeholder account id, no approval, a 
 
 const KNOWN_FLAGS = new Set(["_", "first-run", "firstRun", "dry-run", "dryRun", "order", "root", "help", "h"]);
 
-/** Reads one line from the terminal (or whatever stdin is); null once stdin has ended. */
+/** Reads one line from the terminal (or whatever stdin is); null once stdin has ended. Ctrl-C stops the run. */
 async function askOnStdin(question: string): Promise<string | null> {
   const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
   try {
     const closed = new Promise<null>((resolve) => lines.once("close", () => resolve(null)));
-    return await Promise.race([lines.question(question), closed]);
+    // Without a listener readline only pauses on Ctrl-C, and the prompt would wait for ever.
+    const interrupted = new Promise<never>((_, reject) =>
+      lines.once("SIGINT", () => reject(new InterruptedError("interrupted at the approval prompt: nothing was applied", "run the script again to plan and approve afresh"))),
+    );
+    return await Promise.race([lines.question(question), closed, interrupted]);
   } finally {
     lines.close();
   }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKEND_OVERRIDE, bootstrapSteps, describeStep, firstTimeOrder } from "../../scripts/bootstrap.js";
 import { FIRST_RUN_BACKEND } from "../../src/first-run-backend.js";
 import { fakeStsEnv, startFakeSts, type FakeSts } from "../fake-sts.js";
-import { commitChanges, copyFixture, REPO_ROOT, stateAddresses } from "../helpers.js";
+import { commitChanges, copyFixture, REPO_ROOT, skipBecause, stateAddresses } from "../helpers.js";
 
 const SCRIPT = path.join(REPO_ROOT, "scripts", "bootstrap.ts");
 
@@ -160,6 +160,36 @@ describe("scripts/bootstrap.ts through infra's gates", () => {
 });
 
 const ACCOUNT = "111122223333";
+
+describe("scripts/bootstrap.ts at a terminal", () => {
+  let sts: FakeSts;
+  beforeAll(async () => {
+    sts = await startFakeSts({ principals: { AKIAADMIN: { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/OrganizationAccountAccessRole/admin` } } });
+  });
+  afterAll(() => sts.close());
+
+  it("stops at Ctrl-C in the approval prompt with exit 130 and nothing applied", async (context) => {
+    if (!existsSync("/usr/bin/script")) skipBecause(context, "util-linux `script` is not installed: no pseudo-terminal to press Ctrl-C in");
+    const root = await accountStackTree();
+    const command = ["npx", "tsx", SCRIPT, "dev", "--first-run", "--root", root].map((word) => `'${word}'`).join(" ");
+    const child = spawn("/usr/bin/script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+      cwd: REPO_ROOT,
+      env: { ...fakeStsEnv(sts, "AKIAADMIN", process.env), FORCE_COLOR: "0" },
+    });
+    let output = "";
+    let pressed = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pressed || !output.includes("type the first 12 hex")) return;
+      pressed = true;
+      child.stdin.write("\x03");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(output).toContain("interrupted at the approval prompt: nothing was applied");
+    expect(code).toBe(130);
+    expect(await stateAddresses(path.join(root, "bootstrap", "dev"))).toEqual([]);
+  });
+});
 
 /** The account-stack fixture with its bootstrap stack linked to its facts and its committed backend a local file elsewhere. */
 async function accountStackTree(): Promise<string> {
