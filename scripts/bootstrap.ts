@@ -115,9 +115,21 @@ interface StackRun {
   ask: (question: string) => Promise<string | null>;
 }
 
+/** How many of infra and terraform run now: Ctrl-C is theirs to handle while any does. */
+let childrenRunning = 0;
+
+async function child(run: () => Promise<unknown>): Promise<void> {
+  childrenRunning += 1;
+  try {
+    await run();
+  } finally {
+    childrenRunning -= 1;
+  }
+}
+
 /** Runs infra (this repository's CLI) on the stack's tree, its output on the terminal. */
-async function infra(run: StackRun, args: string[]): Promise<void> {
-  await $({ stdio: "inherit" })`${process.execPath} ${INFRA} ${args} --root ${run.root}`;
+function infra(run: StackRun, args: string[]): Promise<void> {
+  return child(() => $({ stdio: "inherit" })`${process.execPath} ${INFRA} ${args} --root ${run.root}`);
 }
 
 async function runStep(step: Step, run: StackRun, approved: { digest: string | null }): Promise<void> {
@@ -151,8 +163,7 @@ async function runStep(step: Step, run: StackRun, approved: { digest: string | n
     case "terraform": {
       // In infra's data dir for the stack: it recorded the local backend, so terraform sees the move to S3.
       const dataDir = stackDataDir(run.root, { name: run.stack, stack, accountStack: true });
-      await $({ cwd: run.dir, stdio: "inherit", env: { ...process.env, TF_DATA_DIR: dataDir } })`terraform ${step.args}`;
-      return;
+      return child(() => $({ cwd: run.dir, stdio: "inherit", env: { ...process.env, TF_DATA_DIR: dataDir } })`terraform ${step.args}`);
     }
     case "remove-local-state":
       await Promise.all(["terraform.tfstate", "terraform.tfstate.backup"].map((name) => rm(path.join(run.dir, name), { force: true })));
@@ -251,6 +262,14 @@ export async function main(args: string[], ask: StackRun["ask"] = askOnStdin): P
 }
 
 if (isEntryPoint(import.meta.url)) {
+  // Ctrl-C reaches infra and terraform too (one process group): while one runs, it stops cleanly
+  // and records what happened, and this script waits for it rather than dying first and leaving it
+  // orphaned; between steps there is nothing to wait for.
+  process.on("SIGINT", () => {
+    if (childrenRunning > 0) return;
+    process.stderr.write("interrupted between steps: nothing after the last finished step ran; rerun to go on\n");
+    process.exit(ExitCode.interrupted);
+  });
   main(process.argv.slice(2)).catch((error: unknown) => {
     if (error instanceof InfraError) {
       process.stderr.write(`${describeError(error)}\n`);
@@ -260,8 +279,11 @@ if (isEntryPoint(import.meta.url)) {
     // zx's ProcessOutput: infra or terraform already printed why; say so and stop.
     const exitCode = (error as { exitCode?: unknown }).exitCode;
     if (typeof exitCode === "number") {
-      process.stderr.write(`the step above exited ${exitCode}: nothing after it ran; fix what it reported and rerun (a first run resumes: keep ${BACKEND_OVERRIDE} until its state is migrated)\n`);
-      process.exitCode = ExitCode.failed;
+      const interrupted = exitCode === ExitCode.interrupted;
+      process.stderr.write(
+        `${interrupted ? "interrupted: the step above stopped cleanly" : `the step above exited ${exitCode}`}; nothing after it ran; ${interrupted ? "rerun" : "fix what it reported and rerun"} (a first run resumes: keep ${BACKEND_OVERRIDE} until its state is migrated)\n`,
+      );
+      process.exitCode = interrupted ? ExitCode.interrupted : ExitCode.failed;
       return;
     }
     process.stderr.write(`internal error:\n${error instanceof Error ? error.stack : String(error)}\n`);

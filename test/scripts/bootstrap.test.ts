@@ -23,7 +23,7 @@ function runScript(
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (asked || !stderr.includes("type the first 12 hex")) return;
+      if (asked || !stderr.includes("press Enter to stop")) return;
       asked = true;
       void Promise.resolve(options.answer?.() ?? "").then((line) => child.stdin.end(`${line}\n`));
     });
@@ -180,7 +180,7 @@ describe("scripts/bootstrap.ts at a terminal", () => {
     let pressed = false;
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (pressed || !output.includes("type the first 12 hex")) return;
+      if (pressed || !output.includes("press Enter to stop")) return;
       pressed = true;
       child.stdin.write("\x03");
     });
@@ -189,12 +189,44 @@ describe("scripts/bootstrap.ts at a terminal", () => {
     expect(code).toBe(130);
     expect(await stateAddresses(path.join(root, "bootstrap", "dev"))).toEqual([]);
   });
+
+  it("waits for infra when Ctrl-C comes during the apply: terraform stops cleanly, the receipt says interrupted, the first run stays resumable", async (context) => {
+    if (!existsSync("/usr/bin/script")) skipBecause(context, "util-linux `script` is not installed: no pseudo-terminal to press Ctrl-C in");
+    const root = await accountStackTree({ slowApply: true });
+    const bundle = path.join(root, "..", "artifacts", "bootstrap", "dev");
+    const command = ["npx", "tsx", SCRIPT, "dev", "--first-run", "--root", root].map((word) => `'${word}'`).join(" ");
+    const child = spawn("/usr/bin/script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+      cwd: REPO_ROOT,
+      env: { ...fakeStsEnv(sts, "AKIAADMIN", process.env), FORCE_COLOR: "0" },
+    });
+    let output = "";
+    let stage: "plan" | "approved" | "pressed" = "plan";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (stage === "plan" && output.includes("press Enter to stop")) {
+        stage = "approved";
+        void readFile(path.join(bundle, "manifest.json"), "utf8").then((text) => child.stdin.write(`${(JSON.parse(text) as { planDigest: string }).planDigest.slice(0, 12)}\r`));
+      } else if (stage === "approved" && output.includes("terraform_data.slow: Provisioning with 'local-exec'")) {
+        stage = "pressed";
+        child.stdin.write("\x03");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stage).toBe("pressed");
+    expect(output).toContain("interrupted: the step above stopped cleanly; nothing after it ran");
+    expect(code).toBe(130);
+    expect(JSON.parse(await readFile(path.join(bundle, "receipt.json"), "utf8"))).toMatchObject({ stack: "bootstrap/dev", outcome: "interrupted" });
+    expect(await readFile(path.join(root, "bootstrap", "dev", BACKEND_OVERRIDE), "utf8")).toBe(FIRST_RUN_BACKEND);
+  });
 });
 
 /** The account-stack fixture with its bootstrap stack linked to its facts and its committed backend a local file elsewhere. */
-async function accountStackTree(): Promise<string> {
+async function accountStackTree(options: { slowApply?: boolean } = {}): Promise<string> {
   const root = await copyFixture("account-stack");
   const stackDir = path.join(root, "bootstrap", "dev");
+  if (options.slowApply) {
+    await writeFile(path.join(stackDir, "slow.tf"), 'resource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 30"\n  }\n}\n');
+  }
   await symlink("../../envs/dev/environment.tf", path.join(stackDir, "environment.tf"));
   await writeFile(path.join(stackDir, "backend.tf"), 'terraform {\n  backend "local" {\n    path = "migrated/terraform.tfstate"\n  }\n}\n');
   commitChanges(root, "a bootstrap stack whose bucket is a local file");
