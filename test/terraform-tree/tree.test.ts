@@ -29,6 +29,7 @@ const MODULES = ["account-baseline", "account-roles", "ecr", "eks", "kms-key", "
 const KEY_USERS: Array<[string, string]> = [
   ["account-baseline", "state_key"],
   ["account-baseline", "audit_key"],
+  ["account-baseline", "ebs_default_key"],
   ["ecr", "kms_key"],
   ["eks", "kms_key"],
   ["networking", "flow_logs_key"],
@@ -189,7 +190,7 @@ describe("module structure", () => {
     expect(actions.filter((action) => /^kms:(\*|C\*|Cr\*|Create\*|CreateGrant)$/.test(action)), "administrators must not hold kms:CreateGrant unconditionally").toEqual([]);
     expect(actions.filter((action) => /^kms:(\*|P\*|Pu\*|Put\*|PutKeyPolicy)$/.test(action)), "administrators must not rewrite the key policy").toEqual([]);
     expect(policy, "administrators create grants only for AWS services").toMatch(/Action\s*=\s*"kms:CreateGrant"[^}]*"kms:GrantIsForAWSResource"\s*=\s*"true"/);
-    expect(policy, "the caller's statements follow, then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.log_group_statements\)/);
+    expect(policy, "the caller's statements follow, then the volume launchers', then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.volume_launcher_statements,\s*local\.log_group_statements\)/);
     const logs = String(first(parse("modules/kms-key/main.tf").locals, "locals").log_group_statements);
     expect(logs, "CloudWatch Logs may use the key only for the log group named").toMatch(/"kms:EncryptionContext:aws:logs:arn"\s*=\s*var\.log_group_arn/);
     expect(policy, "the key must not trust the account root").not.toContain(":root");
@@ -337,6 +338,21 @@ describe("secure defaults", () => {
     expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
     expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
     expect(first(variable("modules/platform/variables.tf", "az_letters").validation, "validation").condition).toContain('"^[a-z]$"');
+    expect(eks.create_autoscaling_service_linked_role, "the bootstrap's account-baseline creates the Auto Scaling service-linked role").toBe(false);
+  });
+
+  it("EBS volumes under keys of ours: the account default (account-baseline) and the nodes' (eks), used by Auto Scaling as a volume launcher", () => {
+    const baseline = "modules/account-baseline/main.tf";
+    expect(resource(baseline, "aws_ebs_default_kms_key", "this").key_arn).toBe("${module.ebs_default_key.arn}");
+    expect(resource(baseline, "aws_iam_service_linked_role", "autoscaling").aws_service_name).toBe("autoscaling.amazonaws.com");
+    for (const [rel, call] of [[baseline, "ebs_default_key"], ["modules/eks/main.tf", "ebs_key"]] as const) {
+      const key = moduleCall(rel, call);
+      expect(key.volume_launchers, `${rel} module.${call}`).toEqual(["${local.autoscaling_role_arn}"]);
+      expect(key.statements, `${rel} module.${call} grants nothing beyond the volume launchers' statements of modules/kms-key`).toBeUndefined();
+      expect(first(parse(rel).locals, "locals").autoscaling_role_arn).toBe(
+        "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+      );
+    }
   });
 
   it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {

@@ -121,7 +121,7 @@ locals {
 # the guard rails of terraform/org, which hold where a boundary does not (other principals).
 resource "aws_iam_policy" "deploy_boundary" {
   name        = "infra-deploy-boundary"
-  description = "Bounds infra-deploy and every role it creates: no changes to the platform roles, the boundary, the audit trail, GuardDuty, Config, Access Analyzer or flow logs terraform did not make"
+  description = "Bounds infra-deploy and every role it creates: no changes to the platform roles, the boundary, the audit trail, GuardDuty, Config, Access Analyzer, EBS default encryption or flow logs terraform did not make"
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -172,6 +172,13 @@ resource "aws_iam_policy" "deploy_boundary" {
           "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
           "ec2:ModifyFlowLogs",
         ]
+        Resource = "*"
+      },
+      {
+        # The account's EBS encryption stays on, under the key of account-baseline.
+        Sid      = "NoWeakeningEbsEncryptionByDefault"
+        Effect   = "Deny"
+        Action   = ["ec2:DisableEbsEncryptionByDefault", "ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"]
         Resource = "*"
       },
       {

@@ -155,6 +155,13 @@ run "credential_chain" {
   }
 
   assert {
+    condition = alltrue([for action in ["ec2:DisableEbsEncryptionByDefault", "ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"] : contains(flatten([
+      for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Action if s.Effect == "Deny" && s.Resource == "*" && !can(s.Condition)
+    ]), action)])
+    error_message = "infra-deploy must not turn off EBS encryption by default nor move the account's default EBS key off ours (modify or reset it to aws/ebs)."
+  }
+
+  assert {
     condition     = [for s in jsondecode(aws_iam_policy.deploy_boundary.policy).Statement : s.Condition if s.Sid == "NoDeletingFlowLogsTerraformDidNotMake"] == [{ StringNotEquals = { "aws:ResourceTag/ManagedBy" = "terraform" } }]
     error_message = "infra-deploy may delete only flow logs terraform made (ManagedBy = terraform), so replacements and teardowns apply and nothing else is deleted."
   }
