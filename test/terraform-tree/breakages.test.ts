@@ -376,13 +376,6 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "Only GitHub jobs of this repository in the GitHub environment named like the infra environment may assume infra-deploy",
     },
     {
-      property: "the break-glass role needs MFA",
-      file: "main.tf",
-      from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
-      to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
-      caughtBy: "infra-break-glass must be assumable only by the listed principals, and only with MFA",
-    },
-    {
       property: "only infra-deploy signs ledger entries (kms:Sign given to the key administrators)",
       file: "main.tf",
       from: '      Principal = { AWS = aws_iam_role.deploy.arn }\n      Action    = "kms:Sign"',
@@ -442,13 +435,22 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "The checkable object, var.deployer_principals, was expected to report an error but did not",
     },
   ],
-  "modules/account-roles#break-glass": [
+  "modules/break-glass-role": [
+    {
+      property: "the break-glass role needs MFA",
+      file: "main.tf",
+      from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
+      to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
+      caughtBy: "infra-break-glass must be assumable only by the listed IAM users, and only with MFA",
+    },
+  ],
+  "modules/break-glass-role#users": [
     {
       property: "break glass needs MFA, so it trusts IAM users only (Identity Center roles carry no MFA)",
       file: "variables.tf",
       from: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[^*]+$", arn))',
       to: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[^*]+$", arn))',
-      caughtBy: "The checkable object, var.break_glass_principals, was expected to report an error but did not",
+      caughtBy: "The checkable object, var.principals, was expected to report an error but did not",
     },
   ],
   "modules/networking#egress-domains": [

@@ -24,7 +24,7 @@ const hcl = require("hcl2-parser") as { parseToObject(text: string): [Hcl | null
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TF_ROOT = path.join(REPO_ROOT, "terraform");
-const MODULES = ["account-baseline", "account-roles", "ecr", "eks", "kms-key", "networking", "platform"];
+const MODULES = ["account-baseline", "account-roles", "break-glass-role", "ecr", "eks", "kms-key", "networking", "platform"];
 /** The modules that create a KMS key, each through modules/kms-key, by the name of that module call. */
 const KEY_USERS: Array<[string, string]> = [
   ["account-baseline", "state_key"],
@@ -210,7 +210,7 @@ describe("module structure", () => {
     expect(key.source).toBe("../kms-key");
     expect([key.alias, key.key_spec, key.key_usage]).toEqual(["alias/infra-ledger", "ECC_NIST_P256", "SIGN_VERIFY"]);
     expect(key.administrators).toBe("${var.kms_key_administrators}");
-    expect(key.break_glass_administrators).toEqual(["${aws_iam_role.break_glass.arn}"]);
+    expect(key.break_glass_administrators).toEqual(["${module.break_glass.arn}"]);
     expect(JSON.stringify(key.statements ?? []), "module.ledger_key must not trust an account root").not.toContain(":root");
   });
 
@@ -353,6 +353,15 @@ describe("secure defaults", () => {
         "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
       );
     }
+  });
+
+  it("makes every infra-break-glass role with modules/break-glass-role (MFA only)", () => {
+    const roles = hclFiles()
+      .filter((rel) => rel.endsWith(".tf"))
+      .flatMap((rel) => Object.entries<Hcl>(parse(rel).resource?.aws_iam_role ?? {}).map(([name, blocks]) => ({ rel, name, role: first(blocks, name) })))
+      .filter(({ role }) => role.name === "infra-break-glass");
+    expect(roles.map(({ rel, name }) => `${rel}: aws_iam_role.${name}`)).toEqual(["modules/break-glass-role/main.tf: aws_iam_role.this"]);
+    expect(moduleCall("modules/account-roles/main.tf", "break_glass").source).toBe("../break-glass-role");
   });
 
   it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {
