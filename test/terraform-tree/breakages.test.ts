@@ -630,6 +630,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "Nobody may schedule the deletion of the trail key or disable it",
     },
     {
+      property: "the trail key's administrator of last resort needs MFA (the organization's role put back as break glass)",
+      file: "main.tf",
+      from: "break_glass_administrators = [module.break_glass.arn]",
+      to: "break_glass_administrators = [local.log_archive_admin_role_arn]",
+      caughtBy: "The trail key's break-glass administrator must be the log archive account's infra-break-glass",
+    },
+    {
       property: "Security Hub runs the CIS AWS Foundations standard",
       file: "main.tf",
       from: '"arn:aws:securityhub:${local.region}::standards/cis-aws-foundations-benchmark/v/1.4.0"',

@@ -355,13 +355,17 @@ describe("secure defaults", () => {
     }
   });
 
-  it("makes every infra-break-glass role with modules/break-glass-role (MFA only)", () => {
+  it("makes every infra-break-glass role with modules/break-glass-role (MFA only), in each account and in the log archive", () => {
     const roles = hclFiles()
       .filter((rel) => rel.endsWith(".tf"))
       .flatMap((rel) => Object.entries<Hcl>(parse(rel).resource?.aws_iam_role ?? {}).map(([name, blocks]) => ({ rel, name, role: first(blocks, name) })))
       .filter(({ role }) => role.name === "infra-break-glass");
     expect(roles.map(({ rel, name }) => `${rel}: aws_iam_role.${name}`)).toEqual(["modules/break-glass-role/main.tf: aws_iam_role.this"]);
     expect(moduleCall("modules/account-roles/main.tf", "break_glass").source).toBe("../break-glass-role");
+    const logArchive = moduleCall("log-archive/main.tf", "break_glass");
+    expect(logArchive.source).toBe("../modules/break-glass-role");
+    expect(logArchive.principals).toBe("${local.break_glass_users}");
+    expect(moduleCall("log-archive/main.tf", "trail_key").break_glass_administrators, "the trail key's last resort needs MFA").toEqual(["${module.break_glass.arn}"]);
   });
 
   it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {
@@ -398,7 +402,27 @@ describe("secure defaults", () => {
   it("bootstrap/org: the management account's deploy role is no administrator (SCPs do not apply there)", () => {
     const roles = moduleCall("bootstrap/org/main.tf", "roles");
     expect(roles.deploy_role_policy_arns).toEqual(["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]);
-    expect(String(roles.break_glass_principals), "break glass is an IAM user with MFA").toMatch(/:user\//);
+    expect(roles.break_glass_principals).toBe("${local.break_glass_users}");
+  });
+
+  it("states the management account's administrator and break-glass users once, in bootstrap/org/administrators.tf, which log-archive links", () => {
+    const source = realpathSync(path.join(TF_ROOT, "bootstrap/org/administrators.tf"));
+    expect(realpathSync(path.join(TF_ROOT, "log-archive/administrators.tf")), "log-archive links the file, never a copy").toBe(source);
+    const people = first(parse("bootstrap/org/administrators.tf").locals, "locals");
+    expect(people.management_administrator_role_arn, "an Identity Center role, with its aws-reserved path").toMatch(
+      /^arn:aws:iam::\$\{local\.account_id\}:role\/aws-reserved\/sso\.amazonaws\.com\/[a-z]{2}-[a-z]+-\d\/AWSReservedSSO_/,
+    );
+    for (const arn of people.break_glass_users as string[]) expect(arn, "break glass is an IAM user with MFA").toMatch(/^arn:aws:iam::\$\{local\.account_id\}:user\//);
+    // The role's ARN is written in that one file: every other file names it through the local.
+    const writers = treeFiles().filter((rel) => readFileSync(path.join(TF_ROOT, rel), "utf8").includes("AWSReservedSSO_AdministratorAccess"));
+    expect([...new Set(writers.map((rel) => realpathSync(path.join(TF_ROOT, rel))))]).toEqual([source]);
+    for (const [rel, call, key] of [
+      ["bootstrap/org/main.tf", "roles", "kms_key_administrators"],
+      ["bootstrap/org/main.tf", "baseline", "kms_key_administrators"],
+      ["log-archive/trail.tf", "alarm_key", "administrators"],
+    ] as const) {
+      expect(moduleCall(rel, call)[key], `${rel} module.${call}.${key}`).toEqual(["${local.management_administrator_role_arn}"]);
+    }
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {
