@@ -632,7 +632,7 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "the trail key's administrator of last resort needs MFA (the organization's role put back as break glass)",
       file: "main.tf",
-      from: "break_glass_administrators = [module.break_glass.arn]",
+      from: 'break_glass_administrators = ["arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}"]',
       to: "break_glass_administrators = [local.log_archive_admin_role_arn]",
       caughtBy: "The trail key's break-glass administrator must be the log archive account's infra-break-glass",
     },

@@ -365,7 +365,9 @@ describe("secure defaults", () => {
     const logArchive = moduleCall("log-archive/main.tf", "break_glass");
     expect(logArchive.source).toBe("../modules/break-glass-role");
     expect(logArchive.principals).toBe("${local.break_glass_users}");
-    expect(moduleCall("log-archive/main.tf", "trail_key").break_glass_administrators, "the trail key's last resort needs MFA").toEqual(["${module.break_glass.arn}"]);
+    expect(moduleCall("log-archive/main.tf", "trail_key").break_glass_administrators, "the trail key's last resort needs MFA").toEqual([
+      "arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}",
+    ]);
   });
 
   it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {

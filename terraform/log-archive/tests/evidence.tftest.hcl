@@ -27,12 +27,6 @@ override_resource {
 }
 
 override_resource {
-  target          = module.break_glass.aws_iam_role.this
-  override_during = plan
-  values          = { arn = "arn:aws:iam::444444444444:role/infra-break-glass" }
-}
-
-override_resource {
   target          = module.alarm_key.aws_kms_key.this
   override_during = plan
   values          = { arn = "arn:aws:kms:us-east-1:000000000000:key/1b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" }
@@ -164,7 +158,7 @@ run "trail_key" {
   }
 
   assert {
-    condition = [for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Sid == "BreakGlassKeyAdministrators"] == [[module.break_glass.arn]] && module.break_glass.name == "infra-break-glass" && local.break_glass_users == ["arn:aws:iam::${local.account_id}:user/break-glass"] && !contains(flatten([
+    condition = [for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Sid == "BreakGlassKeyAdministrators"] == [["arn:aws:iam::${local.log_archive_account_id}:role/infra-break-glass"]] && module.break_glass.name == "infra-break-glass" && local.break_glass_users == ["arn:aws:iam::${local.account_id}:user/break-glass"] && !contains(flatten([
       for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Sid == "BreakGlassKeyAdministrators"
     ]), local.log_archive_admin_role_arn)
     error_message = "The trail key's break-glass administrator must be the log archive account's infra-break-glass (the management account's break-glass IAM users, with MFA), not the organization's role."
