@@ -40,9 +40,9 @@ module "trail_key" {
 
   # Principals of this account only: the organization's role administers, infra-break-glass
   # (MFA) alone may rewrite the policy; no principal of a workload account is named, and the key
-  # policy has no account-root statement that could delegate to one.
-  # Stated from the role's name, as the policies state the trail's ARN, so the policy is known
-  # when planned; naming the module's output still makes the key wait for the role to exist.
+  # policy has no account-root statement that could delegate to one. The break-glass ARN is
+  # stated from the role's name, as the policies state the trail's, so the policy is known when
+  # planned; naming the module's output still makes the key wait for the role to exist.
   administrators             = [local.log_archive_admin_role_arn]
   break_glass_administrators = ["arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}"]
 
