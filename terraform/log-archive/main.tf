@@ -1,7 +1,8 @@
 # What lives in the log archive account: the bucket the organization trail writes into (Object
 # Lock, compliance mode), its KMS key, and the organization's Security Hub and Config aggregator
 # (delegated here by terraform/org). Apply after terraform/org has created the account
-# (README "First-time setup").
+# (README "First-time setup"), as the management administrator of administrators.tf (a link to
+# terraform/bootstrap/org/administrators.tf).
 data "aws_organizations_organization" "this" {
   provider = aws.management
 }
@@ -20,16 +21,30 @@ locals {
 # Trail key
 ################################################################################
 
+# The key's administrator of last resort, as in every environment account: infra-break-glass of
+# this account, assumable only by the management account's break-glass IAM users, with MFA. The
+# organization's role alone would leave the key to whoever holds the management account's
+# administrator, with no second factor.
+module "break_glass" {
+  source = "../modules/break-glass-role"
+
+  description = "Administers the log archive account's KMS keys when nothing else can; MFA required"
+  principals  = local.break_glass_users
+}
+
 module "trail_key" {
   source = "../modules/kms-key"
 
   description = "Encrypts the organization trail's log files in ${local.bucket_name}"
   alias       = "alias/infra-org-trail"
 
-  # The account's only administrator is the organization's role: no principal of a workload
-  # account is named, and the key policy has no account-root statement that could delegate to one.
+  # Principals of this account only: the organization's role administers, infra-break-glass
+  # (MFA) alone may rewrite the policy; no principal of a workload account is named, and the key
+  # policy has no account-root statement that could delegate to one. The break-glass ARN is
+  # stated from the role's name, as the policies state the trail's, so the policy is known when
+  # planned; naming the module's output still makes the key wait for the role to exist.
   administrators             = [local.log_archive_admin_role_arn]
-  break_glass_administrators = [local.log_archive_admin_role_arn]
+  break_glass_administrators = ["arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}"]
 
   statements = [
     {

@@ -195,9 +195,11 @@ locals {
         Resource = "*"
       },
       {
+        # Nor moving the account's default EBS key off ours (account-baseline) to aws/ebs or
+        # another key. The Sid is the one src/policy's baseline names.
         Sid       = "DenyDisablingEbsEncryptionByDefault"
         Effect    = "Deny"
-        Action    = ["ec2:DisableEbsEncryptionByDefault"]
+        Action    = ["ec2:DisableEbsEncryptionByDefault", "ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"]
         Resource  = "*"
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },
@@ -248,12 +250,13 @@ locals {
         Condition = { ArnNotLike = { "aws:PrincipalArn" = local.organization_admin_role } }
       },
       {
-        # The EKS control-plane and flow-log groups keep their retention: only terraform (as
-        # infra-deploy, which sets it when it creates them) or the organization's role change it.
+        # The EKS control-plane, flow-log and Session Manager transcript groups keep their
+        # retention: only terraform (as infra-deploy, which sets it when it creates them) or the
+        # organization's role change it.
         Sid       = "DenyShorteningAuditLogRetention"
         Effect    = "Deny"
         Action    = ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey"]
-        Resource  = ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"]
+        Resource  = ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*", "arn:aws:logs:*:*:log-group:/aws/ssm/*"]
         Condition = { ArnNotLike = { "aws:PrincipalArn" = [local.organization_admin_role, local.deploy_role] } }
       },
       {
@@ -288,7 +291,7 @@ locals {
 
 resource "aws_organizations_policy" "guardrails" {
   name        = "infra-guardrails"
-  description = "No replication or sharing out of the account, no unencrypted EBS, no deleted flow logs, no blinded audit trail, no changed platform roles, no access keys, no leaving the organization"
+  description = "No replication or sharing out of the account, no unencrypted EBS or EBS off our key, no deleted flow logs, no blinded audit trail, no changed platform roles, no access keys, no leaving the organization"
   type        = "SERVICE_CONTROL_POLICY"
   content     = jsonencode(local.guardrails)
 

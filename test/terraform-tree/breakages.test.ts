@@ -39,8 +39,8 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "administrators create grants only with kms:GrantIsForAWSResource",
       file: "main.tf",
-      from: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }',
-      to: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "false" } }',
+      from: '        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }\n      },\n    ], var.statements',
+      to: '        Condition = { Bool = { "kms:GrantIsForAWSResource" = "false" } }\n      },\n    ], var.statements',
       caughtBy: "Administrators may create grants only for AWS services",
     },
     {
@@ -63,6 +63,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: "enable_key_rotation      = local.symmetric",
       to: "enable_key_rotation      = true",
       caughtBy: "AWS does not rotate asymmetric keys",
+    },
+    {
+      property: "volume launchers (Auto Scaling, for node and default EBS keys) create grants only for AWS resources",
+      file: "main.tf",
+      from: '      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }\n    },\n  ] : statement',
+      to: '      Condition = { Bool = { "kms:GrantIsForAWSResource" = "false" } }\n    },\n  ] : statement',
+      caughtBy: "Volume launchers may use the key and create grants only for AWS resources",
     },
   ],
   "modules/account-baseline": [
@@ -114,6 +121,20 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'type          = "ACCOUNT"',
       to: 'type          = "ORGANIZATION"',
       caughtBy: "IAM Access Analyzer must watch the account",
+    },
+    {
+      property: "volumes that name no key are under our key, not the AWS-managed aws/ebs",
+      file: "main.tf",
+      from: "key_arn = module.ebs_default_key.arn",
+      to: 'key_arn = "arn:aws:kms:eu-central-1:111111111111:alias/aws/ebs"',
+      caughtBy: "The account's default EBS key must be the module's own customer-managed key",
+    },
+    {
+      property: "only the Auto Scaling service-linked role uses the default EBS key (the deploy role added)",
+      file: "main.tf",
+      from: "volume_launchers = [local.autoscaling_role_arn]",
+      to: 'volume_launchers = [local.autoscaling_role_arn, "arn:aws:iam::111111111111:role/infra-deploy"]',
+      caughtBy: "only the Auto Scaling service-linked role (it launches the nodes) may use the default EBS key",
     },
   ],
   "modules/networking": [
@@ -246,10 +267,10 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "Node volumes must be encrypted with the module's own customer-managed node-volume key",
     },
     {
-      property: "Auto Scaling creates grants on the node-volume key only for AWS resources",
+      property: "only the Auto Scaling service-linked role uses the node-volume key (another launcher added)",
       file: "main.tf",
-      from: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }',
-      to: 'Condition = { Bool = { "kms:GrantIsForAWSResource" = "false" } }',
+      from: "volume_launchers           = [local.autoscaling_role_arn]",
+      to: 'volume_launchers           = [local.autoscaling_role_arn, "arn:aws:iam::111111111111:role/infra-deploy"]',
       caughtBy: "Besides its administrators, only the Auto Scaling service-linked role may use the node-volume key",
     },
     {
@@ -355,13 +376,6 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "Only GitHub jobs of this repository in the GitHub environment named like the infra environment may assume infra-deploy",
     },
     {
-      property: "the break-glass role needs MFA",
-      file: "main.tf",
-      from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
-      to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
-      caughtBy: "infra-break-glass must be assumable only by the listed principals, and only with MFA",
-    },
-    {
       property: "only infra-deploy signs ledger entries (kms:Sign given to the key administrators)",
       file: "main.tf",
       from: '      Principal = { AWS = aws_iam_role.deploy.arn }\n      Action    = "kms:Sign"',
@@ -397,6 +411,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "Every role infra-deploy creates must carry its boundary",
     },
     {
+      property: "the deploy role cannot reset the account's default EBS key to aws/ebs (dropped from its boundary)",
+      file: "main.tf",
+      from: '"ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"]',
+      to: '"ec2:ModifyEbsDefaultKmsKeyId"]',
+      caughtBy: "infra-deploy must not turn off EBS encryption by default nor move the account's default EBS key off ours",
+    },
+    {
       property: "port forwarding reaches only the deploy-access instance (a tag-less instance, a node, admitted)",
       file: "main.tf",
       from: 'StringEquals = { "ssm:resourceTag/Role" = "deploy-access" }',
@@ -414,13 +435,22 @@ const BREAKAGES: Record<string, Breakage[]> = {
       caughtBy: "The checkable object, var.deployer_principals, was expected to report an error but did not",
     },
   ],
-  "modules/account-roles#break-glass": [
+  "modules/break-glass-role": [
+    {
+      property: "the break-glass role needs MFA",
+      file: "main.tf",
+      from: 'Bool            = { "aws:MultiFactorAuthPresent" = "true" }',
+      to: 'Bool            = { "aws:MultiFactorAuthPresent" = "false" }',
+      caughtBy: "infra-break-glass must be assumable only by the listed IAM users, and only with MFA",
+    },
+  ],
+  "modules/break-glass-role#users": [
     {
       property: "break glass needs MFA, so it trusts IAM users only (Identity Center roles carry no MFA)",
       file: "variables.tf",
       from: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[^*]+$", arn))',
       to: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[^*]+$", arn))',
-      caughtBy: "The checkable object, var.break_glass_principals, was expected to report an error but did not",
+      caughtBy: "The checkable object, var.principals, was expected to report an error but did not",
     },
   ],
   "modules/networking#egress-domains": [
@@ -460,9 +490,23 @@ const BREAKAGES: Record<string, Breakage[]> = {
     {
       property: "disabling EBS default encryption is denied",
       file: "main.tf",
-      from: 'Action    = ["ec2:DisableEbsEncryptionByDefault"]',
-      to: 'Action    = ["ec2:GetEbsEncryptionByDefault"]',
+      from: 'Action    = ["ec2:DisableEbsEncryptionByDefault", ',
+      to: 'Action    = ["ec2:GetEbsEncryptionByDefault", ',
       caughtBy: "Turning off EBS encryption by default must be denied",
+    },
+    {
+      property: "resetting the default EBS key to aws/ebs is denied",
+      file: "main.tf",
+      from: '"ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"]',
+      to: '"ec2:ModifyEbsDefaultKmsKeyId"]',
+      caughtBy: "Moving the account's default EBS key off ours (modifying it, or resetting it to aws/ebs) must be denied",
+    },
+    {
+      property: "the Session Manager transcripts keep their retention (dropped from the retention guard rail)",
+      file: "main.tf",
+      from: ', "arn:aws:logs:*:*:log-group:/aws/ssm/*"]',
+      to: "]",
+      caughtBy: "The retention guard rail must cover every audit log group",
     },
     {
       property: "deleting flow logs is denied",
@@ -584,6 +628,13 @@ const BREAKAGES: Record<string, Breakage[]> = {
       from: 'Action    = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"]',
       to: 'Action    = ["kms:DeleteImportedKeyMaterial"]',
       caughtBy: "Nobody may schedule the deletion of the trail key or disable it",
+    },
+    {
+      property: "the trail key's administrator of last resort needs MFA (the organization's role put back as break glass)",
+      file: "main.tf",
+      from: 'break_glass_administrators = ["arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}"]',
+      to: "break_glass_administrators = [local.log_archive_admin_role_arn]",
+      caughtBy: "The trail key's break-glass administrator must be the log archive account's infra-break-glass",
     },
     {
       property: "Security Hub runs the CIS AWS Foundations standard",

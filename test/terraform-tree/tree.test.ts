@@ -24,11 +24,12 @@ const hcl = require("hcl2-parser") as { parseToObject(text: string): [Hcl | null
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TF_ROOT = path.join(REPO_ROOT, "terraform");
-const MODULES = ["account-baseline", "account-roles", "ecr", "eks", "kms-key", "networking", "platform"];
+const MODULES = ["account-baseline", "account-roles", "break-glass-role", "ecr", "eks", "kms-key", "networking", "platform"];
 /** The modules that create a KMS key, each through modules/kms-key, by the name of that module call. */
 const KEY_USERS: Array<[string, string]> = [
   ["account-baseline", "state_key"],
   ["account-baseline", "audit_key"],
+  ["account-baseline", "ebs_default_key"],
   ["ecr", "kms_key"],
   ["eks", "kms_key"],
   ["networking", "flow_logs_key"],
@@ -189,7 +190,7 @@ describe("module structure", () => {
     expect(actions.filter((action) => /^kms:(\*|C\*|Cr\*|Create\*|CreateGrant)$/.test(action)), "administrators must not hold kms:CreateGrant unconditionally").toEqual([]);
     expect(actions.filter((action) => /^kms:(\*|P\*|Pu\*|Put\*|PutKeyPolicy)$/.test(action)), "administrators must not rewrite the key policy").toEqual([]);
     expect(policy, "administrators create grants only for AWS services").toMatch(/Action\s*=\s*"kms:CreateGrant"[^}]*"kms:GrantIsForAWSResource"\s*=\s*"true"/);
-    expect(policy, "the caller's statements follow, then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.log_group_statements\)/);
+    expect(policy, "the caller's statements follow, then the volume launchers', then the one log group's").toMatch(/\],\s*var\.statements,\s*local\.volume_launcher_statements,\s*local\.log_group_statements\)/);
     const logs = String(first(parse("modules/kms-key/main.tf").locals, "locals").log_group_statements);
     expect(logs, "CloudWatch Logs may use the key only for the log group named").toMatch(/"kms:EncryptionContext:aws:logs:arn"\s*=\s*var\.log_group_arn/);
     expect(policy, "the key must not trust the account root").not.toContain(":root");
@@ -209,7 +210,7 @@ describe("module structure", () => {
     expect(key.source).toBe("../kms-key");
     expect([key.alias, key.key_spec, key.key_usage]).toEqual(["alias/infra-ledger", "ECC_NIST_P256", "SIGN_VERIFY"]);
     expect(key.administrators).toBe("${var.kms_key_administrators}");
-    expect(key.break_glass_administrators).toEqual(["${aws_iam_role.break_glass.arn}"]);
+    expect(key.break_glass_administrators).toEqual(["${module.break_glass.arn}"]);
     expect(JSON.stringify(key.statements ?? []), "module.ledger_key must not trust an account root").not.toContain(":root");
   });
 
@@ -337,6 +338,36 @@ describe("secure defaults", () => {
     expect(administrators.condition, "terraform's own role must administer the keys it manages").toContain('contains(var.kms_key_administrator_role_names, "infra-deploy")');
     expect(first(variable("modules/platform/variables.tf", "cluster_admin_role_names").validation, "validation").condition).toContain("alltrue(");
     expect(first(variable("modules/platform/variables.tf", "az_letters").validation, "validation").condition).toContain('"^[a-z]$"');
+    expect(eks.create_autoscaling_service_linked_role, "the bootstrap's account-baseline creates the Auto Scaling service-linked role").toBe(false);
+  });
+
+  it("EBS volumes under keys of ours: the account default (account-baseline) and the nodes' (eks), used by Auto Scaling as a volume launcher", () => {
+    const baseline = "modules/account-baseline/main.tf";
+    expect(resource(baseline, "aws_ebs_default_kms_key", "this").key_arn).toBe("${module.ebs_default_key.arn}");
+    expect(resource(baseline, "aws_iam_service_linked_role", "autoscaling").aws_service_name).toBe("autoscaling.amazonaws.com");
+    for (const [rel, call] of [[baseline, "ebs_default_key"], ["modules/eks/main.tf", "ebs_key"]] as const) {
+      const key = moduleCall(rel, call);
+      expect(key.volume_launchers, `${rel} module.${call}`).toEqual(["${local.autoscaling_role_arn}"]);
+      expect(key.statements, `${rel} module.${call} grants nothing beyond the volume launchers' statements of modules/kms-key`).toBeUndefined();
+      expect(first(parse(rel).locals, "locals").autoscaling_role_arn).toBe(
+        "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+      );
+    }
+  });
+
+  it("makes every infra-break-glass role with modules/break-glass-role (MFA only), in each account and in the log archive", () => {
+    const roles = hclFiles()
+      .filter((rel) => rel.endsWith(".tf"))
+      .flatMap((rel) => Object.entries<Hcl>(parse(rel).resource?.aws_iam_role ?? {}).map(([name, blocks]) => ({ rel, name, role: first(blocks, name) })))
+      .filter(({ role }) => role.name === "infra-break-glass");
+    expect(roles.map(({ rel, name }) => `${rel}: aws_iam_role.${name}`)).toEqual(["modules/break-glass-role/main.tf: aws_iam_role.this"]);
+    expect(moduleCall("modules/account-roles/main.tf", "break_glass").source).toBe("../break-glass-role");
+    const logArchive = moduleCall("log-archive/main.tf", "break_glass");
+    expect(logArchive.source).toBe("../modules/break-glass-role");
+    expect(logArchive.principals).toBe("${local.break_glass_users}");
+    expect(moduleCall("log-archive/main.tf", "trail_key").break_glass_administrators, "the trail key's last resort needs MFA").toEqual([
+      "arn:aws:iam::${local.log_archive_account_id}:role/${module.break_glass.name}",
+    ]);
   });
 
   it("org: SCPs enabled; each environment account gets its region lock and the guard rails", () => {
@@ -373,7 +404,27 @@ describe("secure defaults", () => {
   it("bootstrap/org: the management account's deploy role is no administrator (SCPs do not apply there)", () => {
     const roles = moduleCall("bootstrap/org/main.tf", "roles");
     expect(roles.deploy_role_policy_arns).toEqual(["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"]);
-    expect(String(roles.break_glass_principals), "break glass is an IAM user with MFA").toMatch(/:user\//);
+    expect(roles.break_glass_principals).toBe("${local.break_glass_users}");
+  });
+
+  it("states the management account's administrator and break-glass users once, in bootstrap/org/administrators.tf, which log-archive links", () => {
+    const source = realpathSync(path.join(TF_ROOT, "bootstrap/org/administrators.tf"));
+    expect(realpathSync(path.join(TF_ROOT, "log-archive/administrators.tf")), "log-archive links the file, never a copy").toBe(source);
+    const people = first(parse("bootstrap/org/administrators.tf").locals, "locals");
+    expect(people.management_administrator_role_arn, "an Identity Center role, with its aws-reserved path").toMatch(
+      /^arn:aws:iam::\$\{local\.account_id\}:role\/aws-reserved\/sso\.amazonaws\.com\/[a-z]{2}-[a-z]+-\d\/AWSReservedSSO_/,
+    );
+    for (const arn of people.break_glass_users as string[]) expect(arn, "break glass is an IAM user with MFA").toMatch(/^arn:aws:iam::\$\{local\.account_id\}:user\//);
+    // The role's ARN is written in that one file: every other file names it through the local.
+    const writers = treeFiles().filter((rel) => readFileSync(path.join(TF_ROOT, rel), "utf8").includes("AWSReservedSSO_AdministratorAccess"));
+    expect([...new Set(writers.map((rel) => realpathSync(path.join(TF_ROOT, rel))))]).toEqual([source]);
+    for (const [rel, call, key] of [
+      ["bootstrap/org/main.tf", "roles", "kms_key_administrators"],
+      ["bootstrap/org/main.tf", "baseline", "kms_key_administrators"],
+      ["log-archive/trail.tf", "alarm_key", "administrators"],
+    ] as const) {
+      expect(moduleCall(rel, call)[key], `${rel} module.${call}.${key}`).toEqual(["${local.management_administrator_role_arn}"]);
+    }
   });
 
   it("org: each environment account gets an SCP denying every other region", () => {

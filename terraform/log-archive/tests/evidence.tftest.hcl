@@ -153,8 +153,15 @@ run "trail_key" {
   }
 
   assert {
-    condition     = toset(flatten([for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Effect == "Allow" && can(s.Principal.AWS)])) == toset(["arn:aws:iam::${local.log_archive_account_id}:role/OrganizationAccountAccessRole"])
+    condition     = toset(flatten([for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Effect == "Allow" && can(s.Principal.AWS)])) == toset(["arn:aws:iam::${local.log_archive_account_id}:role/OrganizationAccountAccessRole", "arn:aws:iam::${local.log_archive_account_id}:role/infra-break-glass"])
     error_message = "No principal outside the log archive account (a workload account's least of all) may be granted the key."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Sid == "BreakGlassKeyAdministrators"] == [["arn:aws:iam::${local.log_archive_account_id}:role/infra-break-glass"]] && module.break_glass.name == "infra-break-glass" && local.break_glass_users == ["arn:aws:iam::${local.account_id}:user/break-glass"] && !contains(flatten([
+      for s in jsondecode(module.trail_key.policy).Statement : s.Principal.AWS if s.Sid == "BreakGlassKeyAdministrators"
+    ]), local.log_archive_admin_role_arn)
+    error_message = "The trail key's break-glass administrator must be the log archive account's infra-break-glass (the management account's break-glass IAM users, with MFA), not the organization's role."
   }
 
   assert {

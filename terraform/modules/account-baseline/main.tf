@@ -8,6 +8,8 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
+  autoscaling_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
   trail_name = "infra-audit"
   trail_arn  = "arn:${local.partition}:cloudtrail:${local.region}:${local.account_id}:trail/${local.trail_name}"
 }
@@ -26,6 +28,41 @@ resource "aws_s3_account_public_access_block" "this" {
 # Regional setting: new EBS volumes in this account and region are encrypted.
 resource "aws_ebs_encryption_by_default" "this" {
   enabled = true
+}
+
+# ... and a volume that names no key of its own is encrypted under ebs_default_key, not the
+# AWS-managed aws/ebs, whose policy nobody here controls. The guard rails (terraform/org) and
+# infra-deploy-boundary deny resetting or moving it.
+resource "aws_ebs_default_kms_key" "this" {
+  key_arn = module.ebs_default_key.arn
+}
+
+# The Auto Scaling service-linked role launches the nodes (modules/eks) and must be named in the
+# policies of the keys their volumes use; KMS refuses a policy naming a missing principal, and
+# this stack runs first in a new account, so it creates the role.
+resource "aws_iam_service_linked_role" "autoscaling" {
+  count = var.create_autoscaling_service_linked_role ? 1 : 0
+
+  aws_service_name = "autoscaling.amazonaws.com"
+  description      = "Launches the managed nodes of EKS clusters, with volumes under customer-managed keys"
+
+  tags = var.tags
+}
+
+module "ebs_default_key" {
+  source = "../kms-key"
+
+  description                = "Encrypts the EBS volumes of this account and region that name no key of their own"
+  alias                      = "alias/infra-ebs-default"
+  administrators             = var.kms_key_administrators
+  break_glass_administrators = var.kms_break_glass_administrators
+  # Whoever else creates a volume without naming a key is refused by KMS: every volume of ours
+  # names its key (modules/eks, modules/networking); this one is the net under them.
+  volume_launchers = [local.autoscaling_role_arn]
+
+  tags = merge(var.tags, { Name = "infra-ebs-default" })
+
+  depends_on = [aws_iam_service_linked_role.autoscaling]
 }
 
 ################################################################################

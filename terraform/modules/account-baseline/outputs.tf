@@ -46,3 +46,8 @@ output "guardduty_detector_id" {
   description = "ID of the GuardDuty detector (EKS audit logs and runtime monitoring enabled)."
   value       = aws_guardduty_detector.this.id
 }
+
+output "ebs_default_kms_key_arn" {
+  description = "ARN of the account's default EBS key (`alias/infra-ebs-default`): volumes that name no key of their own are encrypted under it."
+  value       = aws_ebs_default_kms_key.this.key_arn
+}

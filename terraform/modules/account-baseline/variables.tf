@@ -69,6 +69,16 @@ variable "state_key_users" {
 }
 
 ################################################################################
+# EBS
+################################################################################
+
+variable "create_autoscaling_service_linked_role" {
+  description = "Create the account's Auto Scaling service-linked role (`AWSServiceRoleForAutoScaling`), which launches the nodes and is named in the policy of the account's default EBS key (and of modules/eks's node-volume key). Set false where the account already has it (it exists once any Auto Scaling group was created there)."
+  type        = bool
+  default     = true
+}
+
+################################################################################
 # Tags
 ################################################################################
 

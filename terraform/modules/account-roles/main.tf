@@ -121,7 +121,7 @@ locals {
 # the guard rails of terraform/org, which hold where a boundary does not (other principals).
 resource "aws_iam_policy" "deploy_boundary" {
   name        = "infra-deploy-boundary"
-  description = "Bounds infra-deploy and every role it creates: no changes to the platform roles, the boundary, the audit trail, GuardDuty, Config, Access Analyzer or flow logs terraform did not make"
+  description = "Bounds infra-deploy and every role it creates: no changes to the platform roles, the boundary, the audit trail, GuardDuty, Config, Access Analyzer, EBS default encryption or flow logs terraform did not make"
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -172,6 +172,13 @@ resource "aws_iam_policy" "deploy_boundary" {
           "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
           "ec2:ModifyFlowLogs",
         ]
+        Resource = "*"
+      },
+      {
+        # The account's EBS encryption stays on, under the key of account-baseline.
+        Sid      = "NoWeakeningEbsEncryptionByDefault"
+        Effect   = "Deny"
+        Action   = ["ec2:DisableEbsEncryptionByDefault", "ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"]
         Resource = "*"
       },
       {
@@ -254,28 +261,20 @@ resource "aws_iam_role_policy" "platform_admin" {
 # infra-break-glass: key administrator of last resort
 ################################################################################
 
-# Named in every key policy as an administrator; assumable only by the listed principals, and
-# only with MFA. It holds no IAM permissions: the key policies grant what it may do.
-resource "aws_iam_role" "break_glass" {
-  name                 = "infra-break-glass"
-  description          = "Administers the ${var.environment} environment's KMS keys when nothing else can; MFA required"
-  max_session_duration = 3600
+# Named in every key policy of the account as an administrator; assumable only by the listed IAM
+# users, and only with MFA (modules/break-glass-role, which terraform/log-archive uses too).
+module "break_glass" {
+  source = "../break-glass-role"
 
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "ListedBreakGlassPrincipalsWithMFA"
-      Effect    = "Allow"
-      Principal = { AWS = var.break_glass_principals }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        Bool            = { "aws:MultiFactorAuthPresent" = "true" }
-        NumericLessThan = { "aws:MultiFactorAuthAge" = "3600" }
-      }
-    }]
-  })
+  description = "Administers the ${var.environment} environment's KMS keys when nothing else can; MFA required"
+  principals  = var.break_glass_principals
+  tags        = var.tags
+}
 
-  tags = var.tags
+# Where the role was made here before it had a module of its own: the same role, not a new one.
+moved {
+  from = aws_iam_role.break_glass
+  to   = module.break_glass.aws_iam_role.this
 }
 
 ################################################################################
@@ -337,7 +336,7 @@ module "ledger_key" {
   key_spec                   = "ECC_NIST_P256"
   key_usage                  = "SIGN_VERIFY"
   administrators             = var.kms_key_administrators
-  break_glass_administrators = [aws_iam_role.break_glass.arn]
+  break_glass_administrators = [module.break_glass.arn]
 
   statements = [
     {

@@ -10,7 +10,7 @@ output "platform_admin_role_arn" {
 
 output "break_glass_role_arn" {
   description = "ARN of `infra-break-glass`, the KMS key administrator of last resort."
-  value       = aws_iam_role.break_glass.arn
+  value       = module.break_glass.arn
 }
 
 output "image_push_role_arn" {

@@ -81,13 +81,8 @@ variable "platform_admin_principals" {
 }
 
 variable "break_glass_principals" {
-  description = "IAM user ARNs that may assume `infra-break-glass`, with MFA only (each user has an MFA device and signs in with it). Roles are refused: an IAM Identity Center or other role session never carries `aws:MultiFactorAuthPresent`, so the role could never be assumed. Each must exist."
+  description = "IAM user ARNs that may assume `infra-break-glass`, with MFA only (each user has an MFA device and signs in with it). Roles are refused (modules/break-glass-role validates them): an IAM Identity Center or other role session never carries `aws:MultiFactorAuthPresent`, so the role could never be assumed. Each must exist."
   type        = list(string)
-
-  validation {
-    condition     = length(var.break_glass_principals) > 0 && alltrue([for arn in var.break_glass_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:user/[^*]+$", arn))])
-    error_message = "break_glass_principals must list at least one IAM user ARN without wildcards (e.g. \"arn:aws:iam::111111111111:user/break-glass\"): role sessions, Identity Center's included, carry no MFA, so a role could never assume infra-break-glass."
-  }
 }
 
 variable "deploy_role_policy_arns" {

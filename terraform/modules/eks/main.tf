@@ -57,7 +57,8 @@ resource "aws_iam_service_linked_role" "autoscaling" {
   tags = var.tags
 }
 
-# Node volumes under a key of ours rather than aws/ebs, whose policy nobody here controls.
+# Node volumes under a key of ours rather than aws/ebs, whose policy nobody here controls. Only
+# the Auto Scaling service-linked role, which launches the nodes, uses it.
 module "ebs_key" {
   source = "../kms-key"
 
@@ -65,25 +66,7 @@ module "ebs_key" {
   alias                      = "alias/ebs/${var.name}-nodes"
   administrators             = var.kms_key_administrators
   break_glass_administrators = var.kms_break_glass_administrators
-
-  statements = [
-    {
-      Sid       = "AutoScalingUsesTheKeyForNodeVolumes"
-      Effect    = "Allow"
-      Principal = { AWS = local.autoscaling_role_arn }
-      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-      Resource  = "*"
-    },
-    {
-      # EC2 attaches a volume through a grant the launching principal creates for it.
-      Sid       = "AutoScalingGrantsOnlyToAWSServices"
-      Effect    = "Allow"
-      Principal = { AWS = local.autoscaling_role_arn }
-      Action    = "kms:CreateGrant"
-      Resource  = "*"
-      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
-    },
-  ]
+  volume_launchers           = [local.autoscaling_role_arn]
 
   tags = merge(var.tags, { Name = "${var.name}-node-volumes" })
 

@@ -8,6 +8,27 @@ locals {
     Resource  = "*"
     Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = var.log_group_arn } }
   }]
+
+  # Who launches instances or creates volumes under the key (the Auto Scaling service-linked role
+  # for nodes): EC2 attaches each volume through a grant its launcher creates, so a launcher may
+  # create grants, but only for AWS resources, never for itself or another principal.
+  volume_launcher_statements = [for statement in [
+    {
+      Sid       = "VolumeLaunchersUseTheKey"
+      Effect    = "Allow"
+      Principal = { AWS = var.volume_launchers }
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+      Resource  = "*"
+    },
+    {
+      Sid       = "VolumeLaunchersGrantOnlyToAWSServices"
+      Effect    = "Allow"
+      Principal = { AWS = var.volume_launchers }
+      Action    = "kms:CreateGrant"
+      Resource  = "*"
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    },
+  ] : statement if length(var.volume_launchers) > 0]
 }
 
 ################################################################################
@@ -72,7 +93,7 @@ resource "aws_kms_key" "this" {
         Resource  = "*"
         Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
-    ], var.statements, local.log_group_statements)
+    ], var.statements, local.volume_launcher_statements, local.log_group_statements)
   })
 
   tags = var.tags

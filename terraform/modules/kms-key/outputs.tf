@@ -14,7 +14,7 @@ output "alias_name" {
 }
 
 output "policy" {
-  description = "The key policy, as JSON: `KeyAdministrators`, `BreakGlassKeyAdministrators` and `AdministratorsGrantOnlyToAWSServices` first, then the statements passed in, then `CloudWatchLogsForThisLogGroup` when log_group_arn is set."
+  description = "The key policy, as JSON: `KeyAdministrators`, `BreakGlassKeyAdministrators` and `AdministratorsGrantOnlyToAWSServices` first, then the statements passed in, then `VolumeLaunchersUseTheKey` and `VolumeLaunchersGrantOnlyToAWSServices` when volume_launchers are named, then `CloudWatchLogsForThisLogGroup` when log_group_arn is set."
   value       = aws_kms_key.this.policy
 }
 

@@ -65,18 +65,29 @@ variable "break_glass_administrators" {
 }
 
 variable "statements" {
-  description = "Further key-policy statements after the three administrator statements (`KeyAdministrators`, `BreakGlassKeyAdministrators`, `AdministratorsGrantOnlyToAWSServices`): who else may use the key. Each is an IAM policy statement object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, optionally `Condition`), written as for `jsonencode`. None may trust an account root."
+  description = "Further key-policy statements after the three administrator statements (`KeyAdministrators`, `BreakGlassKeyAdministrators`, `AdministratorsGrantOnlyToAWSServices`) and before those of volume_launchers and log_group_arn: who else may use the key. Each is an IAM policy statement object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`, optionally `Condition`), written as for `jsonencode`. None may trust an account root."
   type        = any
   default     = []
 
   validation {
-    condition     = try(alltrue([for s in var.statements : !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], s.Sid)]), false)
-    error_message = "statements must be a list of policy statement objects, each with its own Sid (not one of the three administrator statements this module writes)."
+    condition     = try(alltrue([for s in var.statements : !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices", "VolumeLaunchersUseTheKey", "VolumeLaunchersGrantOnlyToAWSServices", "CloudWatchLogsForThisLogGroup"], s.Sid)]), false)
+    error_message = "statements must be a list of policy statement objects, each with its own Sid (not one of the administrator, volume-launcher or log-group statements this module writes)."
   }
 
   validation {
     condition     = !strcontains(jsonencode(var.statements), ":root")
     error_message = "statements must not name an account root (\"arn:aws:iam::<account>:root\"): grant the key to named roles or services only."
+  }
+}
+
+variable "volume_launchers" {
+  description = "IAM role ARNs that create EBS volumes under the key, e.g. the Auto Scaling service-linked role that launches nodes: they may use the key (`VolumeLaunchersUseTheKey`) and create grants for AWS resources only (`VolumeLaunchersGrantOnlyToAWSServices`), as EC2 needs to attach each volume. Each role must exist (KMS refuses a policy naming a missing principal)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.volume_launchers : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[^*]+$", arn))])
+    error_message = "volume_launchers must be IAM role ARNs without wildcards, e.g. \"arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling\"."
   }
 }
 

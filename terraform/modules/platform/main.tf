@@ -50,6 +50,10 @@ module "eks" {
   kms_break_glass_administrators = local.break_glass_role_arns
   permissions_boundary_arn       = local.deploy_boundary_arn
 
+  # The bootstrap stack's account-baseline created the account's Auto Scaling service-linked role
+  # (its default EBS key names it); a second creation would fail.
+  create_autoscaling_service_linked_role = false
+
   access_entries = {
     for role in var.cluster_admin_role_names : role => {
       principal_arn = "arn:aws:iam::${var.account_id}:role/${role}"

@@ -68,6 +68,13 @@ run "guardrails" {
   }
 
   assert {
+    condition = alltrue([for action in ["ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"] : contains(flatten([
+      for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Effect == "Deny" && s.Resource == "*" && try(s.Condition.ArnNotLike["aws:PrincipalArn"], "") == "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+    ]), action)])
+    error_message = "Moving the account's default EBS key off ours (modifying it, or resetting it to aws/ebs) must be denied to all but the organization's role, which the bootstrap runs as."
+  }
+
+  assert {
     condition     = length(setintersection(toset(flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Action if s.Sid == "DenyDeletingFlowLogs"])), toset(["ec2:DeleteFlowLogs", "logs:DeleteLogGroup"]))) == 2
     error_message = "Deleting flow logs (or their log group) must be denied."
   }
@@ -116,6 +123,16 @@ run "guardrails" {
   assert {
     condition     = [for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Condition if s.Sid == "DenyShorteningAuditLogRetention"] == [{ ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/infra-deploy"] } }]
     error_message = "Only terraform (infra-deploy) and the organization's role may change the retention of the EKS and flow-log groups."
+  }
+
+  # The log groups modules/eks, modules/networking (flow logs, Session Manager transcripts) create
+  # for an environment, by the names those modules give them: IAM's wildcards read as a regex.
+  assert {
+    condition = alltrue([for group in ["/aws/eks/infra-dev/cluster", "/aws/vpc/infra-dev/flow-logs", "/aws/ssm/infra-dev/sessions"] : anytrue([
+      for pattern in flatten([for s in jsondecode(aws_organizations_policy.guardrails.content).Statement : s.Resource if s.Sid == "DenyShorteningAuditLogRetention" && contains(flatten([s.Action]), "logs:PutRetentionPolicy")]) :
+      can(regex("^${replace(replace(pattern, ".", "\\."), "*", ".*")}$", "arn:aws:logs:eu-central-1:111111111111:log-group:${group}"))
+    ])])
+    error_message = "The retention guard rail must cover every audit log group: the EKS control-plane logs, the flow logs and the Session Manager transcripts (/aws/ssm/<name>/sessions)."
   }
 }
 

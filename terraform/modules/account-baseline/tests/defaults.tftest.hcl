@@ -36,6 +36,12 @@ mock_provider "aws" {
   }
 
   override_resource {
+    target          = module.ebs_default_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:111111111111:key/22222222-2222-2222-2222-222222222222" }
+  }
+
+  override_resource {
     target          = aws_s3_bucket.access_logs
     override_during = plan
     values          = { arn = "arn:aws:s3:::infra-state-111111111111-eu-central-1-access-logs", id = "infra-state-111111111111-eu-central-1-access-logs" }
@@ -202,6 +208,46 @@ run "audit_trail" {
   assert {
     condition     = one([for r in aws_s3_bucket_server_side_encryption_configuration.access_logs.rule : one(r.apply_server_side_encryption_by_default).sse_algorithm]) == "AES256" && aws_s3_bucket_logging.audit.target_bucket == "infra-state-111111111111-eu-central-1-access-logs"
     error_message = "Server access logs go to an SSE-S3 bucket (the only encryption S3 log delivery supports), for the audit bucket too."
+  }
+}
+
+run "ebs_under_our_key" {
+  command = plan
+
+  assert {
+    condition     = aws_ebs_default_kms_key.this.key_arn == "arn:aws:kms:eu-central-1:111111111111:key/22222222-2222-2222-2222-222222222222" && output.ebs_default_kms_key_arn == module.ebs_default_key.arn && module.ebs_default_key.alias_name == "alias/infra-ebs-default"
+    error_message = "The account's default EBS key must be the module's own customer-managed key (alias/infra-ebs-default), not the AWS-managed aws/ebs."
+  }
+
+  assert {
+    condition     = jsondecode(module.ebs_default_key.policy).Statement[0].Principal.AWS == ["arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"] && jsondecode(module.ebs_default_key.policy).Statement[1].Principal.AWS == ["arn:aws:iam::111111111111:role/infra-break-glass"]
+    error_message = "The default EBS key must be administered by exactly the administrators passed in, with break glass behind it."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.ebs_default_key.policy).Statement : { Sid = s.Sid, AWS = s.Principal.AWS } if !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], s.Sid)] == [
+      { Sid = "VolumeLaunchersUseTheKey", AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] },
+      { Sid = "VolumeLaunchersGrantOnlyToAWSServices", AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] },
+    ]
+    error_message = "Besides its administrators, only the Auto Scaling service-linked role (it launches the nodes) may use the default EBS key, as a volume launcher."
+  }
+
+  assert {
+    condition     = aws_iam_service_linked_role.autoscaling[0].aws_service_name == "autoscaling.amazonaws.com"
+    error_message = "By default the module creates the Auto Scaling service-linked role the default EBS key names (KMS refuses a policy naming a missing principal)."
+  }
+}
+
+run "existing_autoscaling_service_linked_role" {
+  command = plan
+
+  variables {
+    create_autoscaling_service_linked_role = false
+  }
+
+  assert {
+    condition     = length(aws_iam_service_linked_role.autoscaling) == 0 && jsondecode(module.ebs_default_key.policy).Statement[3].Principal.AWS == ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+    error_message = "Where the service-linked role exists, the module must not create it, and the default EBS key must still name it."
   }
 }
 

@@ -22,7 +22,7 @@ mock_provider "aws" {
   }
 
   override_resource {
-    target          = aws_iam_role.break_glass
+    target          = module.break_glass.aws_iam_role.this
     override_during = plan
     values          = { arn = "arn:aws:iam::111111111111:role/infra-break-glass" }
   }

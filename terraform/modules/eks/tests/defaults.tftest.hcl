@@ -193,16 +193,16 @@ run "keys_we_control" {
   assert {
     condition = [for st in jsondecode(module.ebs_key.policy).Statement : st if !contains(["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices"], st.Sid)] == [
       {
-        Sid       = "AutoScalingUsesTheKeyForNodeVolumes"
+        Sid       = "VolumeLaunchersUseTheKey"
         Effect    = "Allow"
-        Principal = { AWS = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+        Principal = { AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] }
         Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
         Resource  = "*"
       },
       {
-        Sid       = "AutoScalingGrantsOnlyToAWSServices"
+        Sid       = "VolumeLaunchersGrantOnlyToAWSServices"
         Effect    = "Allow"
-        Principal = { AWS = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }
+        Principal = { AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] }
         Action    = "kms:CreateGrant"
         Resource  = "*"
         Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
@@ -256,7 +256,7 @@ run "existing_autoscaling_service_linked_role" {
   }
 
   assert {
-    condition     = length(aws_iam_service_linked_role.autoscaling) == 0 && jsondecode(module.ebs_key.policy).Statement[3].Principal.AWS == "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    condition     = length(aws_iam_service_linked_role.autoscaling) == 0 && jsondecode(module.ebs_key.policy).Statement[3].Principal.AWS == ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
     error_message = "Where the service-linked role exists, the module must not create it, and the node-volume key must still name it."
   }
 }

@@ -130,6 +130,50 @@ run "no_alias_and_no_statements" {
   }
 }
 
+run "volume_launchers" {
+  command = plan
+
+  variables {
+    volume_launchers = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid] == ["KeyAdministrators", "BreakGlassKeyAdministrators", "AdministratorsGrantOnlyToAWSServices", "AppUsesTheKey", "ServiceUsesTheKey", "VolumeLaunchersUseTheKey", "VolumeLaunchersGrantOnlyToAWSServices", "CloudWatchLogsForThisLogGroup"]
+    error_message = "The volume launchers' statements must follow the caller's statements and precede the log-group statement."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.this.policy).Statement : s if startswith(s.Sid, "VolumeLaunchers")] == [
+      {
+        Sid       = "VolumeLaunchersUseTheKey"
+        Effect    = "Allow"
+        Principal = { AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "VolumeLaunchersGrantOnlyToAWSServices"
+        Effect    = "Allow"
+        Principal = { AWS = ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+      },
+    ]
+    error_message = "Volume launchers may use the key and create grants only for AWS resources (EC2 attaching a volume), never for a principal."
+  }
+}
+
+run "rejects_a_volume_launcher_wildcard" {
+  command = plan
+
+  variables {
+    volume_launchers = ["arn:aws:iam::111111111111:role/*"]
+  }
+
+  expect_failures = [var.volume_launchers]
+}
+
 run "asymmetric_signing_key" {
   command = plan
 
