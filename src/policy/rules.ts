@@ -1279,7 +1279,8 @@ export const GUARD_RAILS: readonly RequiredDenial[] = [
     sid: "DenySharingOutOfTheAccount",
     actions: ["ram:CreateResourceShare", "ram:AssociateResourceShare", "ram:AcceptResourceShareInvitation", "ec2:CreateVpcPeeringConnection", "ec2:AcceptVpcPeeringConnection"],
   },
-  { sid: "DenyDisablingEbsEncryptionByDefault", actions: ["ec2:DisableEbsEncryptionByDefault"], exempt: [ORGANIZATION_ROLE] },
+  // Also the default key: reset, it falls back to aws/ebs, a key nobody here controls.
+  { sid: "DenyDisablingEbsEncryptionByDefault", actions: ["ec2:DisableEbsEncryptionByDefault", "ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"], exempt: [ORGANIZATION_ROLE] },
   // infra-deploy deletes flow logs in reviewed plans (replacements, teardowns), but only terraform's: the next one
   { sid: "DenyDeletingFlowLogs", actions: FLOW_LOG_DELETION, resources: FLOW_LOG_RESOURCES, exempt: [ORGANIZATION_ROLE, DEPLOY_ROLE] },
   {
@@ -1309,7 +1310,8 @@ export const GUARD_RAILS: readonly RequiredDenial[] = [
   {
     sid: "DenyShorteningAuditLogRetention",
     actions: ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey"],
-    resources: ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*"],
+    // Session Manager's transcripts (/aws/ssm/<name>/sessions) are audit evidence like the control plane's and the flow logs.
+    resources: ["arn:aws:logs:*:*:log-group:/aws/eks/*", "arn:aws:logs:*:*:log-group:/aws/vpc/*", "arn:aws:logs:*:*:log-group:/aws/ssm/*"],
     exempt: [ORGANIZATION_ROLE, DEPLOY_ROLE],
   },
   {

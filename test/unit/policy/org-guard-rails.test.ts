@@ -31,6 +31,18 @@ const WEAKENINGS: Weakening[] = [
     lineOf: { file: ORG, text: 'Sid    = "DenyBlindingTheAuditTrail"' },
   },
   {
+    what: "the default EBS key's reset dropped (volumes fall back to aws/ebs)",
+    edits: [{ file: ORG, from: ', "ec2:ResetEbsDefaultKmsKeyId"]', to: "]" }],
+    message: /^the guard rails no longer deny ec2:ResetEbsDefaultKmsKeyId \(statement DenyDisablingEbsEncryptionByDefault\)/,
+    lineOf: { file: ORG, text: 'Sid       = "DenyDisablingEbsEncryptionByDefault"' },
+  },
+  {
+    what: "Session Manager's transcripts dropped from the retention guard rail",
+    edits: [{ file: ORG, from: ', "arn:aws:logs:*:*:log-group:/aws/ssm/*"]', to: "]" }],
+    message: /^the guard rails no longer deny logs:PutRetentionPolicy, logs:DeleteRetentionPolicy, logs:DisassociateKmsKey \(statement DenyShorteningAuditLogRetention\)/,
+    lineOf: { file: ORG, text: 'Sid       = "DenyShorteningAuditLogRetention"' },
+  },
+  {
     what: "a whole statement removed (leaving the organization allowed)",
     edits: [{ file: ORG, from: /\s+\{\n\s+Sid\s+= "DenyLeavingTheOrganization"[\s\S]*?\n\s+\},\n/, to: "\n" }],
     message: /^the guard rails no longer deny organizations:LeaveOrganization \(statement DenyLeavingTheOrganization\)/,
