@@ -29,6 +29,7 @@ describe("account stacks through infra's gates", () => {
       principals: {
         AKIAADMIN: { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/OrganizationAccountAccessRole/admin` },
         AKIAOTHER: { account: "444455556666", arn: "arn:aws:sts::444455556666:assumed-role/OrganizationAccountAccessRole/admin" },
+        AKIAMANAGEMENT: { account: "999988887777", arn: "arn:aws:sts::999988887777:assumed-role/AWSReservedSSO_AdministratorAccess_5f0c2a9e7d1b3c48/admin" },
       },
     });
     root = await copyFixture("account-stack");
@@ -134,12 +135,28 @@ describe("account stacks through infra's gates", () => {
     }
   });
 
+  it("plans and applies a stack of the management account as its caller, judged by the organization's rules rather than an environment's region promise", async () => {
+    const management = fakeStsEnv(sts, "AKIAMANAGEMENT", process.env);
+    const out = path.join(root, "..", "audit");
+    const planned = await runInfra(["plan", "--stack", "audit", "--root", root, "--out", out], { env: management });
+    expect(planned.code, planned.stderr).toBe(0);
+    const manifest = await readJson<Manifest>(path.join(out, "manifest.json"));
+    expect(manifest).toMatchObject({ env: "org", stack: "audit", region: "us-east-1", accountId: "999988887777", policy: { status: "passed" } });
+    const applied = await runInfra(["apply", "--stack", "audit", "--plan", out, "--root", root, "--approve", manifest.planDigest.slice(0, 12)], { env: management });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await stateAddresses(path.join(root, "audit"))).toEqual(["terraform_data.organization_trail"]);
+    // A workload account's credentials are refused for it.
+    const asWorkload = await runInfra(["plan", "--stack", "audit", "--root", root, "--out", path.join(root, "..", "audit-2")], { env: asAdministrator() });
+    expect(asWorkload.code).toBe(1);
+    expect(asWorkload.stderr).toContain(`the AWS credentials belong to account ${ACCOUNT}`);
+  });
+
   it("names the stacks of the tree when --stack names none of them", async () => {
     for (const stack of [".", "..", "", "envs/../bootstrap/dev", "/etc", "modules", "bootstrap"]) {
       const run = await runInfra(["plan", "--stack", stack, "--root", root], { env: asAdministrator() });
       expect(run.code, stack).toBe(stack === "" ? 2 : 1);
       if (stack !== "") expect(run.stderr).toContain(`unknown stack "${stack}"`);
-      if (stack !== "") expect(run.stderr).toContain("use one of: bootstrap/dev, envs/dev");
+      if (stack !== "") expect(run.stderr).toContain("use one of: audit, bootstrap/dev, envs/dev");
     }
   });
 });
