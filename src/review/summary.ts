@@ -33,8 +33,8 @@ export interface ResourceSummary {
   type: string;
   mode: string;
   action: ResourceAction;
-  /** terraform's action list, e.g. ["create","delete"] for create-before-destroy. */
-  actions: ChangeAction[];
+  /** terraform's action list, e.g. ["create","delete"] for create-before-destroy (shared between resources, frozen). */
+  actions: readonly ChangeAction[];
   /** Why terraform chose this action (e.g. "replace_because_tainted"), when it says. */
   reason?: string;
   /** The address before a `moved` block renamed it. */
@@ -190,7 +190,7 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep, paths: P
     type: resource.type,
     mode: resource.mode,
     action,
-    actions: [...change.actions],
+    actions: sharedActionList(change.actions),
     attributes: action === "no-op" || action === "forget" ? [] : attributeChanges(change, sweep, paths),
   };
   if (resource.action_reason) summary.reason = resource.action_reason;
@@ -198,6 +198,16 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep, paths: P
   if (importing) summary.importing = typeof importing.id === "string" ? { id: sweep.sweepValue(importing.id) } : {};
   if (resource.deposed) summary.deposed = resource.deposed;
   return summary;
+}
+
+/** One frozen copy of each action list (terraform writes nine): a plan's thousands of resources share them. */
+const ACTION_LISTS = new Map<string, readonly ChangeAction[]>();
+
+function sharedActionList(actions: readonly ChangeAction[]): readonly ChangeAction[] {
+  const key = actions.join(",");
+  let shared = ACTION_LISTS.get(key);
+  if (!shared) ACTION_LISTS.set(key, (shared = Object.freeze([...actions])));
+  return shared;
 }
 
 function toOutputSummary(name: string, change: Change, sweep: ValueSweep): OutputSummary {
