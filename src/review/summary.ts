@@ -123,10 +123,38 @@ export function isDestructive(action: ResourceAction): boolean {
 }
 
 /**
+ * The parts of a plan document its summary reads. The rest (planned values, prior state,
+ * configuration, variables) is often half of a large document and matters to the review only
+ * through the sweep, which has read it before the summary is made.
+ */
+const SUMMARIZED_FIELDS = [
+  "format_version",
+  "terraform_version",
+  "resource_changes",
+  "resource_drift",
+  "relevant_attributes",
+  "output_changes",
+  "deferred_changes",
+  "checks",
+  "errored",
+  "complete",
+  "applyable",
+] as const;
+
+export type PlanChanges = Pick<PlanJson, (typeof SUMMARIZED_FIELDS)[number]>;
+
+/** A new object holding only the parts summarizePlan reads, so the rest of `plan` can be collected before the summary is made. */
+export function changesOf(plan: PlanJson): PlanChanges {
+  const changes: Partial<Record<(typeof SUMMARIZED_FIELDS)[number], unknown>> = {};
+  for (const field of SUMMARIZED_FIELDS) if (Object.hasOwn(plan, field)) changes[field] = plan[field];
+  return changes as PlanChanges;
+}
+
+/**
  * The review of a plan. `sweep` is the redaction's: every value shown is masked where terraform
  * marks it and swept of copies of what it marks elsewhere.
  */
-export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
+export function summarizePlan(plan: PlanChanges, sweep: ValueSweep): Summary {
   const counts = emptyCounts();
   const resources: ResourceSummary[] = [];
   const paths = new PathTable();
@@ -223,7 +251,7 @@ function toOutputSummary(name: string, change: Change, sweep: ValueSweep): Outpu
  * Drift terraform shows: with `relevant_attributes` (terraform 1.2+), only resources whose
  * outside change this plan depends on; without it, every drifted resource.
  */
-function relevantDrift(plan: PlanJson): DriftChange[] {
+function relevantDrift(plan: PlanChanges): DriftChange[] {
   const drift = (plan.resource_drift ?? []).filter((resource) => classifyActions(resource.change.actions) !== "no-op");
   if (!plan.relevant_attributes) return drift;
   const relevant = new Set(plan.relevant_attributes.map((entry) => entry.resource));
