@@ -8,12 +8,12 @@ import { collectGarbage } from "../heap.js";
 import type { IntegrityReport } from "../gates/integrity.js";
 import type { ProtectedDestruction } from "../policy/destruction.js";
 import type { PolicyReport } from "../policy/report.js";
-import { renderHtml } from "../review/html.js";
+import { htmlLines, renderHtml } from "../review/html.js";
 import { checkPlanBytes, parsePlanJson, type PlanJson } from "../review/plan-json.js";
 import type { ValueSweep } from "../review/diff.js";
 import { createRedaction, createSweep } from "../review/redact.js";
 import { renderMarkdown, renderText, type PlanHeader } from "../review/render.js";
-import { summaryDocument, summaryJsonText } from "../review/summary-file.js";
+import { summaryDocument, summaryJsonLines, summaryJsonText } from "../review/summary-file.js";
 import { changesOf, summarizePlan, type PlanChanges, type Summary } from "../review/summary.js";
 import { decodeUtf8, writeTextFile } from "../text-bytes.js";
 import type { ApplyMarker, SettledApply } from "./unfinished-apply.js";
@@ -117,8 +117,28 @@ export function renderReview(summary: Summary, header: PlanHeader | null, format
   }
 }
 
+/**
+ * The review as pieces that concatenate to renderReview's text: report.html and summary.json
+ * (MBs for a plan of thousands of resources) line by line, to be written as they are made and
+ * never held whole; text and markdown, which stay small, in one piece.
+ */
+export function reviewPieces(summary: Summary, header: PlanHeader | null, format: ReviewFormat, options: { detail?: boolean; fullReport?: string } = {}): Iterable<string> {
+  switch (format) {
+    case "html":
+      return terminated(htmlLines(summary, header));
+    case "json":
+      return terminated(summaryJsonLines(summaryDocument(summary, header)));
+    default:
+      return [renderReview(summary, header, format, options)];
+  }
+}
+
+function* terminated(lines: Iterable<string>): Generator<string, void, undefined> {
+  for (const line of lines) yield `${line}\n`;
+}
+
 /** `--out FILE`: never over the reviewed document itself, never into a directory; one sentence when it cannot be written. */
-export async function writeReview(out: string, text: string, target: string): Promise<void> {
+export async function writeReview(out: string, text: string | Iterable<string>, target: string): Promise<void> {
   const file = path.resolve(out);
   if (file === path.resolve(target)) throw new UsageError(`--out ${out} is the document under review`, "write the review to another file");
   const info = await stat(file).catch(() => undefined);
@@ -136,13 +156,13 @@ export async function writeReview(out: string, text: string, target: string): Pr
 export async function writeReviewArtifacts(dir: string, plan: PlanJson, planText: string, header: PlanHeader, markdownAppendix = ""): Promise<Summary> {
   const redaction = createRedaction(plan);
   const summary = summarizePlan(plan, redaction);
-  const write = (name: string, text: string) => writeTextFile(path.join(dir, name), text, BUNDLE_FILE_MODE);
+  const write = (name: string, text: string | Iterable<string>) => writeTextFile(path.join(dir, name), text, BUNDLE_FILE_MODE);
   await Promise.all([
     write(BundleFile.redactedJson, `${redaction.json()}\n`),
     write(BundleFile.text, redaction.sweepText(planText)),
     write(BundleFile.summaryMarkdown, renderReview(summary, header, "md", { fullReport: `${BundleFile.report} in the plan bundle` }) + markdownAppendix),
-    write(BundleFile.summaryJson, renderReview(summary, header, "json")),
-    write(BundleFile.report, renderReview(summary, header, "html")),
+    write(BundleFile.summaryJson, reviewPieces(summary, header, "json")),
+    write(BundleFile.report, reviewPieces(summary, header, "html")),
   ]);
   return summary;
 }
