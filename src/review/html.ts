@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { AttributeChange } from "./diff.js";
 import { html, htmlText } from "./escape.js";
 import {
@@ -71,8 +70,12 @@ form.hidden = false;
 applyFilter();
 `;
 
+/**
+ * node:crypto is loaded here, when a report is rendered, not with the module: loading it takes
+ * ~2 MB, which every review of a plan file (text, markdown, JSON) would pay at its peak.
+ */
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("base64");
+  return process.getBuiltinModule("node:crypto").createHash("sha256").update(text).digest("base64");
 }
 
 /**
