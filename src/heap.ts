@@ -16,6 +16,19 @@ export function keepYoungGenerationSmall(): void {
 }
 
 /**
+ * What `infra review` sets before it reads a plan: the young generation kept small, and TurboFan
+ * compiling without inlining. Inlining compiles a hot function together with what it calls: larger
+ * compile jobs, whose memory stays with the compiler's thread once they are done. A
+ * 10,000-resource review peaked ~5 MB higher with it, for no less CPU (nor on a 50,000-resource
+ * plan, median of three, interleaved). It changes only how code is compiled, never what it does,
+ * so no plan, however large, can fail for it.
+ */
+export function keepReviewMemorySmall(): void {
+  keepYoungGenerationSmall();
+  setFlagsFromString("--no-turbo-inlining");
+}
+
+/**
  * For the process that runs `infra plan`, which has a CPU budget instead: V8 starts with a small
  * young generation and doubles it after each scavenge that finds most objects alive. Parsing
  * terraform's JSON, where everything survives, then takes many small scavenges (8 for the 8 MB

@@ -54,6 +54,24 @@ describe("heap tuning", () => {
     expect(Math.max(...youngGenerationSizes(null))).toBeGreaterThan(sizes[0] as number);
   });
 
+  it("keepReviewMemorySmall has TurboFan compile hot code without inlining what it calls", () => {
+    const inlined = (tuned: boolean) => {
+      const script = `
+        ${tuned ? `import { keepReviewMemorySmall } from ${JSON.stringify(HEAP)}; keepReviewMemorySmall();` : ""}
+        function add(a, b) { return a + b; }
+        function hot(n) { let sum = 0; for (let i = 0; i < n; i += 1) sum = add(sum, i); return sum; }
+        let total = 0;
+        for (let run = 0; run < 2_000; run += 1) total += hot(1_000);
+        console.log(total);
+      `;
+      const result = spawnSync(process.execPath, ["--trace-turbo-inlining", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+      if (result.status !== 0) throw new Error(result.stderr);
+      return /^Inlining .*SharedFunctionInfo add>/m.test(result.stdout);
+    };
+    expect(inlined(false)).toBe(true);
+    expect(inlined(true)).toBe(false);
+  });
+
   it("collectReviewedPlan frees what nothing references any more", async () => {
     let plan: object | undefined = { resources: Array.from({ length: 10_000 }, (_, index) => ({ address: `terraform_data.x[${index}]` })) };
     const reference = new WeakRef(plan);

@@ -30,11 +30,11 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review, renderReview, reviewPieces, headerOf, writeReview, collectReviewedPlan }, { keepYoungGenerationSmall }] = await Promise.all([
+    const [{ review, renderReview, reviewPieces, headerOf, writeReview, collectReviewedPlan }, { keepReviewMemorySmall }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../heap.js"),
     ]);
-    keepYoungGenerationSmall();
+    keepReviewMemorySmall();
     const result = await review(args.target);
     collectReviewedPlan();
     let trailer = "";
