@@ -105,7 +105,9 @@ export function attributeChanges(change: Change, sweep: ValueSweep, paths: PathT
       if (child) stack.push(child);
     }
   }
-  return changes;
+  // Grown by push, the list has room for up to half as many again; a summary keeps one per
+  // resource for as long as it is rendered, so it keeps an exact copy (this one dies young).
+  return changes.slice();
 }
 
 /**

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { AttributeChange } from "./diff.js";
 import { html, htmlText } from "./escape.js";
 import {
@@ -72,8 +71,12 @@ form.hidden = false;
 applyFilter();
 `;
 
+/**
+ * node:crypto is loaded here, when a report is rendered, not with the module: loading it takes
+ * ~2 MB, which every review of a plan file (text, markdown, JSON) would pay at its peak.
+ */
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("base64");
+  return process.getBuiltinModule("node:crypto").createHash("sha256").update(text).digest("base64");
 }
 
 /**
@@ -82,6 +85,14 @@ function sha256(text: string): string {
  * scripts off; the script only adds the filter. Plan text reaches the page only through html().
  */
 export function renderHtml(summary: Summary, header: PlanHeader | null): string {
+  return `${Array.from(htmlLines(summary, header)).join("\n")}\n`;
+}
+
+/**
+ * report.html line by line, each without its line feed, as renderHtml joins them: a plan of
+ * thousands of resources makes MBs of it, written out as it is made rather than held whole.
+ */
+export function* htmlLines(summary: Summary, header: PlanHeader | null): Generator<string, void, undefined> {
   const csp = `default-src 'none'; style-src 'sha256-${sha256(STYLE)}'; script-src 'sha256-${sha256(SCRIPT)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
   const title = titleText(header);
   const source = header
@@ -90,7 +101,7 @@ export function renderHtml(summary: Summary, header: PlanHeader | null): string 
   const destructive = summary.resources.filter((resource) => isDestructive(resource.action));
   const groups = groupByModule(summary.resources);
   const labels = [...new Set(summary.resources.map(actionLabel))];
-  const parts: string[] = [
+  yield* [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
@@ -104,66 +115,65 @@ export function renderHtml(summary: Summary, header: PlanHeader | null): string 
   ];
   const protectedDestructions = protectedDestructionsIn(summary);
   if (protectedDestructions.length > 0) {
-    parts.push(`<div class="warning protected" role="alert"><strong>${protectedDestructions.length} protected resource(s) will be deleted or replaced; apply refuses each until <code>--allow-destroy ADDRESS</code> names it:</strong><ul>`);
-    for (const found of protectedDestructions) parts.push(`<li>${html(found.action)} <code>${html(found.address)}</code> (${html(found.kind)})</li>`);
-    parts.push("</ul></div>");
+    yield `<div class="warning protected" role="alert"><strong>${protectedDestructions.length} protected resource(s) will be deleted or replaced; apply refuses each until <code>--allow-destroy ADDRESS</code> names it:</strong><ul>`;
+    for (const found of protectedDestructions) yield `<li>${html(found.action)} <code>${html(found.address)}</code> (${html(found.kind)})</li>`;
+    yield "</ul></div>";
   }
   if (destructive.length > 0) {
-    parts.push(`<div class="warning destructive" role="alert"><strong>${destructive.length} resource(s) will be destroyed or replaced:</strong><ul>`);
-    for (const resource of destructive) parts.push(`<li>${html(actionLabel(resource))} <code>${html(resource.address)}</code>${notesHtml(resourceNotes(resource))}</li>`);
-    parts.push("</ul></div>");
+    yield `<div class="warning destructive" role="alert"><strong>${destructive.length} resource(s) will be destroyed or replaced:</strong><ul>`;
+    for (const resource of destructive) yield `<li>${html(actionLabel(resource))} <code>${html(resource.address)}</code>${notesHtml(resourceNotes(resource))}</li>`;
+    yield "</ul></div>";
   }
-  for (const warning of warnings(summary)) parts.push(`<div class="warning" role="alert">${html(warning)}</div>`);
-  parts.push("</header>");
+  for (const warning of warnings(summary)) yield `<div class="warning" role="alert">${html(warning)}</div>`;
+  yield "</header>";
   if (summary.resources.length > 0) {
-    parts.push(
+    yield* [
       '<form id="filters" hidden>',
       `<label>Action <select id="filter-action"><option value="">all</option>${labels.map((label) => `<option value="${html(label)}">${html(label)}</option>`).join("")}</select></label>`,
       `<label>Module <select id="filter-module"><option value="*">all</option>${groups.map((group) => `<option value="${html(group.module)}">${html(group.module || "(root module)")}</option>`).join("")}</select></label>`,
       '<output id="shown"></output>',
       "</form>",
       '<main><h2 id="resources">Resources</h2>',
-    );
+    ];
     for (const group of groups) {
       for (const resource of group.resources) {
         const label = actionLabel(resource);
-        parts.push(
+        yield* [
           `<article class="resource ${html(label)}" data-action="${html(label)}" data-module="${html(group.module)}">`,
           `<h3><span class="action">${html(label)}</span> <code>${html(resource.address)}</code>${group.module ? ` <span class="module">in ${html(group.module)}</span>` : ""}</h3>`,
           notesHtml(resourceNotes(resource), "p"),
           wholeValues(resource) ? valueBlock(resource.attributes) : diffTable(resource.attributes),
           "</article>",
-        );
+        ];
       }
     }
-    parts.push("</main>");
+    yield "</main>";
   } else {
-    parts.push(`<main><p>${html(headline(summary))}</p></main>`);
+    yield `<main><p>${html(headline(summary))}</p></main>`;
   }
   if (summary.drift.length > 0) {
-    parts.push('<section><h2 id="drift">Changed outside terraform</h2>');
-    for (const drift of summary.drift) parts.push(`<div class="resource"><h3><code>${html(drift.address)}</code></h3>${diffTable(drift.attributes)}</div>`);
-    parts.push("</section>");
+    yield '<section><h2 id="drift">Changed outside terraform</h2>';
+    for (const drift of summary.drift) yield `<div class="resource"><h3><code>${html(drift.address)}</code></h3>${diffTable(drift.attributes)}</div>`;
+    yield "</section>";
   }
   if (summary.outputs.length > 0) {
-    parts.push('<section><h2 id="outputs">Outputs</h2>');
-    for (const output of summary.outputs) parts.push(`<div class="resource"><h3><code>output.${html(output.name)}</code></h3>${diffTable(output.attributes)}</div>`);
-    parts.push("</section>");
+    yield '<section><h2 id="outputs">Outputs</h2>';
+    for (const output of summary.outputs) yield `<div class="resource"><h3><code>output.${html(output.name)}</code></h3>${diffTable(output.attributes)}</div>`;
+    yield "</section>";
   }
   if (summary.deferred.length > 0) {
-    parts.push('<section><h2 id="deferred">Deferred to a later plan</h2><ul>');
-    for (const deferred of summary.deferred) parts.push(`<li><code>${html(deferred.address)}</code> (${html(deferred.reason)})</li>`);
-    parts.push("</ul></section>");
+    yield '<section><h2 id="deferred">Deferred to a later plan</h2><ul>';
+    for (const deferred of summary.deferred) yield `<li><code>${html(deferred.address)}</code> (${html(deferred.reason)})</li>`;
+    yield "</ul></section>";
   }
   if (summary.checks.length > 0) {
-    parts.push('<section><h2 id="checks">Checks</h2><ul>');
+    yield '<section><h2 id="checks">Checks</h2><ul>';
     for (const check of summary.checks) {
-      parts.push(`<li>${html(check.status)}: <code>${html(check.address)}</code>${check.problems.map((problem) => `<br>${html(problem)}`).join("")}</li>`);
+      yield `<li>${html(check.status)}: <code>${html(check.address)}</code>${check.problems.map((problem) => `<br>${html(problem)}`).join("")}</li>`;
     }
-    parts.push("</ul></section>");
+    yield "</ul></section>";
   }
-  parts.push(`<script>${SCRIPT}</script>`, "</body></html>", "");
-  return parts.join("\n");
+  yield* [`<script>${SCRIPT}</script>`, "</body></html>"];
 }
 
 function countsTable(summary: Summary): string {

@@ -1,3 +1,4 @@
+import type { ValueSweep } from "./diff.js";
 import type { Change, ModuleConfiguration, ModuleValues, PlanJson } from "./plan-json.js";
 import { REDACTED } from "./placeholders.js";
 import { SecretMatcher } from "./secret-matcher.js";
@@ -41,6 +42,16 @@ export function createRedaction(plan: PlanJson): Redaction {
     isSecretNumber: (value) => matcher.isSecretNumber(value),
     json,
   };
+}
+
+/**
+ * The sweep alone, for a review that shows values but never writes the masked document: unlike a
+ * Redaction it keeps nothing of the plan (the marks point into the document), so the document can
+ * be collected while its summary is made.
+ */
+export function createSweep(plan: PlanJson): ValueSweep {
+  const marks = locateMarks(plan);
+  return new SecretMatcher(marks.secrets, marks.numbers);
 }
 
 /** For each object holding a sensitivity-marked field: field name -> terraform's mask for it. */

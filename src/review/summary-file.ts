@@ -21,20 +21,27 @@ export function summaryDocument(summary: Summary, header: PlanHeader | null): Su
  * creates, every attribute listed, would be several times larger for the same content.
  */
 export function summaryJsonText(document: SummaryDocument): string {
-  const lines = ["{"];
+  return `${Array.from(summaryJsonLines(document)).join("\n")}\n`;
+}
+
+/** summary.json line by line, each without its line feed, as summaryJsonText joins them, to be written out as it is made. */
+export function* summaryJsonLines(document: SummaryDocument): Generator<string, void, undefined> {
   const fields = Object.entries(document).filter(([, value]) => value !== undefined);
-  fields.forEach(([key, value], index) => {
+  yield "{";
+  for (let index = 0; index < fields.length; index += 1) {
+    const [key, value] = fields[index] as [string, unknown];
     const comma = index < fields.length - 1 ? "," : "";
     if (Array.isArray(value) && value.length > 0) {
-      lines.push(`  ${JSON.stringify(key)}: [`);
-      value.forEach((item: unknown, itemIndex) => lines.push(`    ${JSON.stringify(item)}${itemIndex < value.length - 1 ? "," : ""}`));
-      lines.push(`  ]${comma}`);
+      yield jsonVisible(`  ${JSON.stringify(key)}: [`);
+      for (let itemIndex = 0; itemIndex < value.length; itemIndex += 1) {
+        yield jsonVisible(`    ${JSON.stringify(value[itemIndex])}${itemIndex < value.length - 1 ? "," : ""}`);
+      }
+      yield `  ]${comma}`;
     } else {
-      lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}`);
+      yield jsonVisible(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}`);
     }
-  });
-  lines.push("}", "");
-  return jsonVisible(lines.join("\n"));
+  }
+  yield "}";
 }
 
 const action = z.enum(RESOURCE_ACTIONS as [string, ...string[]]);

@@ -33,8 +33,8 @@ export interface ResourceSummary {
   type: string;
   mode: string;
   action: ResourceAction;
-  /** terraform's action list, e.g. ["create","delete"] for create-before-destroy. */
-  actions: ChangeAction[];
+  /** terraform's action list, e.g. ["create","delete"] for create-before-destroy (shared between resources, frozen). */
+  actions: readonly ChangeAction[];
   /** Why terraform chose this action (e.g. "replace_because_tainted"), when it says. */
   reason?: string;
   /** The address before a `moved` block renamed it. */
@@ -123,10 +123,38 @@ export function isDestructive(action: ResourceAction): boolean {
 }
 
 /**
+ * The parts of a plan document its summary reads. The rest (planned values, prior state,
+ * configuration, variables) is often half of a large document and matters to the review only
+ * through the sweep, which has read it before the summary is made.
+ */
+const SUMMARIZED_FIELDS = [
+  "format_version",
+  "terraform_version",
+  "resource_changes",
+  "resource_drift",
+  "relevant_attributes",
+  "output_changes",
+  "deferred_changes",
+  "checks",
+  "errored",
+  "complete",
+  "applyable",
+] as const;
+
+export type PlanChanges = Pick<PlanJson, (typeof SUMMARIZED_FIELDS)[number]>;
+
+/** A new object holding only the parts summarizePlan reads, so the rest of `plan` can be collected before the summary is made. */
+export function changesOf(plan: PlanJson): PlanChanges {
+  const changes: Partial<Record<(typeof SUMMARIZED_FIELDS)[number], unknown>> = {};
+  for (const field of SUMMARIZED_FIELDS) if (Object.hasOwn(plan, field)) changes[field] = plan[field];
+  return changes as PlanChanges;
+}
+
+/**
  * The review of a plan. `sweep` is the redaction's: every value shown is masked where terraform
  * marks it and swept of copies of what it marks elsewhere.
  */
-export function summarizePlan(plan: PlanJson, sweep: ValueSweep): Summary {
+export function summarizePlan(plan: PlanChanges, sweep: ValueSweep): Summary {
   const counts = emptyCounts();
   const resources: ResourceSummary[] = [];
   const paths = new PathTable();
@@ -190,7 +218,7 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep, paths: P
     type: resource.type,
     mode: resource.mode,
     action,
-    actions: [...change.actions],
+    actions: sharedActionList(change.actions),
     attributes: action === "no-op" || action === "forget" ? [] : attributeChanges(change, sweep, paths),
   };
   if (resource.action_reason) summary.reason = resource.action_reason;
@@ -198,6 +226,16 @@ function toResourceSummary(resource: ResourceChange, sweep: ValueSweep, paths: P
   if (importing) summary.importing = typeof importing.id === "string" ? { id: sweep.sweepValue(importing.id) } : {};
   if (resource.deposed) summary.deposed = resource.deposed;
   return summary;
+}
+
+/** One frozen copy of each action list (terraform writes nine): a plan's thousands of resources share them. */
+const ACTION_LISTS = new Map<string, readonly ChangeAction[]>();
+
+function sharedActionList(actions: readonly ChangeAction[]): readonly ChangeAction[] {
+  const key = actions.join(",");
+  let shared = ACTION_LISTS.get(key);
+  if (!shared) ACTION_LISTS.set(key, (shared = Object.freeze([...actions])));
+  return shared;
 }
 
 function toOutputSummary(name: string, change: Change, sweep: ValueSweep): OutputSummary {
@@ -213,7 +251,7 @@ function toOutputSummary(name: string, change: Change, sweep: ValueSweep): Outpu
  * Drift terraform shows: with `relevant_attributes` (terraform 1.2+), only resources whose
  * outside change this plan depends on; without it, every drifted resource.
  */
-function relevantDrift(plan: PlanJson): DriftChange[] {
+function relevantDrift(plan: PlanChanges): DriftChange[] {
   const drift = (plan.resource_drift ?? []).filter((resource) => classifyActions(resource.change.actions) !== "no-op");
   if (!plan.relevant_attributes) return drift;
   const relevant = new Set(plan.relevant_attributes.map((entry) => entry.resource));

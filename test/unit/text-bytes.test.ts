@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { statSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +60,40 @@ describe("writeTextFile", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("writes text given in pieces as Node's UTF-8 of the pieces joined, a surrogate pair split between two pieces included", async () => {
+    const file = path.join(dir, "pieces");
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: "binary", maxLength: 12 }), { maxLength: 12 }), fc.integer({ min: 2, max: 9 }), async (pieces, chunkUnits) => {
+        const joined = pieces.join("");
+        // Pieces cut anywhere in the joined text, between the two halves of a pair too.
+        const cut = [joined.slice(0, joined.length >> 1), joined.slice(joined.length >> 1)];
+        for (const given of [pieces, cut]) {
+          await writeTextFile(file, given, {}, chunkUnits);
+          expect((await readFile(file)).equals(Buffer.from(joined, "utf8"))).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("writes pieces out as they come, not once it has them all", async () => {
+    const file = path.join(dir, "generated");
+    const line = (index: number) => `line ${index} 🚀\n`;
+    // What the file holds on disk when the generator is asked for its last piece.
+    let writtenBeforeLast = -1;
+    function* lines(): Generator<string, void, undefined> {
+      for (let index = 0; index < 5_000; index += 1) {
+        if (index === 4_999) writtenBeforeLast = statSync(file).size;
+        yield line(index);
+      }
+    }
+    await writeTextFile(file, lines(), {}, 1024);
+    const text = Array.from({ length: 5_000 }, (_, index) => line(index)).join("");
+    expect((await readFile(file)).equals(Buffer.from(text, "utf8"))).toBe(true);
+    // All but the last chunk of 1,024 units is out by then.
+    expect(writtenBeforeLast).toBeGreaterThan(Buffer.byteLength(text) - 4 * 1024);
   });
 
   it("writes a text larger than one chunk whole", async () => {

@@ -30,11 +30,11 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
       .example("$0 review artifacts/dev", "show what applying artifacts/dev would change")
       .example("$0 review plan.json --format html --out report.html", "review a saved `terraform show -json` document in a browser"),
   handler: async (args) => {
-    const [{ review, renderReview, headerOf, writeReview, collectReviewedPlan }, { keepYoungGenerationSmall }] = await Promise.all([
+    const [{ review, renderReview, reviewPieces, headerOf, writeReview, collectReviewedPlan }, { keepReviewMemorySmall }] = await Promise.all([
       import("../../workflow/review.js"),
       import("../../heap.js"),
     ]);
-    keepYoungGenerationSmall();
+    keepReviewMemorySmall();
     const result = await review(args.target);
     collectReviewedPlan();
     let trailer = "";
@@ -52,13 +52,15 @@ export const reviewCommand: CommandModule<object, ReviewArgs> = {
         trailer = `${result.policy ? `\n${renderPolicyText(result.policy)}` : ""}\nbundle: ${result.integrity.ok ? "intact: every file matches manifest.json" : `ALTERED: ${describeIntegrity(result.integrity)}`}\nplan digest: ${digest} (a protected environment applies it with --approve ${digest})\napply: ${applyState(result)}\n`;
       }
     }
-    const rendered = renderReview(result.summary, headerOf(result), args.format, { detail: args.detail });
+    const header = headerOf(result);
+    const options = { detail: args.detail };
     if (args.out) {
-      await writeReview(args.out, rendered, args.target);
+      // Written as it is rendered: report.html or summary.json of a large plan is never held whole.
+      await writeReview(args.out, reviewPieces(result.summary, header, args.format, options), args.target);
       if (!args.json) process.stdout.write(`review written to ${args.out}${trailer ? `\n${trailer.trimStart()}` : "\n"}`);
     }
     const { kind: _kind, ...machine } = result;
-    printResult(args.json, machine, () => (args.out ? "" : `${rendered}${trailer}`));
+    printResult(args.json, machine, () => (args.out ? "" : `${renderReview(result.summary, header, args.format, options)}${trailer}`));
     if (result.kind === "bundle" && !result.integrity.ok) process.exitCode = 1;
     else if (args["detailed-exitcode"] && result.summary.hasChanges) process.exitCode = 2;
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MARKDOWN_LIMIT, describeSource, renderMarkdown, renderText, resourceNotes, type PlanHeader } from "../../../src/review/render.js";
 import { emptyCounts, type ResourceSummary, type Summary } from "../../../src/review/summary.js";
+import { renderReview, REVIEW_FORMATS, reviewPieces } from "../../../src/workflow/review.js";
 
 const HEADER: PlanHeader = {
   env: "dev",
@@ -258,5 +259,22 @@ describe("terraform's words", () => {
     expect(text).toContain('        - input[2] = "c"\n');
     expect(text).toContain('        ~ input[4] = "e"  # same element, moved to input[0]\n');
     expect(renderMarkdown(summary, HEADER)).toContain("(2 attributes, 3 unchanged elements hidden)");
+  });
+});
+
+describe("reviewPieces", () => {
+  it("gives, piece by piece, exactly the text renderReview gives, in every format, report.html and summary.json in many pieces each ending a line", () => {
+    for (const summary of [UNCHANGED, CHANGED]) {
+      for (const header of [null, HEADER]) {
+        for (const format of REVIEW_FORMATS) {
+          const pieces = [...reviewPieces(summary, header, format, { detail: true })];
+          expect(pieces.join(""), format).toBe(renderReview(summary, header, format, { detail: true }));
+          if (format === "html" || format === "json") {
+            expect(pieces.length).toBeGreaterThan(summary.resources.length);
+            for (const piece of pieces) expect(piece.endsWith("\n")).toBe(true);
+          }
+        }
+      }
+    }
   });
 });
