@@ -98,11 +98,6 @@ export function readChosenStack(root: string, choice: StackChoice, options: Read
   return choice.stack !== undefined ? readStack(root, choice.stack, options) : readEnvironment(root, choice.env, options);
 }
 
-/** How a choice is named to a person: `--env dev` or `--stack bootstrap/dev`. */
-export function describeChoice(choice: StackChoice): string {
-  return choice.stack !== undefined ? `--stack ${choice.stack}` : `--env ${choice.env}`;
-}
-
 /** The stack an `--env` names: its environment root. */
 export function environmentStack(env: string): string {
   return `${ENVIRONMENT_STACKS}/${env}`;
@@ -114,7 +109,11 @@ export function environmentStack(env: string): string {
  * stack is a folder of the tree itself.
  */
 export async function listStacks(root: string): Promise<string[]> {
-  const environments = (await listEnvironments(root)).map(environmentStack);
+  return stacksOf(root, await listEnvironments(root));
+}
+
+async function stacksOf(root: string, environmentNames: readonly string[]): Promise<string[]> {
+  const environments = environmentNames.map(environmentStack);
   const folders = async (dir: string) =>
     (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((entry) => entry.name);
   const bootstraps = (await folders(path.join(root, BOOTSTRAP_STACKS))).map((name) => `${BOOTSTRAP_STACKS}/${name}`);
@@ -134,7 +133,7 @@ export async function listStacks(root: string): Promise<string[]> {
 export async function readStack(root: string, stack: string, options: ReadOptions): Promise<Environment> {
   const name = stack.replace(/\/+$/, "");
   const known = await listEnvironments(root);
-  const stacks = await listStacks(root);
+  const stacks = await stacksOf(root, known);
   if (!stacks.includes(name)) {
     throw new ConfigError(
       `unknown stack "${stack}": there is no such root in ${displayPath(root)}`,
@@ -142,9 +141,9 @@ export async function readStack(root: string, stack: string, options: ReadOption
     );
   }
   const [parent, folder] = name.split("/");
-  if (parent === ENVIRONMENT_STACKS && folder !== undefined) return readEnvironment(root, folder, options);
-  // A bootstrap stack belongs to the environment its folder names; org's stacks say theirs.
-  return readStackRoot(root, name, parent === BOOTSTRAP_STACKS ? (folder ?? null) : null, known, options);
+  // An environment's and a bootstrap stack's facts name their folder; org's stacks say theirs.
+  const expectedName = parent === ENVIRONMENT_STACKS || parent === BOOTSTRAP_STACKS ? (folder ?? null) : null;
+  return readStackRoot(root, name, expectedName, known, options);
 }
 
 async function readStackRoot(root: string, stack: string, expectedName: string | null, known: readonly string[], options: ReadOptions): Promise<Environment> {

@@ -7,7 +7,7 @@ import { findExecutable } from "../process.js";
 import { requirePinnedVersion, Terraform, terraformMissing } from "../terraform/runner.js";
 import { initIfChanged } from "../terraform/init-marker.js";
 import { cachedVersion } from "../terraform/version-cache.js";
-import { prepareWorkDir, readOptions, stackDataDir, workDir } from "./work-dir.js";
+import { prepareWorkDir, readOptions, stackDataDirName, workDir } from "./work-dir.js";
 
 /** What every workflow step needs from the outside world, passed in so tests control it. */
 export interface WorkflowContext {
@@ -70,7 +70,7 @@ export async function openEnvironment(context: WorkflowContext, choice: StackCho
 
 /** The terraform runner of a stack's plan, gate and apply, in the data dir they share (stackDataDir). */
 export function terraformForStack(context: WorkflowContext, environment: Environment): Terraform {
-  return terraformFor(context, environment.dir, path.relative(workDir(context.root), stackDataDir(context.root, environment)));
+  return terraformFor(context, environment.dir, stackDataDirName(environment));
 }
 
 /** `terraform init` with the backend, skipped when nothing init depends on has changed. */

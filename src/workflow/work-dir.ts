@@ -16,7 +16,12 @@ export function workDir(root: string): string {
  * `env/<name>` for an environment, and one per account stack, so bootstrap/dev never shares dev's.
  */
 export function stackDataDir(root: string, environment: Pick<Environment, "name" | "stack" | "accountStack">): string {
-  return path.join(workDir(root), environment.accountStack ? `stack/${encodeURIComponent(environment.stack)}` : `env/${environment.name}`);
+  return path.join(workDir(root), stackDataDirName(environment));
+}
+
+/** stackDataDir, relative to the work dir. */
+export function stackDataDirName(environment: Pick<Environment, "name" | "stack" | "accountStack">): string {
+  return environment.accountStack ? `stack/${encodeURIComponent(environment.stack)}` : `env/${environment.name}`;
 }
 
 /** What a tool's own cache directory holds so that git never sees it, whatever the repository's .gitignore says. */
